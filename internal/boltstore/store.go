@@ -1,0 +1,194 @@
+package boltstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/forsok/forsok/internal/trial"
+)
+
+// SchemaVersion is the version of the bucket layout and encoding this package writes.
+// Open upgrades older files through migrations and refuses newer ones.
+const SchemaVersion = 1
+
+// Defaults for the zero values of Options.
+const (
+	// DefaultLockTimeout is how long Open waits for the file lock by default: long enough
+	// for a restarting server to let go of it, short enough for a clear error.
+	DefaultLockTimeout = time.Second
+	// DefaultRequestTTL is how long request records are remembered by default; api.md
+	// promises at least 24 hours.
+	DefaultRequestTTL = 48 * time.Hour
+)
+
+var (
+	// ErrLocked is returned by Open when another process (or another Store in this one)
+	// holds the file's lock for longer than Options.LockTimeout.
+	ErrLocked = errors.New("database file is locked by another process")
+	// ErrSchemaVersion is returned by Open when the file's schema version is newer than
+	// SchemaVersion, or older with no migration to it.
+	ErrSchemaVersion = errors.New("unsupported schema version")
+	// ErrNotStore is returned by Open for a bbolt file that was not written by this package.
+	ErrNotStore = errors.New("not a forsok database")
+)
+
+// Options configures a Store. The zero value is usable.
+type Options struct {
+	// Now is the clock, read once at the start of every transaction; it decides when a
+	// request record has expired. Nil means time.Now.
+	Now func() time.Time
+	// LockTimeout is how long Open waits for the file lock before failing with ErrLocked.
+	// Zero or negative means DefaultLockTimeout.
+	LockTimeout time.Duration
+	// RequestTTL is how long a request record is remembered. Zero or negative means
+	// DefaultRequestTTL.
+	RequestTTL time.Duration
+}
+
+// Store is a trial.Store backed by one bbolt file. It is safe for concurrent use.
+type Store struct {
+	db  *bolt.DB
+	now func() time.Time
+	ttl time.Duration
+}
+
+var _ trial.Store = (*Store)(nil)
+
+// Open opens the database file at path, creating it with mode 0600 if it does not exist,
+// creates missing buckets and checks the schema version, migrating an older file.
+func Open(path string, opts Options) (*Store, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.LockTimeout <= 0 {
+		opts.LockTimeout = DefaultLockTimeout
+	}
+	if opts.RequestTTL <= 0 {
+		opts.RequestTTL = DefaultRequestTTL
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout})
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, fmt.Errorf("boltstore: open %s: %w (waited %s)", path, ErrLocked, opts.LockTimeout)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
+	}
+	if err := db.Update(initSchema); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
+	}
+	return &Store{db: db, now: opts.Now, ttl: opts.RequestTTL}, nil
+}
+
+// Close releases the file and its lock. It waits for running transactions to finish.
+// Calling Close again does nothing.
+func (s *Store) Close() error {
+	return s.db.Close()
+}
+
+// View runs fn in a read-only transaction on a consistent snapshot. Readers do not wait
+// for the writer.
+func (s *Store) View(ctx context.Context, fn func(trial.ReadTx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.db.View(func(btx *bolt.Tx) error {
+		return fn(&readTx{tx: btx, now: s.now(), ttl: s.ttl})
+	})
+}
+
+// Update runs fn in a write transaction and commits it when fn returns nil; an error from
+// fn rolls everything back and is returned unchanged. A context cancelled before the
+// transaction starts (including while waiting for the writer lock) stops fn from running;
+// once fn has returned nil the commit goes ahead.
+//
+// Each call of fn gets a fresh Tx that carries nothing over from an earlier attempt, so
+// Update may move to bbolt's Batch, which can call fn more than once.
+func (s *Store) Update(ctx context.Context, fn func(trial.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.db.Update(func(btx *bolt.Tx) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return fn(&writeTx{readTx{tx: btx, now: s.now(), ttl: s.ttl}})
+	})
+}
+
+// Check runs bbolt's consistency check of the file's pages, then checks this package's
+// invariants: every index entry matches its record and every record has its index
+// entries, and event sequences run 1…N without gaps. It returns every problem found,
+// joined, or nil.
+func (s *Store) Check() error {
+	return s.db.View(func(btx *bolt.Tx) error {
+		var errs []error
+		for err := range btx.Check() {
+			errs = append(errs, err)
+		}
+		if len(errs) > 0 {
+			// The invariant checks would read corrupt pages.
+			return errors.Join(errs...)
+		}
+		return checkInvariants(btx)
+	})
+}
+
+// migrations[v] upgrades a file from schema version v to v+1, inside the transaction
+// that then records the new version. There is none yet: version 1 is the first.
+var migrations = map[uint64]func(*bolt.Tx) error{}
+
+// initSchema sets up a new file, or checks and migrates an existing one.
+func initSchema(tx *bolt.Tx) error {
+	meta := tx.Bucket(bucketMeta)
+	if meta == nil {
+		empty := true
+		_ = tx.ForEach(func([]byte, *bolt.Bucket) error {
+			empty = false
+			return nil
+		})
+		if !empty {
+			return fmt.Errorf("%w: the file has buckets but no %q bucket", ErrNotStore, bucketMeta)
+		}
+		return createBuckets(tx, SchemaVersion)
+	}
+	raw := meta.Get(keySchemaVersion)
+	if len(raw) != 8 {
+		return fmt.Errorf("%w: no valid %q in %q", ErrNotStore, keySchemaVersion, bucketMeta)
+	}
+	version := decodeUint(raw)
+	if version > SchemaVersion {
+		return fmt.Errorf("%w: the file has schema version %d, this program supports up to %d: use a newer forsok",
+			ErrSchemaVersion, version, SchemaVersion)
+	}
+	for ; version < SchemaVersion; version++ {
+		migrate, ok := migrations[version]
+		if !ok {
+			return fmt.Errorf("%w: the file has schema version %d and there is no migration from it to %d",
+				ErrSchemaVersion, version, version+1)
+		}
+		if err := migrate(tx); err != nil {
+			return fmt.Errorf("migrate schema from version %d to %d: %w", version, version+1, err)
+		}
+	}
+	return createBuckets(tx, version)
+}
+
+// createBuckets creates any missing bucket and records the schema version.
+func createBuckets(tx *bolt.Tx, version uint64) error {
+	for _, name := range allBuckets {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return fmt.Errorf("create bucket %q: %w", name, err)
+		}
+	}
+	meta := tx.Bucket(bucketMeta)
+	if v := meta.Get(keySchemaVersion); v != nil && decodeUint(v) == version {
+		return nil
+	}
+	return meta.Put(keySchemaVersion, encodeUint(version))
+}
