@@ -317,17 +317,17 @@ type Application struct {
 	// Revision counts the writes to the case; the etag derives from it.
 	Revision uint64 `json:"revision"`
 
-	Title               string       `json:"title,omitempty"`
-	Summary             string       `json:"summary,omitempty"`
-	Applicants          []Applicant  `json:"applicants,omitempty"`
-	Category            Category     `json:"category,omitempty"`
-	Purposes            []Purpose    `json:"purposes,omitempty"`
-	Exemptions          []Exemption  `json:"exemptions,omitempty"`
-	PlannedStart        string       `json:"plannedStart,omitempty"` // ISO date
-	PlannedEnd          string       `json:"plannedEnd,omitempty"`   // ISO date
-	EvaluationPlan      string       `json:"evaluationPlan,omitempty"`
-	EmployeeInvolvement string       `json:"employeeInvolvement,omitempty"`
-	DraftRegulation     string       `json:"draftRegulation,omitempty"`
+	Title               string      `json:"title,omitempty"`
+	Summary             string      `json:"summary,omitempty"`
+	Applicants          []Applicant `json:"applicants,omitempty"`
+	Category            Category    `json:"category,omitempty"`
+	Purposes            []Purpose   `json:"purposes,omitempty"`
+	Exemptions          []Exemption `json:"exemptions,omitempty"`
+	PlannedStart        string      `json:"plannedStart,omitempty"` // ISO date
+	PlannedEnd          string      `json:"plannedEnd,omitempty"`   // ISO date
+	EvaluationPlan      string      `json:"evaluationPlan,omitempty"`
+	EmployeeInvolvement string      `json:"employeeInvolvement,omitempty"`
+	DraftRegulation     string      `json:"draftRegulation,omitempty"`
 
 	AssignedHandler  *Person           `json:"assignedHandler,omitempty"`
 	InterimReplies   []InterimReply    `json:"interimReplies,omitempty"`

@@ -1,0 +1,218 @@
+// Command forsokd is the forsok service: the trial-application workflow over gRPC and
+// REST, stored in a bbolt file.
+//
+//	forsokd [-data DIR] [-http ADDR] [-grpc ADDR] [-issuers FILE] [-reference FILE]
+//	forsokd dev-token -data DIR -role ROLE [-org ORGNR] [-ministry CODE] [-sub ID] [-name NAME] [-ttl D]
+//
+// Every flag can also be set through an environment variable FORSOK_<NAME>.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+	_ "time/tzdata" // the law's dates are read in Europe/Oslo, also on images without zoneinfo
+
+	"github.com/forsok/forsok/internal/auth"
+	"github.com/forsok/forsok/internal/boltstore"
+	"github.com/forsok/forsok/internal/rpc"
+	"github.com/forsok/forsok/internal/trial"
+)
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "dev-token" {
+		if err := runDevToken(os.Args[2:], os.Stdout, os.Stderr); err != nil {
+			if !errors.Is(err, flag.ErrHelp) {
+				fmt.Fprintln(os.Stderr, "forsokd dev-token:", err)
+			}
+			os.Exit(2)
+		}
+		return
+	}
+	m := NewMain()
+	if err := m.ParseFlags(os.Args[1:], os.Getenv); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(2)
+		}
+		fmt.Fprintln(os.Stderr, "forsokd:", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := m.Run(ctx); err != nil {
+		m.Logger.Error("start failed", "err", err)
+		_ = m.Close()
+		os.Exit(1)
+	}
+	<-ctx.Done()
+	m.Logger.Info("shutting down")
+	if err := m.Close(); err != nil {
+		m.Logger.Error("shutdown", "err", err)
+		os.Exit(1)
+	}
+}
+
+// Config is forsokd's configuration, from flags and FORSOK_* environment variables.
+type Config struct {
+	DataDir       string // bbolt file and development key
+	HTTPAddr      string
+	GRPCAddr      string
+	IssuersFile   string // token issuers; empty means development mode
+	ReferenceFile string // ministries and R5's laws; empty means the embedded default
+}
+
+// Main is the running program. Run starts it without blocking; Close stops it.
+type Main struct {
+	Config Config
+	Logger *slog.Logger
+	// Now is the clock of the whole service; tests set it.
+	Now func() time.Time
+
+	store   *boltstore.Store
+	server  *rpc.Server
+	gateway *rpc.Gateway
+	http    *http.Server
+	grpcLis net.Listener
+	httpLis net.Listener
+}
+
+// NewMain returns a Main with the defaults of api.md.
+func NewMain() *Main {
+	return &Main{
+		Config: Config{DataDir: "./data", HTTPAddr: "localhost:8080", GRPCAddr: "localhost:9090"},
+		Logger: slog.New(slog.NewJSONHandler(os.Stderr, nil)),
+		Now:    time.Now,
+	}
+}
+
+// ParseFlags reads the flags, each defaulting to its FORSOK_* environment variable.
+func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
+	fs := flag.NewFlagSet("forsokd", flag.ContinueOnError)
+	env := func(name, def string) string {
+		if v := getenv("FORSOK_" + name); v != "" {
+			return v
+		}
+		return def
+	}
+	fs.StringVar(&m.Config.DataDir, "data", env("DATA", m.Config.DataDir), "data `directory`: the bbolt file and, in development mode, the signing key (FORSOK_DATA)")
+	fs.StringVar(&m.Config.HTTPAddr, "http", env("HTTP", m.Config.HTTPAddr), "REST listen `address` (FORSOK_HTTP)")
+	fs.StringVar(&m.Config.GRPCAddr, "grpc", env("GRPC", m.Config.GRPCAddr), "gRPC listen `address` (FORSOK_GRPC)")
+	fs.StringVar(&m.Config.IssuersFile, "issuers", env("ISSUERS", m.Config.IssuersFile), "token issuers `file` (JSON); without it the server runs in development mode (FORSOK_ISSUERS)")
+	fs.StringVar(&m.Config.ReferenceFile, "reference", env("REFERENCE", m.Config.ReferenceFile), "reference data `file` (ministries, R5's laws); default: the built-in file (FORSOK_REFERENCE)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q; the subcommand is dev-token", fs.Arg(0))
+	}
+	return nil
+}
+
+// Run opens the store, starts both listeners and returns once they accept connections.
+func (m *Main) Run(ctx context.Context) error {
+	ref := trial.DefaultReference()
+	if m.Config.ReferenceFile != "" {
+		var err error
+		if ref, err = trial.LoadReference(m.Config.ReferenceFile); err != nil {
+			return err
+		}
+	}
+	if err := os.MkdirAll(m.Config.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	authenticator, err := m.authenticator(ref)
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(m.Config.DataDir, "forsok.db")
+	if m.store, err = boltstore.Open(path, boltstore.Options{Now: m.Now}); err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	svc, err := trial.NewService(m.store, ref)
+	if err != nil {
+		return err
+	}
+	svc.Now = m.Now
+	m.server = rpc.NewServer(rpc.Config{Service: svc, Auth: authenticator, Logger: m.Logger})
+	if m.gateway, err = rpc.NewGateway(ctx, m.server); err != nil {
+		return err
+	}
+	if m.grpcLis, err = net.Listen("tcp", m.Config.GRPCAddr); err != nil {
+		return fmt.Errorf("listen for gRPC: %w", err)
+	}
+	if m.httpLis, err = net.Listen("tcp", m.Config.HTTPAddr); err != nil {
+		return fmt.Errorf("listen for HTTP: %w", err)
+	}
+	m.http = &http.Server{Handler: m.gateway, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn)}
+	go func() { _ = m.server.GRPCServer().Serve(m.grpcLis) }()
+	go func() {
+		if err := m.http.Serve(m.httpLis); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Logger.Error("http server", "err", err)
+		}
+	}()
+	m.Logger.Info("forsokd serving", "grpc", m.GRPCAddr(), "http", m.HTTPAddr(), "data", path)
+	return nil
+}
+
+// authenticator trusts the configured issuers, or in development mode only the key in
+// the data directory, created on first start.
+func (m *Main) authenticator(ref *trial.Reference) (*auth.Authenticator, error) {
+	if m.Config.IssuersFile != "" {
+		cfg, err := auth.LoadConfig(m.Config.IssuersFile)
+		if err != nil {
+			return nil, err
+		}
+		return auth.New(cfg, auth.Options{Now: m.Now, MinistryByOrganisation: auth.MinistryLookup(ref, false)})
+	}
+	key, created, err := auth.LoadOrCreateDevKey(m.Config.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	m.Logger.Warn("DEVELOPMENT MODE: trusting tokens signed by the development key; never run like this with real data. Configure -issuers for production.",
+		"key", key.Path(), "created", created)
+	return auth.New(nil, auth.Options{Now: m.Now, DevKey: key, MinistryByOrganisation: auth.MinistryLookup(ref, true)})
+}
+
+// GRPCAddr returns the address the gRPC listener is bound to.
+func (m *Main) GRPCAddr() string { return addr(m.grpcLis) }
+
+// HTTPAddr returns the address the HTTP listener is bound to.
+func (m *Main) HTTPAddr() string { return addr(m.httpLis) }
+
+func addr(l net.Listener) string {
+	if l == nil {
+		return ""
+	}
+	return l.Addr().String()
+}
+
+// Close stops accepting requests, lets those in flight finish (up to 10 seconds) and
+// closes the store.
+func (m *Main) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var errs []error
+	if m.http != nil {
+		errs = append(errs, m.http.Shutdown(ctx))
+	}
+	if m.server != nil {
+		m.server.Shutdown(ctx)
+	}
+	if m.gateway != nil {
+		errs = append(errs, m.gateway.Close())
+	}
+	if m.store != nil {
+		errs = append(errs, m.store.Close())
+	}
+	return errors.Join(errs...)
+}
+

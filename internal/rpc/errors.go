@@ -1,0 +1,81 @@
+package rpc
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/forsok/forsok/internal/trial"
+)
+
+// errorDomain is the ErrorInfo domain of every error this service gives.
+const errorDomain = "forsok.kdd.no"
+
+// codeTable is the one place a domain error becomes a gRPC status code. The gateway
+// derives the HTTP status from the gRPC code (grpc-gateway's runtime.HTTPStatusFromCode),
+// so nothing maps HTTP statuses by hand.
+var codeTable = map[trial.Code]codes.Code{
+	trial.CodeInternal:           codes.Internal,
+	trial.CodeInvalidArgument:    codes.InvalidArgument,
+	trial.CodeFailedPrecondition: codes.FailedPrecondition,
+	trial.CodeNotFound:           codes.NotFound,
+	trial.CodePermissionDenied:   codes.PermissionDenied,
+	trial.CodeAborted:            codes.Aborted,
+	trial.CodeUnauthenticated:    codes.Unauthenticated,
+	trial.CodeResourceExhausted:  codes.ResourceExhausted,
+}
+
+// toStatus turns an error from the domain into a gRPC status error with the details
+// api.md promises: BadRequest field violations for INVALID_ARGUMENT, PreconditionFailure
+// naming each rule plus ErrorInfo for FAILED_PRECONDITION. Context errors pass through
+// as their own codes; anything else is an internal error whose text is logged, not sent.
+func toStatus(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := status.FromError(err); ok {
+		return err
+	}
+	switch {
+	case errors.Is(err, context.Canceled):
+		return status.Error(codes.Canceled, "request cancelled")
+	case errors.Is(err, context.DeadlineExceeded):
+		return status.Error(codes.DeadlineExceeded, "request deadline exceeded")
+	}
+	var e *trial.Error
+	if !errors.As(err, &e) || e.Code == trial.CodeInternal {
+		slog.ErrorContext(ctx, "internal error", "err", err)
+		return status.Error(codes.Internal, "internal error; the request was not carried out, try again later")
+	}
+	st := status.New(codeTable[e.Code], e.Error())
+	var details []*errdetails.BadRequest_FieldViolation
+	var preconds []*errdetails.PreconditionFailure_Violation
+	for _, v := range e.Violations {
+		switch e.Code {
+		case trial.CodeFailedPrecondition:
+			preconds = append(preconds, &errdetails.PreconditionFailure_Violation{Type: v.Rule, Subject: v.Field, Description: v.Description})
+		default:
+			desc := v.Description
+			if v.Rule != "" {
+				desc = v.Rule + ": " + desc
+			}
+			details = append(details, &errdetails.BadRequest_FieldViolation{Field: v.Field, Description: desc, Reason: v.Reason})
+		}
+	}
+	var err2 error
+	switch {
+	case len(preconds) > 0:
+		info := &errdetails.ErrorInfo{Reason: e.Violations[0].Reason, Domain: errorDomain, Metadata: map[string]string{"rule": e.Violations[0].Rule}}
+		st, err2 = st.WithDetails(&errdetails.PreconditionFailure{Violations: preconds}, info)
+	case len(details) > 0:
+		st, err2 = st.WithDetails(&errdetails.BadRequest{FieldViolations: details})
+	}
+	if err2 != nil {
+		slog.ErrorContext(ctx, "attach error details", "err", err2)
+	}
+	return st.Err()
+}

@@ -1,0 +1,85 @@
+package rpc
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/test/bufconn"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/forsok/forsok/api"
+	forsokv1 "github.com/forsok/forsok/api/forsok/v1"
+)
+
+// Gateway is the REST side: grpc-gateway translating JSON/HTTP to the gRPC service.
+// It reaches the service through an in-memory gRPC connection rather than by calling
+// the handlers in process, so authentication, validation, logging and the error table
+// are the very same code for REST and gRPC.
+type Gateway struct {
+	handler  http.Handler
+	conn     *grpc.ClientConn
+	listener *bufconn.Listener
+}
+
+// NewGateway serves s's gRPC server on an in-memory listener and returns the HTTP
+// handler for /v1, /openapi.json and /healthz.
+func NewGateway(ctx context.Context, s *Server) (*Gateway, error) {
+	lis := bufconn.Listen(1 << 20)
+	go func() { _ = s.grpc.Serve(lis) }()
+	conn, err := grpc.NewClient("passthrough:///in-memory",
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(grpc.MaxCallSendMsgSize(s.maxBytes)),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("connect gateway to the gRPC server: %w", err)
+	}
+	mux := runtime.NewServeMux(
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
+			MarshalOptions:   protojson.MarshalOptions{UseProtoNames: false},
+			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
+		}),
+	)
+	if err := forsokv1.RegisterApplicationServiceHandler(ctx, mux, conn); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("register gateway: %w", err)
+	}
+	root := http.NewServeMux()
+	root.Handle("/v1/", mux)
+	root.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(api.OpenAPI)
+	})
+	root.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	return &Gateway{handler: limitBody(root, int64(s.maxBytes)), conn: conn, listener: lis}, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.handler.ServeHTTP(w, r) }
+
+// Close closes the in-memory connection.
+func (g *Gateway) Close() error {
+	err := g.conn.Close()
+	g.listener.Close()
+	return err
+}
+
+// limitBody refuses a body over max bytes with 413 before it reaches the gateway.
+func limitBody(next http.Handler, max int64) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > max {
+			http.Error(w, fmt.Sprintf("request body over the limit of %d bytes", max), http.StatusRequestEntityTooLarge)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, max)
+		next.ServeHTTP(w, r)
+	})
+}
