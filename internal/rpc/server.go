@@ -529,5 +529,11 @@ func (s *Server) GetWorkflow(context.Context, *forsokv1.GetWorkflowRequest) (*fo
 			ToState:   forsokv1.Application_State(enumValue(forsokv1.Application_State_value, string(t.To))),
 		})
 	}
+	// The machine's automatic step, taken when the last open consultation closes.
+	w.Transitions = append(w.Transitions, &forsokv1.WorkflowTransition{
+		Action:    trial.EventConsultationsSettled,
+		FromState: forsokv1.Application_IN_CONSULTATION,
+		ToState:   forsokv1.Application_READY_FOR_DECISION,
+	})
 	return w, nil
 }

@@ -144,9 +144,16 @@ func MaxTrialEnd(start time.Time) time.Time {
 }
 
 // maxExtendedEnd returns the last day an approved trial may be extended to without a
-// reform (R7): the originally approved end plus two years in total.
+// reform (R7): the originally approved end plus two years in total. An end on 29
+// February maps to 28 February, not to 1 March as time.AddDate would normalise it, so
+// the extension never exceeds two years.
 func maxExtendedEnd(approvedEnd time.Time) time.Time {
-	return time.Date(approvedEnd.Year()+2, approvedEnd.Month(), approvedEnd.Day(), 0, 0, 0, 0, time.UTC)
+	y, m, d := approvedEnd.Date()
+	end := time.Date(y+2, m, d, 0, 0, 0, 0, time.UTC)
+	if end.Month() != m {
+		end = time.Date(y+2, m+1, 0, 0, 0, 0, 0, time.UTC) // last day of m
+	}
+	return end
 }
 
 // AddWorkingDays returns the date n Norwegian working days after from (n ≥ 1): Monday to

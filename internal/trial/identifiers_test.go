@@ -187,6 +187,20 @@ func TestMaxTrialEnd(t *testing.T) {
 	})
 }
 
+func TestMaxExtendedEnd(t *testing.T) {
+	for _, tc := range []struct{ name, end, want string }{
+		{"OK", "2030-07-31", "2032-07-31"},
+		{"OKLeapDayEnd", "2028-02-29", "2030-02-28"},
+		{"OKLeapDayToLeapDay", "2028-02-28", "2030-02-28"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := FormatDate(maxExtendedEnd(day(t, tc.end))); got != tc.want {
+				t.Errorf("maxExtendedEnd(%s): got %s, want %s", tc.end, got, tc.want)
+			}
+		})
+	}
+}
+
 func TestIsWorkingDay(t *testing.T) {
 	for _, tc := range []struct {
 		name, date string

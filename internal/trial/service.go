@@ -87,7 +87,6 @@ func validApplicationID(id string) bool {
 	return ok && len(year) == 4 && allDigits(year) && len(seq) >= 6 && len(seq) <= 12 && allDigits(seq)
 }
 
-
 // today returns the calendar date in Europe/Oslo at now, as UTC midnight, the form
 // ParseDate returns.
 func (s *Service) today(now time.Time) time.Time {
@@ -542,15 +541,7 @@ func (s *Service) ConfirmParticipation(ctx context.Context, call Call, id string
 			}
 			return vs
 		},
-		guards: func(a *action) []Violation {
-			if d := in.CouncilDecision; d != nil {
-				if md, err := ParseDate(d.MeetingDate); err == nil && md.After(a.today) {
-					return []Violation{{Rule: "R8", Field: "council_decision.meeting_date", Reason: "COUNCIL_DECISION_IN_FUTURE",
-						Description: "the council must have adopted the application: the meeting date cannot be in the future"}}
-				}
-			}
-			return nil
-		},
+		guards: func(a *action) []Violation { return ParticipationGuards(a.app, in, a.today) },
 		apply: func(a *action) error {
 			applicant := a.app.Applicant(call.Actor.OrganisationNumber)
 			cd := *in.CouncilDecision

@@ -344,7 +344,7 @@ func (in ConsultationInput) Validate(ref *Reference) []Violation {
 	vs.text("R10", "question", in.Question, MaxTextLength, "the question to the ministry")
 	switch {
 	case in.DueDate == "" && in.DueWorkingDays == 0:
-		vs.add("R10", "due_date", "FIELD_REQUIRED", "due_date or due_working_days is required: give the date the answer is due, or the number of working days the ministry has.")
+		// Neither: the service's default number of working days applies.
 	case in.DueDate != "" && in.DueWorkingDays != 0:
 		vs.add("R10", "due_working_days", "MUTUALLY_EXCLUSIVE", "give either due_date or due_working_days, not both.")
 	case in.DueDate != "":

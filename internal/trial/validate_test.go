@@ -308,8 +308,7 @@ func TestConsultationInput_Validate(t *testing.T) {
 			[]string{"R10 ministry UNKNOWN_MINISTRY"}},
 		{"ErrQuestionMissing", ConsultationInput{Ministry: "KD", DueWorkingDays: 15}.Validate(ref),
 			[]string{"R10 question FIELD_REQUIRED"}},
-		{"ErrDueMissing", ConsultationInput{Ministry: "KD", Question: "?"}.Validate(ref),
-			[]string{"R10 due_date FIELD_REQUIRED"}},
+		{"OKDueDefault", ConsultationInput{Ministry: "KD", Question: "?"}.Validate(ref), nil}, // the service's default working days apply
 		{"ErrDueBoth", ConsultationInput{Ministry: "KD", Question: "?", DueDate: "2026-03-01", DueWorkingDays: 15}.Validate(ref),
 			[]string{"R10 due_working_days MUTUALLY_EXCLUSIVE"}},
 		{"ErrDueDate", ConsultationInput{Ministry: "KD", Question: "?", DueDate: "2026-02-30"}.Validate(ref),
