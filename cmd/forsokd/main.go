@@ -76,8 +76,14 @@ type Main struct {
 	Logger *slog.Logger
 	// Now is the clock of the whole service; tests set it.
 	Now func() time.Time
+	// SchedulerInterval is how often due timers are looked for.
+	SchedulerInterval time.Duration
 
-	store   *boltstore.Store
+	store     *boltstore.Store
+	scheduler struct {
+		cancel context.CancelFunc
+		done   chan struct{}
+	}
 	server  *rpc.Server
 	gateway *rpc.Gateway
 	http    *http.Server
@@ -91,6 +97,8 @@ func NewMain() *Main {
 		Config: Config{DataDir: "./data", HTTPAddr: "localhost:8080", GRPCAddr: "localhost:9090"},
 		Logger: slog.New(slog.NewJSONHandler(os.Stderr, nil)),
 		Now:    time.Now,
+
+		SchedulerInterval: time.Second,
 	}
 }
 
@@ -142,6 +150,12 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	svc.Now = m.Now
+	schedCtx, cancel := context.WithCancel(context.Background())
+	m.scheduler.cancel, m.scheduler.done = cancel, make(chan struct{})
+	go func() {
+		defer close(m.scheduler.done)
+		svc.RunScheduler(schedCtx, m.SchedulerInterval, func(err error) { m.Logger.Error("scheduler", "err", err) })
+	}()
 	m.server = rpc.NewServer(rpc.Config{Service: svc, Auth: authenticator, Logger: m.Logger})
 	if m.gateway, err = rpc.NewGateway(ctx, m.server); err != nil {
 		return err
@@ -210,9 +224,12 @@ func (m *Main) Close() error {
 	if m.gateway != nil {
 		errs = append(errs, m.gateway.Close())
 	}
+	if m.scheduler.cancel != nil {
+		m.scheduler.cancel()
+		<-m.scheduler.done
+	}
 	if m.store != nil {
 		errs = append(errs, m.store.Close())
 	}
 	return errors.Join(errs...)
 }
-

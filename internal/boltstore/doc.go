@@ -34,6 +34,16 @@
 //	└── <request key>             trial.RequestRecord
 //	requests_by_time
 //	└── BE64(record time, Unix ns) + <request key>  empty (finds expired records to prune)
+//	timers
+//	└── BE64(due time, Unix ns) + <application id> + 0x00 + <timer key>   trial.Timer
+//	timers_by_application
+//	└── <application id> + 0x00 + <timer key>     the key in timers (replaces a case's timers)
+//	idx_flag
+//	└── <case flag> + 0x00 + <application id>      empty (the case carries the flag)
+//	idx_open_consultation
+//	└── <ministry code or "*"> + 0x00 + <due date> + 0x00 + <application id> + 0x00 + BE64(consultation id)
+//	                              empty; each REQUESTED consultation has its ministry's entry
+//	                              and a "*" entry (every ministry), earliest due first
 //
 // The index buckets change in the same transaction as the record they index:
 // PutApplication reads the previously stored case and removes the entries that no longer

@@ -21,11 +21,16 @@ var (
 	bucketIdxMinistry         = []byte("idx_ministry")
 	bucketRequests            = []byte("requests")
 	bucketRequestsByTime      = []byte("requests_by_time")
+	bucketTimers              = []byte("timers")
+	bucketTimersByApplication = []byte("timers_by_application")
+	bucketIdxOpenConsultation = []byte("idx_open_consultation")
+	bucketIdxFlag             = []byte("idx_flag")
 
 	allBuckets = [][]byte{
 		bucketMeta, bucketApplications, bucketConsultations, bucketEvents,
 		bucketEventsByApplication, bucketIdxState, bucketIdxApplicant, bucketIdxMinistry,
-		bucketRequests, bucketRequestsByTime,
+		bucketRequests, bucketRequestsByTime, bucketTimers, bucketTimersByApplication,
+		bucketIdxOpenConsultation, bucketIdxFlag,
 	}
 )
 

@@ -42,13 +42,13 @@ func (r *readTx) ListApplications(q trial.Query) ([]*trial.Application, string, 
 	case size > MaxPageSize:
 		size = MaxPageSize
 	}
-	if hasSep(q.ApplicantOrganisation) || hasSep(q.ConsultedMinistry) || slices.ContainsFunc(q.States, func(s trial.State) bool { return hasSep(string(s)) }) {
+	if hasSep(q.ApplicantOrganisation) || hasSep(q.ConsultedMinistry) || hasSep(string(q.Flag)) || slices.ContainsFunc(q.States, func(s trial.State) bool { return hasSep(string(s)) }) {
 		return nil, "", trial.Errorf(trial.CodeInvalidArgument, "filter contains a NUL byte")
 	}
 	states := slices.Clone(q.States)
 	slices.Sort(states)
 	states = slices.Compact(states)
-	fp := fingerprint(states, q.ApplicantOrganisation, q.ConsultedMinistry)
+	fp := fingerprint(states, q.ApplicantOrganisation, strings.Join([]string{q.ConsultedMinistry, string(q.Flag), q.EndsBy, q.EvaluationDueBy}, "\x00"))
 
 	var after string
 	if q.PageToken != "" {
@@ -65,11 +65,14 @@ func (r *readTx) ListApplications(q trial.Query) ([]*trial.Application, string, 
 	idxState := r.tx.Bucket(bucketIdxState)
 	idxApplicant := r.tx.Bucket(bucketIdxApplicant)
 	idxMinistry := r.tx.Bucket(bucketIdxMinistry)
+	idxFlag := r.tx.Bucket(bucketIdxFlag)
 	switch {
 	case q.ApplicantOrganisation != "":
 		next = scan(idxApplicant, prefix(q.ApplicantOrganisation), after)
 	case q.ConsultedMinistry != "":
 		next = scan(idxMinistry, prefix(q.ConsultedMinistry), after)
+	case q.Flag != "":
+		next = scan(idxFlag, prefix(string(q.Flag)), after)
 	case len(states) > 0:
 		scans := make([]func() (string, bool), len(states))
 		for i, s := range states {
@@ -82,9 +85,28 @@ func (r *readTx) ListApplications(q trial.Query) ([]*trial.Application, string, 
 	if q.ApplicantOrganisation != "" && q.ConsultedMinistry != "" {
 		checks = append(checks, func(id string) bool { return has(idxMinistry, compositeKey(q.ConsultedMinistry, id)) })
 	}
-	if len(states) > 0 && (q.ApplicantOrganisation != "" || q.ConsultedMinistry != "") {
+	if q.Flag != "" && (q.ApplicantOrganisation != "" || q.ConsultedMinistry != "") {
+		checks = append(checks, func(id string) bool { return has(idxFlag, compositeKey(string(q.Flag), id)) })
+	}
+	if len(states) > 0 && (q.ApplicantOrganisation != "" || q.ConsultedMinistry != "" || q.Flag != "") {
 		checks = append(checks, func(id string) bool {
 			return slices.ContainsFunc(states, func(s trial.State) bool { return has(idxState, compositeKey(string(s), id)) })
+		})
+	}
+
+	// Due dates are not indexed: the callers restrict these queries to the running or
+	// evaluating states, so the candidates are few and decoding them is cheap.
+	if q.EndsBy != "" {
+		checks = append(checks, func(id string) bool {
+			app, err := r.Application(id)
+			end := trial.CurrentEnd(app)
+			return err == nil && end != "" && end <= q.EndsBy
+		})
+	}
+	if q.EvaluationDueBy != "" {
+		checks = append(checks, func(id string) bool {
+			app, err := r.Application(id)
+			return err == nil && app.EvaluationReport == nil && app.EvaluationDue != "" && app.EvaluationDue <= q.EvaluationDueBy
 		})
 	}
 

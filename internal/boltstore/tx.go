@@ -208,6 +208,16 @@ type indexView struct {
 	Applicants []struct {
 		OrganisationNumber string `json:"organisationNumber"`
 	} `json:"applicants"`
+	Flags []trial.CaseFlag `json:"flags"`
+}
+
+// flagKeys returns the case's idx_flag keys.
+func (v *indexView) flagKeys(id string) [][]byte {
+	var keys [][]byte
+	for _, f := range v.Flags {
+		keys = append(keys, compositeKey(string(f), id))
+	}
+	return keys
 }
 
 // indexKeys returns the case's idx_state and idx_applicant keys.
@@ -225,7 +235,7 @@ func (v *indexView) indexKeys(id string) (state []byte, applicants [][]byte) {
 }
 
 func viewOf(app *trial.Application) *indexView {
-	v := &indexView{State: app.State}
+	v := &indexView{State: app.State, Flags: app.Flags}
 	for _, a := range app.Applicants {
 		v.Applicants = append(v.Applicants, struct {
 			OrganisationNumber string `json:"organisationNumber"`
@@ -257,15 +267,20 @@ func (w *writeTx) PutApplication(app *trial.Application) error {
 
 	apps := w.tx.Bucket(bucketApplications)
 	var oldState []byte
-	var oldApplicants [][]byte
+	var oldApplicants, oldFlags [][]byte
 	if old := apps.Get([]byte(app.ID)); old != nil {
 		var v indexView
 		if err := decode("application", app.ID, old, &v); err != nil {
 			return err
 		}
 		oldState, oldApplicants = v.indexKeys(app.ID)
+		oldFlags = v.flagKeys(app.ID)
 	}
-	newState, newApplicants := viewOf(app).indexKeys(app.ID)
+	view := viewOf(app)
+	newState, newApplicants := view.indexKeys(app.ID)
+	if err := moveEntries(w.tx.Bucket(bucketIdxFlag), oldFlags, view.flagKeys(app.ID)); err != nil {
+		return err
+	}
 
 	if err := moveEntries(w.tx.Bucket(bucketIdxState), nonNil(oldState), [][]byte{newState}); err != nil {
 		return err
@@ -318,6 +333,9 @@ func (w *writeTx) DeleteApplication(id string) error {
 	}
 	state, applicants := v.indexKeys(id)
 	if err := moveEntries(w.tx.Bucket(bucketIdxState), [][]byte{state}, nil); err != nil {
+		return err
+	}
+	if err := moveEntries(w.tx.Bucket(bucketIdxFlag), v.flagKeys(id), nil); err != nil {
 		return err
 	}
 	if err := moveEntries(w.tx.Bucket(bucketIdxApplicant), applicants, nil); err != nil {
@@ -388,17 +406,19 @@ func (w *writeTx) PutConsultation(c *trial.Consultation) error {
 		return fmt.Errorf("boltstore: encode consultation %q: %w", name, err)
 	}
 	oldMinistry := ""
+	var previous *trial.Consultation
 	if old := b.Get(key); old != nil {
-		var v struct {
-			Ministry string `json:"ministry"`
-		}
-		if err := decode("consultation", name, old, &v); err != nil {
+		previous = new(trial.Consultation)
+		if err := decode("consultation", name, old, previous); err != nil {
 			return err
 		}
-		oldMinistry = v.Ministry
+		oldMinistry = previous.Ministry
 	}
 	if err := b.Put(key, data); err != nil {
 		return fmt.Errorf("boltstore: put consultation %q: %w", name, err)
+	}
+	if err := w.indexOpenConsultation(previous, c); err != nil {
+		return err
 	}
 	idx := w.tx.Bucket(bucketIdxMinistry)
 	if err := idx.Put(compositeKey(c.Ministry, c.ApplicationID), nil); err != nil {

@@ -112,6 +112,11 @@ func applicationToProto(a *trial.Application) *forsokv1.Application {
 		CreateTime:          timestamp(a.CreateTime),
 		UpdateTime:          timestamp(a.UpdateTime),
 		SubmitTime:          timestamp(a.SubmitTime),
+		AnswerDueDate:       a.AnswerDue,
+		EvaluationDueDate:   a.EvaluationDue,
+	}
+	for _, f := range a.Flags {
+		p.Flags = append(p.Flags, forsokv1.Application_Flag(enumValue(forsokv1.Application_Flag_value, string(f))))
 	}
 	for _, ap := range a.Applicants {
 		p.Applicants = append(p.Applicants, &forsokv1.Applicant{

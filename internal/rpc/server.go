@@ -299,6 +299,18 @@ func (s *Server) consultationResult(c *trial.Consultation, err error) (*forsokv1
 // ListConsultations implements forsok.v1.ApplicationService. A case has a handful of
 // consultations, so they come in one page.
 func (s *Server) ListConsultations(ctx context.Context, req *forsokv1.ListConsultationsRequest) (*forsokv1.ListConsultationsResponse, error) {
+	if req.GetParent() == "applications/-" {
+		cons, next, err := s.svc.ListOpenConsultations(ctx, actorFrom(ctx), int(req.GetPageSize()), req.GetPageToken())
+		if err != nil {
+			return nil, err
+		}
+		resp := &forsokv1.ListConsultationsResponse{NextPageToken: next}
+		today := s.today()
+		for _, c := range cons {
+			resp.Consultations = append(resp.Consultations, consultationToProto(c, today))
+		}
+		return resp, nil
+	}
 	id, err := trial.ParseApplicationName(req.GetParent(), "parent")
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package trial
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 )
@@ -13,15 +14,27 @@ type Filter struct {
 	States []State
 	// Applicant is an applicant's organisation number, or "".
 	Applicant string
+	// Flag is a case flag the case must carry, or "".
+	Flag CaseFlag
+	// EndsWithinDays selects running trials ending within that many days; -1: no limit.
+	EndsWithinDays int
+	// EvaluationDueWithinDays selects evaluating cases whose report is due within that
+	// many days (or overdue); -1: no limit.
+	EvaluationDueWithinDays int
 }
 
+// filterFields are the fields a filter compares.
+var filterFields = []string{"state", "applicant", "flag", "ends_within_days", "evaluation_due_within_days"}
+
 // ParseFilter parses the AIP-160 subset ListApplications accepts: comparisons
-// `state = SUBMITTED` and `applicant = 940931002` joined by AND, where a parenthesised
-// group may OR comparisons of the state: `(state = SUBMITTED OR state = IN_REVIEW) AND
-// applicant = 940931002`. Values may be quoted.
+// `state = SUBMITTED`, `applicant = 940931002`, `flag = NEEDS_INTERIM_REPLY`,
+// `ends_within_days = 90` and `evaluation_due_within_days = 30`, joined by AND, where a
+// parenthesised group may OR comparisons of the state:
+// `(state = SUBMITTED OR state = IN_REVIEW) AND applicant = 940931002`. Values may be
+// quoted.
 func ParseFilter(s string) (Filter, error) {
 	p := &filterParser{tokens: tokenize(s)}
-	var f Filter
+	f := Filter{EndsWithinDays: -1, EvaluationDueWithinDays: -1}
 	if len(p.tokens) == 0 {
 		return f, nil
 	}
@@ -93,8 +106,8 @@ func (p *filterParser) clause(f *Filter) error {
 func (p *filterParser) comparison() (field, value string, err error) {
 	field = p.peek()
 	p.pos++
-	if field != "state" && field != "applicant" {
-		return "", "", fmt.Errorf("unknown field %q: filter on state or applicant", field)
+	if !slices.Contains(filterFields, field) {
+		return "", "", fmt.Errorf("unknown field %q: filter on %s", field, strings.Join(filterFields, ", "))
 	}
 	if !p.accept("=") {
 		return "", "", fmt.Errorf("expected = after %s, found %q", field, p.peek())
@@ -137,6 +150,21 @@ func (f *Filter) and(field string, values []string) error {
 			return fmt.Errorf("a case is filtered on one applicant at a time")
 		}
 		f.Applicant = values[0]
+	case "flag":
+		if len(values) != 1 || !slices.Contains(CaseFlags, CaseFlag(values[0])) {
+			return fmt.Errorf("flag takes one of %v", CaseFlags)
+		}
+		f.Flag = CaseFlag(values[0])
+	case "ends_within_days", "evaluation_due_within_days":
+		n, err := strconv.Atoi(values[0])
+		if len(values) != 1 || err != nil || n < 0 || n > 3660 {
+			return fmt.Errorf("%s takes a number of days from 0 to 3660", field)
+		}
+		if field == "ends_within_days" {
+			f.EndsWithinDays = n
+		} else {
+			f.EvaluationDueWithinDays = n
+		}
 	}
 	return nil
 }

@@ -67,7 +67,19 @@ func (s *Service) ListApplications(ctx context.Context, actor Actor, filter stri
 	if pageSize < 0 {
 		return nil, "", Invalid([]Violation{{Field: "page_size", Reason: "PAGE_SIZE_NEGATIVE", Description: "page_size must be zero (the default, 50) or positive"}})
 	}
-	q := Query{States: f.States, ApplicantOrganisation: f.Applicant, PageSize: pageSize, PageToken: pageToken}
+	q := Query{States: f.States, ApplicantOrganisation: f.Applicant, Flag: f.Flag, PageSize: pageSize, PageToken: pageToken}
+	today := s.Today()
+	if f.EndsWithinDays >= 0 {
+		q.EndsBy = FormatDate(today.AddDate(0, 0, f.EndsWithinDays))
+		q.States = intersectStates(q.States, []State{StateActive, StateExtensionRequested})
+	}
+	if f.EvaluationDueWithinDays >= 0 {
+		q.EvaluationDueBy = FormatDate(today.AddDate(0, 0, f.EvaluationDueWithinDays))
+		q.States = intersectStates(q.States, []State{StateEvaluating})
+	}
+	if q.States != nil && len(q.States) == 0 {
+		return nil, "", nil
+	}
 	allowed := publicStates
 	switch actor.Role {
 	case RoleKDDHandler, RoleKDDApprover, RoleSystem:
@@ -83,13 +95,8 @@ func (s *Service) ListApplications(ctx context.Context, actor Actor, filter stri
 		q.ConsultedMinistry = actor.Ministry
 	}
 	if allowed != nil {
-		if q.States == nil {
-			q.States = allowed
-		} else {
-			q.States = slices.DeleteFunc(q.States, func(s State) bool { return !slices.Contains(allowed, s) })
-			if len(q.States) == 0 {
-				return nil, "", nil
-			}
+		if q.States = intersectStates(q.States, allowed); len(q.States) == 0 {
+			return nil, "", nil
 		}
 	}
 	var apps []*Application
@@ -107,6 +114,20 @@ func (s *Service) ListApplications(ctx context.Context, actor Actor, filter stri
 		}
 	}
 	return apps, next, nil
+}
+
+// intersectStates returns the states in both a and b, where nil a means every state.
+func intersectStates(a, b []State) []State {
+	if a == nil {
+		return slices.Clone(b)
+	}
+	out := []State{}
+	for _, s := range a {
+		if slices.Contains(b, s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // ListConsultations lists the case's consultations as the caller may see them: KDD all,
@@ -286,4 +307,52 @@ func (s *Service) previewGuards(app *Application, cons []*Consultation, action A
 		return CloseGuards(app, CloseInput{Outcome: OutcomeMadePermanent})
 	}
 	return nil
+}
+
+// ListOpenConsultations lists the open consultations across cases, earliest due first
+// (AIP-159's "applications/-"): a ministry's own, or every one for KDD. It is the work
+// list of what is due.
+func (s *Service) ListOpenConsultations(ctx context.Context, actor Actor, pageSize int, pageToken string) ([]*Consultation, string, error) {
+	if err := requireCaller(actor); err != nil {
+		return nil, "", err
+	}
+	ministry := ""
+	switch {
+	case actor.Role == RoleMinistry:
+		ministry = actor.Ministry
+	case actor.Role.KDD() || actor.Role == RoleSystem:
+	default:
+		return nil, "", Errorf(CodePermissionDenied, "%s may not list consultations across cases; list those of one application instead", roleName(actor.Role))
+	}
+	var vs []Violation
+	if pageSize < 0 {
+		vs = append(vs, Violation{Field: "page_size", Reason: "PAGE_SIZE_NEGATIVE", Description: "page_size must be zero (the default, 50) or positive"})
+	}
+	after, err := base64.RawURLEncoding.DecodeString(pageToken)
+	if err != nil {
+		vs = append(vs, Violation{Field: "page_token", Reason: "PAGE_TOKEN_INVALID", Description: "page_token is not one this list returned; start again without it"})
+	}
+	if err := Invalid(vs); err != nil {
+		return nil, "", err
+	}
+	switch {
+	case pageSize == 0:
+		pageSize = 50
+	case pageSize > 1000:
+		pageSize = 1000
+	}
+	var cons []*Consultation
+	var next string
+	err = s.Store.View(ctx, func(tx ReadTx) error {
+		var err error
+		cons, next, err = tx.OpenConsultations(ministry, string(after), pageSize)
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	if next != "" {
+		next = base64.RawURLEncoding.EncodeToString([]byte(next))
+	}
+	return cons, next, nil
 }

@@ -25,6 +25,8 @@ type Service struct {
 	// DefaultDueWorkingDays is used for a consultation given neither a due date nor a
 	// number of working days.
 	DefaultDueWorkingDays int
+	// Schedule holds the deadlines the timers follow (schedule.go).
+	Schedule Schedule
 }
 
 // NewService returns a Service with the Europe/Oslo calendar and the system clock.
@@ -33,7 +35,7 @@ func NewService(store Store, ref *Reference) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load Europe/Oslo time zone: %w", err)
 	}
-	return &Service{Store: store, Reference: ref, Now: time.Now, Location: loc, DefaultDueWorkingDays: 15}, nil
+	return &Service{Store: store, Reference: ref, Now: time.Now, Location: loc, DefaultDueWorkingDays: 15, Schedule: DefaultSchedule(loc)}, nil
 }
 
 // Call is what the transport knows about a request besides its body.
@@ -231,14 +233,15 @@ func (s *Service) runIn(tx Tx, now time.Time, call Call, st step) ([]byte, error
 	}
 	var result any = app
 	if st.action == ActionDelete {
+		if err := tx.PutTimers(st.id, nil); err != nil {
+			return nil, err
+		}
 		if err := tx.DeleteApplication(st.id); err != nil {
 			return nil, err
 		}
 		result = struct{}{}
 	} else {
-		app.Revision++
-		app.UpdateTime = now
-		if err := tx.PutApplication(app); err != nil {
+		if err := s.save(a); err != nil {
 			return nil, err
 		}
 		a.event.ToState = app.State
@@ -254,6 +257,28 @@ func (s *Service) runIn(tx Tx, now time.Time, call Call, st step) ([]byte, error
 		return nil, err
 	}
 	return answer, s.remember(tx, call, now, answer)
+}
+
+// save stores the changed case with its flags and timers brought up to date.
+func (s *Service) save(a *action) error {
+	a.app.Revision++
+	a.app.UpdateTime = a.now
+	refreshConsultationFlag(a.app, a.cons, a.today)
+	if err := a.tx.PutApplication(a.app); err != nil {
+		return err
+	}
+	return a.tx.PutTimers(a.app.ID, s.Schedule.Timers(a.app, a.cons))
+}
+
+// answered records that KDD has answered the applicant: R14's clock stops.
+func (a *action) answered() {
+	a.app.AnswerDue = ""
+	a.app.setFlag(FlagNeedsInterimReply, false)
+}
+
+// evaluationDue starts the time for the evaluation report (R12).
+func (s *Service) evaluationDue(a *action) {
+	a.app.EvaluationDue = FormatDate(AddMonths(a.today, s.Schedule.EvaluationDueMonths))
 }
 
 func (a *action) consultation(id string) *Consultation {
@@ -343,10 +368,10 @@ func (s *Service) CreateApplication(ctx context.Context, call Call, in *Applicat
 		return nil, err
 	}
 	draft := draftOf(in)
-	if err := Invalid(s.checkApplicants(call.Actor, draft, nil)); err != nil {
-		return nil, err
-	}
-	if err := Invalid(ValidateDraft(draft, s.Reference)); err != nil {
+	// Every bad field in one answer (api.md, Errors), as UpdateApplication does: a
+	// mistyped own organisation number must be named, not only reported as "missing".
+	vs := s.checkApplicants(call.Actor, draft, nil)
+	if err := Invalid(append(vs, ValidateDraft(draft, s.Reference)...)); err != nil {
 		return nil, err
 	}
 	var answer []byte
@@ -368,6 +393,9 @@ func (s *Service) CreateApplication(ctx context.Context, call Call, in *Applicat
 		app.ID, app.State, app.Revision = id, StateDraft, 1
 		app.CreateTime, app.UpdateTime = now, now
 		if err := tx.PutApplication(app); err != nil {
+			return err
+		}
+		if err := tx.PutTimers(id, s.Schedule.Timers(app, nil)); err != nil {
 			return err
 		}
 		ev := &Event{ApplicationID: id, Time: now, Actor: call.Actor, Action: ActionCreate, ToState: StateDraft, Changes: populatedFields(app)}
@@ -571,6 +599,8 @@ func (s *Service) SubmitApplication(ctx context.Context, call Call, id, comment 
 				a.event.Changes = append(a.event.Changes, "case_number")
 			}
 			a.app.SubmitTime = a.now
+			a.app.AnswerDue = answerDue(a.today)
+			a.app.setFlag(FlagNeedsInterimReply, false)
 			a.event.Comment = comment
 			a.event.Changes = append(a.event.Changes, "submit_time", "exemptions.flags")
 			return nil
@@ -586,6 +616,7 @@ func (s *Service) WithdrawApplication(ctx context.Context, call Call, id, reason
 		validate: func(*action) []Violation { return required("reason", reason) },
 		apply: func(a *action) error {
 			a.app.WithdrawalReason = reason
+			a.answered()
 			a.event.Comment = reason
 			a.event.Changes = []string{"withdrawal_reason"}
 			for _, c := range a.openConsultations() {
@@ -645,6 +676,7 @@ func (s *Service) RecordInterimReply(ctx context.Context, call Call, id string, 
 		apply: func(a *action) error {
 			a.app.InterimReplies = append(a.app.InterimReplies, InterimReply{
 				Text: in.Text, ExpectedDecisionDate: in.ExpectedDecisionDate, Author: call.Actor.Person(), Time: a.now})
+			a.answered()
 			a.event.Comment = in.Text
 			a.event.Changes = []string{"interim_replies"}
 			return nil
@@ -659,6 +691,7 @@ func (s *Service) RequestChanges(ctx context.Context, call Call, id, questions s
 		validate: func(*action) []Violation { return required("questions", questions) },
 		apply: func(a *action) error {
 			a.app.ChangeRequests = append(a.app.ChangeRequests, ChangeRequest{Questions: questions, RequestedBy: call.Actor.Person(), Time: a.now})
+			a.answered()
 			a.event.Comment = questions
 			a.event.Changes = []string{"change_requests"}
 			return nil
@@ -744,7 +777,9 @@ func (s *Service) RespondToConsultation(ctx context.Context, call Call, appID, c
 		apply: func(a *action) error {
 			c.State, c.UpdateTime = ConsultationAnswered, a.now
 			c.Response = &ConsultationResponse{Position: in.Position, Statement: in.Statement, Responder: call.Actor.Person(), Time: a.now}
-			a.event.Comment = string(in.Position)
+			// The position stays out of the comment: applicants read the history but not
+			// the ministries' statements (domain.md, Roles and visibility).
+			a.event.Comment = c.Ministry + " answered"
 			a.event.Changes = []string{"consultations/" + c.ID + ".response"}
 			return a.tx.PutConsultation(c)
 		},
@@ -768,6 +803,7 @@ func (s *Service) ApproveApplication(ctx context.Context, call Call, id string, 
 			d.ApprovedStart, d.ApprovedEnd, d.ObjectionResponse = in.ApprovedStart, in.ApprovedEnd, in.ObjectionResponse
 			d.RegulationID, d.PublicationReference = in.RegulationID, in.PublicationReference
 			a.app.Decision = d
+			a.answered()
 			a.event.Comment = in.Reasons
 			a.event.Changes = []string{"decision"}
 			return nil
@@ -784,6 +820,7 @@ func (s *Service) RejectApplication(ctx context.Context, call Call, id string, i
 			d := s.decision(a, call.Actor, false, in.Reasons)
 			d.ReasonCodes = slices.Clone(in.ReasonCodes)
 			a.app.Decision = d
+			a.answered()
 			a.event.Comment = in.Reasons
 			a.event.Changes = []string{"decision"}
 			return nil
@@ -809,14 +846,19 @@ func (s *Service) RecordPublication(ctx context.Context, call Call, id string, i
 // ActivateTrial starts an approved trial once its start date has come and its
 // regulation is published (R9).
 func (s *Service) ActivateTrial(ctx context.Context, call Call, id, comment string) (*Application, error) {
-	return decodeApplication(s.run(ctx, call, step{
+	return decodeApplication(s.run(ctx, call, s.activateStep(id, comment)))
+}
+
+func (s *Service) activateStep(id, comment string) step {
+	return step{
 		action: ActionActivate, id: id,
 		guards: func(a *action) []Violation { return ActivateGuards(a.app, a.today) },
 		apply: func(a *action) error {
+			a.app.setFlag(FlagPublicationMissing, false)
 			a.event.Comment = comment
 			return nil
 		},
-	}))
+	}
 }
 
 // RequestExtension asks for a longer trial period (R7, R8).
@@ -864,14 +906,20 @@ func (s *Service) DecideExtension(ctx context.Context, call Call, id string, in 
 
 // EndTrialPeriod moves a trial whose period has ended to evaluation.
 func (s *Service) EndTrialPeriod(ctx context.Context, call Call, id, comment string) (*Application, error) {
-	return decodeApplication(s.run(ctx, call, step{
+	return decodeApplication(s.run(ctx, call, s.endPeriodStep(id, comment)))
+}
+
+func (s *Service) endPeriodStep(id, comment string) step {
+	return step{
 		action: ActionEndPeriod, id: id,
 		guards: func(a *action) []Violation { return EndPeriodGuards(a.app, a.today) },
 		apply: func(a *action) error {
+			s.evaluationDue(a)
+			a.event.Changes = []string{"evaluation_due_date"}
 			a.event.Comment = comment
 			return nil
 		},
-	}))
+	}
 }
 
 // TerminateTrial ends an approved or running trial early (R13). A trial that never
@@ -893,6 +941,9 @@ func (s *Service) terminateStep(call Call, id string, in TerminateInput) step {
 				a.app.Closure = &Closure{Outcome: OutcomeDiscontinued, WithoutEvaluation: true,
 					Reasons: "terminated before the trial started: " + in.Reasons, DecidedBy: call.Actor.Person(), Time: a.now}
 				a.event.Changes = append(a.event.Changes, "closure")
+			} else {
+				s.evaluationDue(a)
+				a.event.Changes = append(a.event.Changes, "evaluation_due_date")
 			}
 			a.event.Comment = in.RepealingInstrument + ": " + in.Reasons
 			return nil
@@ -907,6 +958,7 @@ func (s *Service) SubmitEvaluation(ctx context.Context, call Call, id string, in
 		validate: func(*action) []Violation { return in.Validate() },
 		apply: func(a *action) error {
 			a.app.EvaluationReport = &EvaluationReport{ReportReference: in.ReportReference, Summary: in.Summary, SubmittedBy: call.Actor.Person(), Time: a.now}
+			a.app.setFlag(FlagEvaluationOverdue, false)
 			a.event.Comment = in.ReportReference
 			a.event.Changes = []string{"evaluation_report"}
 			return nil

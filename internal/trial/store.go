@@ -34,6 +34,13 @@ type ReadTx interface {
 	// Request returns the remembered answer to an earlier request, or nil when there is
 	// none (or it expired).
 	Request(key string) (*RequestRecord, error)
+	// OpenConsultations returns up to limit REQUESTED consultations, earliest due first
+	// (then by case and id): of one ministry, or of every ministry when ministry is "".
+	// It starts after the cursor after ("" from the beginning) and returns the cursor to
+	// continue from, "" when there is no more.
+	OpenConsultations(ministry, after string, limit int) (cons []*Consultation, next string, err error)
+	// DueTimers returns up to limit timers due at or before until, earliest first.
+	DueTimers(until time.Time, limit int) ([]Timer, error)
 }
 
 // Tx is a write transaction.
@@ -55,6 +62,8 @@ type Tx interface {
 	AppendEvent(e *Event) error
 	// PutRequest remembers the answer to a request for replay.
 	PutRequest(key string, rec *RequestRecord) error
+	// PutTimers replaces the case's timers with timers (none when empty).
+	PutTimers(applicationID string, timers []Timer) error
 }
 
 // RequestRecord is the remembered answer to a request with a requestId (AIP-155).
@@ -75,6 +84,14 @@ type Query struct {
 	ApplicantOrganisation string
 	// ConsultedMinistry restricts to cases with a consultation of this ministry.
 	ConsultedMinistry string
+	// Flag restricts to cases carrying this flag.
+	Flag CaseFlag
+	// EndsBy restricts to running trials whose current period ends on or before this
+	// ISO date.
+	EndsBy string
+	// EvaluationDueBy restricts to evaluating cases without a report whose report is due
+	// on or before this ISO date.
+	EvaluationDueBy string
 	PageSize          int
 	PageToken         string
 }

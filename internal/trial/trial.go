@@ -339,6 +339,16 @@ type Application struct {
 	Closure          *Closure          `json:"closure,omitempty"`
 	WithdrawalReason string            `json:"withdrawalReason,omitempty"`
 
+	// AnswerDue is the date by which KDD owes the applicant an answer after a
+	// (re)submission (R14); empty while no answer is owed.
+	AnswerDue string `json:"answerDue,omitempty"`
+	// EvaluationDue is the date the evaluation report is due, set when the period ends.
+	EvaluationDue string `json:"evaluationDue,omitempty"`
+	// Flags mark what needs attention (schedule.go).
+	Flags []CaseFlag `json:"flags,omitempty"`
+	// Notices records which one-off notices the scheduler has given, so each comes once.
+	Notices []string `json:"notices,omitempty"`
+
 	CreateTime time.Time `json:"createTime"`
 	UpdateTime time.Time `json:"updateTime"`
 	SubmitTime time.Time `json:"submitTime,omitzero"`

@@ -253,6 +253,67 @@ func (Application_Purpose) EnumDescriptor() ([]byte, []int) {
 	return file_forsok_v1_application_proto_rawDescGZIP(), []int{0, 2}
 }
 
+// What needs someone's attention on a case.
+type Application_Flag int32
+
+const (
+	// No flag (AIP-126).
+	Application_FLAG_UNSPECIFIED Application_Flag = 0
+	// No answer within one calendar month of (re)submission: an interim reply is due (R14).
+	Application_NEEDS_INTERIM_REPLY Application_Flag = 1
+	// An open consultation is past its due date.
+	Application_CONSULTATION_OVERDUE Application_Flag = 2
+	// The start date came without the regulation's publication recorded (R9).
+	Application_PUBLICATION_MISSING Application_Flag = 3
+	// The evaluation report is past its due date (R12).
+	Application_EVALUATION_OVERDUE Application_Flag = 4
+)
+
+// Enum value maps for Application_Flag.
+var (
+	Application_Flag_name = map[int32]string{
+		0: "FLAG_UNSPECIFIED",
+		1: "NEEDS_INTERIM_REPLY",
+		2: "CONSULTATION_OVERDUE",
+		3: "PUBLICATION_MISSING",
+		4: "EVALUATION_OVERDUE",
+	}
+	Application_Flag_value = map[string]int32{
+		"FLAG_UNSPECIFIED":     0,
+		"NEEDS_INTERIM_REPLY":  1,
+		"CONSULTATION_OVERDUE": 2,
+		"PUBLICATION_MISSING":  3,
+		"EVALUATION_OVERDUE":   4,
+	}
+)
+
+func (x Application_Flag) Enum() *Application_Flag {
+	p := new(Application_Flag)
+	*p = x
+	return p
+}
+
+func (x Application_Flag) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Application_Flag) Descriptor() protoreflect.EnumDescriptor {
+	return file_forsok_v1_application_proto_enumTypes[3].Descriptor()
+}
+
+func (Application_Flag) Type() protoreflect.EnumType {
+	return &file_forsok_v1_application_proto_enumTypes[3]
+}
+
+func (x Application_Flag) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Application_Flag.Descriptor instead.
+func (Application_Flag) EnumDescriptor() ([]byte, []int) {
+	return file_forsok_v1_application_proto_rawDescGZIP(), []int{0, 3}
+}
+
 // How a closed case ended.
 type Application_Outcome int32
 
@@ -294,11 +355,11 @@ func (x Application_Outcome) String() string {
 }
 
 func (Application_Outcome) Descriptor() protoreflect.EnumDescriptor {
-	return file_forsok_v1_application_proto_enumTypes[3].Descriptor()
+	return file_forsok_v1_application_proto_enumTypes[4].Descriptor()
 }
 
 func (Application_Outcome) Type() protoreflect.EnumType {
-	return &file_forsok_v1_application_proto_enumTypes[3]
+	return &file_forsok_v1_application_proto_enumTypes[4]
 }
 
 func (x Application_Outcome) Number() protoreflect.EnumNumber {
@@ -307,7 +368,7 @@ func (x Application_Outcome) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Application_Outcome.Descriptor instead.
 func (Application_Outcome) EnumDescriptor() ([]byte, []int) {
-	return file_forsok_v1_application_proto_rawDescGZIP(), []int{0, 3}
+	return file_forsok_v1_application_proto_rawDescGZIP(), []int{0, 4}
 }
 
 // The kind of body applying. The Act also covers the state; this service handles
@@ -348,11 +409,11 @@ func (x Applicant_Kind) String() string {
 }
 
 func (Applicant_Kind) Descriptor() protoreflect.EnumDescriptor {
-	return file_forsok_v1_application_proto_enumTypes[4].Descriptor()
+	return file_forsok_v1_application_proto_enumTypes[5].Descriptor()
 }
 
 func (Applicant_Kind) Type() protoreflect.EnumType {
-	return &file_forsok_v1_application_proto_enumTypes[4]
+	return &file_forsok_v1_application_proto_enumTypes[5]
 }
 
 func (x Applicant_Kind) Number() protoreflect.EnumNumber {
@@ -402,11 +463,11 @@ func (x Exemption_Flag) String() string {
 }
 
 func (Exemption_Flag) Descriptor() protoreflect.EnumDescriptor {
-	return file_forsok_v1_application_proto_enumTypes[5].Descriptor()
+	return file_forsok_v1_application_proto_enumTypes[6].Descriptor()
 }
 
 func (Exemption_Flag) Type() protoreflect.EnumType {
-	return &file_forsok_v1_application_proto_enumTypes[5]
+	return &file_forsok_v1_application_proto_enumTypes[6]
 }
 
 func (x Exemption_Flag) Number() protoreflect.EnumNumber {
@@ -459,11 +520,11 @@ func (x Extension_State) String() string {
 }
 
 func (Extension_State) Descriptor() protoreflect.EnumDescriptor {
-	return file_forsok_v1_application_proto_enumTypes[6].Descriptor()
+	return file_forsok_v1_application_proto_enumTypes[7].Descriptor()
 }
 
 func (Extension_State) Type() protoreflect.EnumType {
-	return &file_forsok_v1_application_proto_enumTypes[6]
+	return &file_forsok_v1_application_proto_enumTypes[7]
 }
 
 func (x Extension_State) Number() protoreflect.EnumNumber {
@@ -546,7 +607,15 @@ type Application struct {
 	// When the case last changed (AIP-148).
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,27,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	// When the case was last submitted or resubmitted; R14's clock runs from here.
-	SubmitTime    *timestamppb.Timestamp `protobuf:"bytes,28,opt,name=submit_time,json=submitTime,proto3" json:"submit_time,omitempty"`
+	SubmitTime *timestamppb.Timestamp `protobuf:"bytes,28,opt,name=submit_time,json=submitTime,proto3" json:"submit_time,omitempty"`
+	// The date by which KDD owes the applicant an answer after a (re)submission: one
+	// calendar month, Europe/Oslo (R14). Empty once KDD has answered (an interim reply, a
+	// request for changes or a decision).
+	AnswerDueDate string `protobuf:"bytes,29,opt,name=answer_due_date,json=answerDueDate,proto3" json:"answer_due_date,omitempty"`
+	// The date the evaluation report is due, set when the trial period ends (R12).
+	EvaluationDueDate string `protobuf:"bytes,30,opt,name=evaluation_due_date,json=evaluationDueDate,proto3" json:"evaluation_due_date,omitempty"`
+	// What needs attention, set and cleared by the service's timers and actions.
+	Flags         []Application_Flag `protobuf:"varint,31,rep,packed,name=flags,proto3,enum=forsok.v1.Application_Flag" json:"flags,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -773,6 +842,27 @@ func (x *Application) GetUpdateTime() *timestamppb.Timestamp {
 func (x *Application) GetSubmitTime() *timestamppb.Timestamp {
 	if x != nil {
 		return x.SubmitTime
+	}
+	return nil
+}
+
+func (x *Application) GetAnswerDueDate() string {
+	if x != nil {
+		return x.AnswerDueDate
+	}
+	return ""
+}
+
+func (x *Application) GetEvaluationDueDate() string {
+	if x != nil {
+		return x.EvaluationDueDate
+	}
+	return ""
+}
+
+func (x *Application) GetFlags() []Application_Flag {
+	if x != nil {
+		return x.Flags
 	}
 	return nil
 }
@@ -1793,7 +1883,7 @@ var File_forsok_v1_application_proto protoreflect.FileDescriptor
 
 const file_forsok_v1_application_proto_rawDesc = "" +
 	"\n" +
-	"\x1bforsok/v1/application.proto\x12\tforsok.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb0\x11\n" +
+	"\x1bforsok/v1/application.proto\x12\tforsok.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xcd\x13\n" +
 	"\vApplication\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12$\n" +
 	"\vcase_number\x18\x02 \x01(\tB\x03\xe0A\x03R\n" +
@@ -1834,7 +1924,10 @@ const file_forsok_v1_application_proto_rawDesc = "" +
 	"\vupdate_time\x18\x1b \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"updateTime\x12@\n" +
 	"\vsubmit_time\x18\x1c \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"submitTime\"\xf7\x01\n" +
+	"submitTime\x12+\n" +
+	"\x0fanswer_due_date\x18\x1d \x01(\tB\x03\xe0A\x03R\ranswerDueDate\x123\n" +
+	"\x13evaluation_due_date\x18\x1e \x01(\tB\x03\xe0A\x03R\x11evaluationDueDate\x126\n" +
+	"\x05flags\x18\x1f \x03(\x0e2\x1b.forsok.v1.Application.FlagB\x03\xe0A\x03R\x05flags\"\xf7\x01\n" +
 	"\x05State\x12\x15\n" +
 	"\x11STATE_UNSPECIFIED\x10\x00\x12\t\n" +
 	"\x05DRAFT\x10\x01\x12\r\n" +
@@ -1866,7 +1959,13 @@ const file_forsok_v1_application_proto_rawDesc = "" +
 	"\x0fTASK_ALLOCATION\x10\x02\x12\x13\n" +
 	"\x0fSERVICE_QUALITY\x10\x03\x12\x10\n" +
 	"\fRESOURCE_USE\x10\x04\x12\x19\n" +
-	"\x15DEMOCRATIC_GOVERNANCE\x10\x05\"a\n" +
+	"\x15DEMOCRATIC_GOVERNANCE\x10\x05\"\x80\x01\n" +
+	"\x04Flag\x12\x14\n" +
+	"\x10FLAG_UNSPECIFIED\x10\x00\x12\x17\n" +
+	"\x13NEEDS_INTERIM_REPLY\x10\x01\x12\x18\n" +
+	"\x14CONSULTATION_OVERDUE\x10\x02\x12\x17\n" +
+	"\x13PUBLICATION_MISSING\x10\x03\x12\x16\n" +
+	"\x12EVALUATION_OVERDUE\x10\x04\"a\n" +
 	"\aOutcome\x12\x17\n" +
 	"\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eMADE_PERMANENT\x10\x01\x12\x17\n" +
@@ -1986,74 +2085,76 @@ func file_forsok_v1_application_proto_rawDescGZIP() []byte {
 	return file_forsok_v1_application_proto_rawDescData
 }
 
-var file_forsok_v1_application_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
+var file_forsok_v1_application_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
 var file_forsok_v1_application_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_forsok_v1_application_proto_goTypes = []any{
 	(Application_State)(0),        // 0: forsok.v1.Application.State
 	(Application_Category)(0),     // 1: forsok.v1.Application.Category
 	(Application_Purpose)(0),      // 2: forsok.v1.Application.Purpose
-	(Application_Outcome)(0),      // 3: forsok.v1.Application.Outcome
-	(Applicant_Kind)(0),           // 4: forsok.v1.Applicant.Kind
-	(Exemption_Flag)(0),           // 5: forsok.v1.Exemption.Flag
-	(Extension_State)(0),          // 6: forsok.v1.Extension.State
-	(*Application)(nil),           // 7: forsok.v1.Application
-	(*Applicant)(nil),             // 8: forsok.v1.Applicant
-	(*CouncilDecision)(nil),       // 9: forsok.v1.CouncilDecision
-	(*Exemption)(nil),             // 10: forsok.v1.Exemption
-	(*Person)(nil),                // 11: forsok.v1.Person
-	(*Decision)(nil),              // 12: forsok.v1.Decision
-	(*Extension)(nil),             // 13: forsok.v1.Extension
-	(*InterimReply)(nil),          // 14: forsok.v1.InterimReply
-	(*ChangeRequest)(nil),         // 15: forsok.v1.ChangeRequest
-	(*Termination)(nil),           // 16: forsok.v1.Termination
-	(*EvaluationReport)(nil),      // 17: forsok.v1.EvaluationReport
-	(*Closure)(nil),               // 18: forsok.v1.Closure
-	(*timestamppb.Timestamp)(nil), // 19: google.protobuf.Timestamp
+	(Application_Flag)(0),         // 3: forsok.v1.Application.Flag
+	(Application_Outcome)(0),      // 4: forsok.v1.Application.Outcome
+	(Applicant_Kind)(0),           // 5: forsok.v1.Applicant.Kind
+	(Exemption_Flag)(0),           // 6: forsok.v1.Exemption.Flag
+	(Extension_State)(0),          // 7: forsok.v1.Extension.State
+	(*Application)(nil),           // 8: forsok.v1.Application
+	(*Applicant)(nil),             // 9: forsok.v1.Applicant
+	(*CouncilDecision)(nil),       // 10: forsok.v1.CouncilDecision
+	(*Exemption)(nil),             // 11: forsok.v1.Exemption
+	(*Person)(nil),                // 12: forsok.v1.Person
+	(*Decision)(nil),              // 13: forsok.v1.Decision
+	(*Extension)(nil),             // 14: forsok.v1.Extension
+	(*InterimReply)(nil),          // 15: forsok.v1.InterimReply
+	(*ChangeRequest)(nil),         // 16: forsok.v1.ChangeRequest
+	(*Termination)(nil),           // 17: forsok.v1.Termination
+	(*EvaluationReport)(nil),      // 18: forsok.v1.EvaluationReport
+	(*Closure)(nil),               // 19: forsok.v1.Closure
+	(*timestamppb.Timestamp)(nil), // 20: google.protobuf.Timestamp
 }
 var file_forsok_v1_application_proto_depIdxs = []int32{
 	0,  // 0: forsok.v1.Application.state:type_name -> forsok.v1.Application.State
-	8,  // 1: forsok.v1.Application.applicants:type_name -> forsok.v1.Applicant
+	9,  // 1: forsok.v1.Application.applicants:type_name -> forsok.v1.Applicant
 	1,  // 2: forsok.v1.Application.category:type_name -> forsok.v1.Application.Category
 	2,  // 3: forsok.v1.Application.purposes:type_name -> forsok.v1.Application.Purpose
-	10, // 4: forsok.v1.Application.exemptions:type_name -> forsok.v1.Exemption
-	11, // 5: forsok.v1.Application.assigned_handler:type_name -> forsok.v1.Person
-	14, // 6: forsok.v1.Application.interim_replies:type_name -> forsok.v1.InterimReply
-	15, // 7: forsok.v1.Application.change_requests:type_name -> forsok.v1.ChangeRequest
-	12, // 8: forsok.v1.Application.decision:type_name -> forsok.v1.Decision
-	13, // 9: forsok.v1.Application.extensions:type_name -> forsok.v1.Extension
-	16, // 10: forsok.v1.Application.termination:type_name -> forsok.v1.Termination
-	17, // 11: forsok.v1.Application.evaluation_report:type_name -> forsok.v1.EvaluationReport
-	18, // 12: forsok.v1.Application.closure:type_name -> forsok.v1.Closure
-	3,  // 13: forsok.v1.Application.outcome:type_name -> forsok.v1.Application.Outcome
-	19, // 14: forsok.v1.Application.create_time:type_name -> google.protobuf.Timestamp
-	19, // 15: forsok.v1.Application.update_time:type_name -> google.protobuf.Timestamp
-	19, // 16: forsok.v1.Application.submit_time:type_name -> google.protobuf.Timestamp
-	4,  // 17: forsok.v1.Applicant.kind:type_name -> forsok.v1.Applicant.Kind
-	9,  // 18: forsok.v1.Applicant.council_decision:type_name -> forsok.v1.CouncilDecision
-	5,  // 19: forsok.v1.Exemption.flags:type_name -> forsok.v1.Exemption.Flag
-	11, // 20: forsok.v1.Decision.decided_by:type_name -> forsok.v1.Person
-	19, // 21: forsok.v1.Decision.decide_time:type_name -> google.protobuf.Timestamp
-	9,  // 22: forsok.v1.Extension.council_decision:type_name -> forsok.v1.CouncilDecision
-	19, // 23: forsok.v1.Extension.request_time:type_name -> google.protobuf.Timestamp
-	6,  // 24: forsok.v1.Extension.state:type_name -> forsok.v1.Extension.State
-	11, // 25: forsok.v1.Extension.decided_by:type_name -> forsok.v1.Person
-	19, // 26: forsok.v1.Extension.decide_time:type_name -> google.protobuf.Timestamp
-	11, // 27: forsok.v1.InterimReply.author:type_name -> forsok.v1.Person
-	19, // 28: forsok.v1.InterimReply.time:type_name -> google.protobuf.Timestamp
-	11, // 29: forsok.v1.ChangeRequest.requested_by:type_name -> forsok.v1.Person
-	19, // 30: forsok.v1.ChangeRequest.time:type_name -> google.protobuf.Timestamp
-	11, // 31: forsok.v1.Termination.decided_by:type_name -> forsok.v1.Person
-	19, // 32: forsok.v1.Termination.time:type_name -> google.protobuf.Timestamp
-	11, // 33: forsok.v1.EvaluationReport.submitted_by:type_name -> forsok.v1.Person
-	19, // 34: forsok.v1.EvaluationReport.time:type_name -> google.protobuf.Timestamp
-	3,  // 35: forsok.v1.Closure.outcome:type_name -> forsok.v1.Application.Outcome
-	11, // 36: forsok.v1.Closure.decided_by:type_name -> forsok.v1.Person
-	19, // 37: forsok.v1.Closure.time:type_name -> google.protobuf.Timestamp
-	38, // [38:38] is the sub-list for method output_type
-	38, // [38:38] is the sub-list for method input_type
-	38, // [38:38] is the sub-list for extension type_name
-	38, // [38:38] is the sub-list for extension extendee
-	0,  // [0:38] is the sub-list for field type_name
+	11, // 4: forsok.v1.Application.exemptions:type_name -> forsok.v1.Exemption
+	12, // 5: forsok.v1.Application.assigned_handler:type_name -> forsok.v1.Person
+	15, // 6: forsok.v1.Application.interim_replies:type_name -> forsok.v1.InterimReply
+	16, // 7: forsok.v1.Application.change_requests:type_name -> forsok.v1.ChangeRequest
+	13, // 8: forsok.v1.Application.decision:type_name -> forsok.v1.Decision
+	14, // 9: forsok.v1.Application.extensions:type_name -> forsok.v1.Extension
+	17, // 10: forsok.v1.Application.termination:type_name -> forsok.v1.Termination
+	18, // 11: forsok.v1.Application.evaluation_report:type_name -> forsok.v1.EvaluationReport
+	19, // 12: forsok.v1.Application.closure:type_name -> forsok.v1.Closure
+	4,  // 13: forsok.v1.Application.outcome:type_name -> forsok.v1.Application.Outcome
+	20, // 14: forsok.v1.Application.create_time:type_name -> google.protobuf.Timestamp
+	20, // 15: forsok.v1.Application.update_time:type_name -> google.protobuf.Timestamp
+	20, // 16: forsok.v1.Application.submit_time:type_name -> google.protobuf.Timestamp
+	3,  // 17: forsok.v1.Application.flags:type_name -> forsok.v1.Application.Flag
+	5,  // 18: forsok.v1.Applicant.kind:type_name -> forsok.v1.Applicant.Kind
+	10, // 19: forsok.v1.Applicant.council_decision:type_name -> forsok.v1.CouncilDecision
+	6,  // 20: forsok.v1.Exemption.flags:type_name -> forsok.v1.Exemption.Flag
+	12, // 21: forsok.v1.Decision.decided_by:type_name -> forsok.v1.Person
+	20, // 22: forsok.v1.Decision.decide_time:type_name -> google.protobuf.Timestamp
+	10, // 23: forsok.v1.Extension.council_decision:type_name -> forsok.v1.CouncilDecision
+	20, // 24: forsok.v1.Extension.request_time:type_name -> google.protobuf.Timestamp
+	7,  // 25: forsok.v1.Extension.state:type_name -> forsok.v1.Extension.State
+	12, // 26: forsok.v1.Extension.decided_by:type_name -> forsok.v1.Person
+	20, // 27: forsok.v1.Extension.decide_time:type_name -> google.protobuf.Timestamp
+	12, // 28: forsok.v1.InterimReply.author:type_name -> forsok.v1.Person
+	20, // 29: forsok.v1.InterimReply.time:type_name -> google.protobuf.Timestamp
+	12, // 30: forsok.v1.ChangeRequest.requested_by:type_name -> forsok.v1.Person
+	20, // 31: forsok.v1.ChangeRequest.time:type_name -> google.protobuf.Timestamp
+	12, // 32: forsok.v1.Termination.decided_by:type_name -> forsok.v1.Person
+	20, // 33: forsok.v1.Termination.time:type_name -> google.protobuf.Timestamp
+	12, // 34: forsok.v1.EvaluationReport.submitted_by:type_name -> forsok.v1.Person
+	20, // 35: forsok.v1.EvaluationReport.time:type_name -> google.protobuf.Timestamp
+	4,  // 36: forsok.v1.Closure.outcome:type_name -> forsok.v1.Application.Outcome
+	12, // 37: forsok.v1.Closure.decided_by:type_name -> forsok.v1.Person
+	20, // 38: forsok.v1.Closure.time:type_name -> google.protobuf.Timestamp
+	39, // [39:39] is the sub-list for method output_type
+	39, // [39:39] is the sub-list for method input_type
+	39, // [39:39] is the sub-list for extension type_name
+	39, // [39:39] is the sub-list for extension extendee
+	0,  // [0:39] is the sub-list for field type_name
 }
 
 func init() { file_forsok_v1_application_proto_init() }
@@ -2066,7 +2167,7 @@ func file_forsok_v1_application_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_forsok_v1_application_proto_rawDesc), len(file_forsok_v1_application_proto_rawDesc)),
-			NumEnums:      7,
+			NumEnums:      8,
 			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   0,

@@ -1011,7 +1011,8 @@ func (x *CreateConsultationRequest) GetRequestId() string {
 // The request of ListConsultations (AIP-132).
 type ListConsultationsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The application's resource name.
+	// The application's resource name, or "applications/-" for the open consultations
+	// across cases.
 	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
 	// The most consultations to return (AIP-158); the server picks a default and caps
 	// larger values.

@@ -105,7 +105,9 @@ type ApplicationServiceClient interface {
 	// Opens a consultation with a sector ministry (AIP-133, R10): the case moves to
 	// IN_CONSULTATION.
 	CreateConsultation(ctx context.Context, in *CreateConsultationRequest, opts ...grpc.CallOption) (*Consultation, error)
-	// Lists an application's consultations in creation order (AIP-132).
+	// Lists an application's consultations in creation order (AIP-132). With the parent
+	// "applications/-" (AIP-159) it lists the open consultations of every case the caller
+	// sees, earliest due first: a ministry's own work list, or KDD's.
 	ListConsultations(ctx context.Context, in *ListConsultationsRequest, opts ...grpc.CallOption) (*ListConsultationsResponse, error)
 	// The consulted ministry responds: REQUESTED → ANSWERED. The last open consultation
 	// answered moves the case to READY_FOR_DECISION.
@@ -495,7 +497,9 @@ type ApplicationServiceServer interface {
 	// Opens a consultation with a sector ministry (AIP-133, R10): the case moves to
 	// IN_CONSULTATION.
 	CreateConsultation(context.Context, *CreateConsultationRequest) (*Consultation, error)
-	// Lists an application's consultations in creation order (AIP-132).
+	// Lists an application's consultations in creation order (AIP-132). With the parent
+	// "applications/-" (AIP-159) it lists the open consultations of every case the caller
+	// sees, earliest due first: a ministry's own work list, or KDD's.
 	ListConsultations(context.Context, *ListConsultationsRequest) (*ListConsultationsResponse, error)
 	// The consulted ministry responds: REQUESTED → ANSWERED. The last open consultation
 	// answered moves the case to READY_FOR_DECISION.

@@ -1,0 +1,139 @@
+package trial
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// SystemActor is the scheduler, recorded as the actor of what its timers do.
+var SystemActor = Actor{Subject: "system", Name: "forsok scheduler", Role: RoleSystem}
+
+// dueBatch is how many due timers one look at the store takes.
+const dueBatch = 100
+
+// FireDueTimers fires every timer due at the service's clock, earliest first, each in a
+// write of its own, and returns how many it fired. A timer is deleted in the same write
+// as its effect, so a crash before the commit leaves it to fire again and one after
+// leaves nothing to repeat. A timer whose case has moved on does nothing. A timer whose
+// action fails stays for the next call, and its error is returned after the others ran.
+func (s *Service) FireDueTimers(ctx context.Context) (int, error) {
+	now := s.now()
+	var due []Timer
+	err := s.Store.View(ctx, func(tx ReadTx) error {
+		var err error
+		due, err = tx.DueTimers(now, dueBatch)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	fired := 0
+	var errs []error
+	for _, t := range due {
+		if err := s.fire(ctx, t); err != nil {
+			if ctx.Err() != nil {
+				return fired, ctx.Err()
+			}
+			errs = append(errs, fmt.Errorf("timer %s of %s: %w", t.Key(), ApplicationName(t.ApplicationID), err))
+			continue
+		}
+		fired++
+	}
+	if len(due) == dueBatch && len(errs) == 0 {
+		more, err := s.FireDueTimers(ctx)
+		return fired + more, err
+	}
+	return fired, errors.Join(errs...)
+}
+
+// RunScheduler fires due timers every interval until ctx ends, reporting failures to
+// logErr. A date-based timer is due at 00:00 Europe/Oslo, so it acts within an interval
+// of midnight; after downtime the backlog is caught up in due order.
+func (s *Service) RunScheduler(ctx context.Context, interval time.Duration, logErr func(error)) {
+	ticker := time.NewTicker(interval)
+	defer ticker.Stop()
+	for {
+		if _, err := s.FireDueTimers(ctx); err != nil && ctx.Err() == nil {
+			logErr(err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		}
+	}
+}
+
+// fire runs one timer in one write transaction.
+func (s *Service) fire(ctx context.Context, t Timer) error {
+	return s.Store.Update(ctx, func(tx Tx) error {
+		app, err := tx.Application(t.ApplicationID)
+		if errors.Is(err, ErrNotFound) {
+			return tx.PutTimers(t.ApplicationID, nil)
+		}
+		if err != nil {
+			return err
+		}
+		cons, err := tx.Consultations(app.ID)
+		if err != nil {
+			return err
+		}
+		wanted := s.Schedule.Timers(app, cons)
+		if !slices.ContainsFunc(wanted, func(w Timer) bool { return w.Key() == t.Key() && w.At.Equal(t.At) }) {
+			return tx.PutTimers(app.ID, wanted) // the case moved on: nothing to do
+		}
+		now := s.now()
+		call := Call{Actor: SystemActor, Method: "scheduler/" + string(t.Kind)}
+		a := &action{tx: tx, now: now, today: s.today(now), app: app, cons: cons, from: app.State}
+		switch t.Kind {
+		case TimerActivate:
+			if d := app.Decision; d.RegulationID == "" || d.PublicationReference == "" {
+				return s.notice(a, NoticePublicationMissing, "", FlagPublicationMissing,
+					"the start date has come but the trial regulation's Lovdata id and publication are not recorded (R9)")
+			}
+			_, err = s.runIn(tx, now, call, s.activateStep(app.ID, "start date reached"))
+		case TimerEndPeriod:
+			_, err = s.runIn(tx, now, call, s.endPeriodStep(app.ID, "the trial period has ended"))
+		case TimerInterimReplyOverdue:
+			err = s.notice(a, NoticeInterimReplyOverdue, "", FlagNeedsInterimReply,
+				"no answer within one calendar month of submission; an interim reply is due (forvaltningsloven § 11 a, R14)")
+		case TimerConsultationDueSoon:
+			err = s.notice(a, NoticeConsultationDueSoon, t.Subject, "", "consultation "+t.Subject+" is due soon")
+		case TimerConsultationOverdue:
+			err = s.notice(a, NoticeConsultationOverdue, t.Subject, FlagConsultationOverdue, "consultation "+t.Subject+" is past its due date")
+		case TimerTrialEndingSoon:
+			err = s.notice(a, NoticeTrialEndingSoon, t.Subject, "", "the trial period ends on "+t.Subject)
+		case TimerEvaluationDueSoon:
+			err = s.notice(a, NoticeEvaluationDueSoon, "", "", "the evaluation report is due on "+app.EvaluationDue)
+		case TimerEvaluationOverdue:
+			err = s.notice(a, NoticeEvaluationOverdue, "", FlagEvaluationOverdue, "the evaluation report was due on "+app.EvaluationDue)
+		default:
+			return fmt.Errorf("unknown timer kind %q", t.Kind)
+		}
+		return err
+	})
+}
+
+// notice records a one-off notice in the history, and sets flag when given. The state
+// does not change.
+func (s *Service) notice(a *action, n Action, subject string, flag CaseFlag, comment string) error {
+	a.app.Notices = append(a.app.Notices, noticeKey(n, subject))
+	if flag != "" {
+		a.app.setFlag(flag, true)
+	}
+	if err := s.save(a); err != nil {
+		return err
+	}
+	return a.tx.AppendEvent(&Event{ApplicationID: a.app.ID, Time: a.now, Actor: SystemActor, Action: n,
+		FromState: a.app.State, ToState: a.app.State, Comment: comment, ConsultationID: consultationSubject(n, subject)})
+}
+
+func consultationSubject(n Action, subject string) string {
+	if n == NoticeConsultationDueSoon || n == NoticeConsultationOverdue {
+		return subject
+	}
+	return ""
+}
