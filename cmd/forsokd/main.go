@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"time"
 	_ "time/tzdata" // the law's dates are read in Europe/Oslo, also on images without zoneinfo
@@ -68,6 +69,10 @@ type Config struct {
 	GRPCAddr      string
 	IssuersFile   string // token issuers; empty means development mode
 	ReferenceFile string // ministries and R5's laws; empty means the embedded default
+	// ConsultationDueDays is the default number of working days a ministry has to answer.
+	ConsultationDueDays int
+	// EvaluationDueMonths is how long after a trial ends its evaluation report is due.
+	EvaluationDueMonths int
 }
 
 // Main is the running program. Run starts it without blocking; Close stops it.
@@ -94,7 +99,7 @@ type Main struct {
 // NewMain returns a Main with the defaults of api.md.
 func NewMain() *Main {
 	return &Main{
-		Config: Config{DataDir: "./data", HTTPAddr: "localhost:8080", GRPCAddr: "localhost:9090"},
+		Config: Config{DataDir: "./data", HTTPAddr: "localhost:8080", GRPCAddr: "localhost:9090", ConsultationDueDays: 15, EvaluationDueMonths: 6},
 		Logger: slog.New(slog.NewJSONHandler(os.Stderr, nil)),
 		Now:    time.Now,
 
@@ -116,8 +121,25 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.StringVar(&m.Config.GRPCAddr, "grpc", env("GRPC", m.Config.GRPCAddr), "gRPC listen `address` (FORSOK_GRPC)")
 	fs.StringVar(&m.Config.IssuersFile, "issuers", env("ISSUERS", m.Config.IssuersFile), "token issuers `file` (JSON); without it the server runs in development mode (FORSOK_ISSUERS)")
 	fs.StringVar(&m.Config.ReferenceFile, "reference", env("REFERENCE", m.Config.ReferenceFile), "reference data `file` (ministries, R5's laws); default: the built-in file (FORSOK_REFERENCE)")
+	intFlag := func(p *int, name, env, usage string) {
+		def := *p
+		if v := getenv("FORSOK_" + env); v != "" {
+			if n, err := strconv.Atoi(v); err == nil {
+				def = n
+			}
+		}
+		fs.IntVar(p, name, def, usage+" (FORSOK_"+env+")")
+	}
+	intFlag(&m.Config.ConsultationDueDays, "consultation-due-days", "CONSULTATION_DUE_DAYS", "working `days` a ministry has to answer when KDD gives no due date")
+	intFlag(&m.Config.EvaluationDueMonths, "evaluation-due-months", "EVALUATION_DUE_MONTHS", "`months` after a trial ends that its evaluation report is due")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if m.Config.ConsultationDueDays < 1 || m.Config.ConsultationDueDays > trial.MaxDueWorkingDays {
+		return fmt.Errorf("-consultation-due-days must be from 1 to %d", trial.MaxDueWorkingDays)
+	}
+	if m.Config.EvaluationDueMonths < 1 || m.Config.EvaluationDueMonths > 36 {
+		return fmt.Errorf("-evaluation-due-months must be from 1 to 36")
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q; the subcommand is dev-token", fs.Arg(0))
@@ -150,6 +172,12 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	svc.Now = m.Now
+	if m.Config.ConsultationDueDays > 0 {
+		svc.DefaultDueWorkingDays = m.Config.ConsultationDueDays
+	}
+	if m.Config.EvaluationDueMonths > 0 {
+		svc.Schedule.EvaluationDueMonths = m.Config.EvaluationDueMonths
+	}
 	schedCtx, cancel := context.WithCancel(context.Background())
 	m.scheduler.cancel, m.scheduler.done = cancel, make(chan struct{})
 	go func() {
