@@ -121,6 +121,16 @@ type server struct {
 // closes it first.
 func startServer(t *testing.T, dataDir string, clock *fakeClock) *server {
 	t.Helper()
+	// The scheduler looks for due timers once at start and then every interval, on
+	// the real clock. The tests move the fake clock and act themselves (KDD activates,
+	// ends the period), so no tick may come between: none comes within an hour.
+	return startServerWithScheduler(t, dataDir, clock, time.Hour)
+}
+
+// startServerWithScheduler is startServer with the scheduler looking for due timers
+// every interval.
+func startServerWithScheduler(t *testing.T, dataDir string, clock *fakeClock, interval time.Duration) *server {
+	t.Helper()
 	logs := &syncBuffer{}
 	m := NewMain()
 	m.Config.DataDir = dataDir
@@ -128,10 +138,7 @@ func startServer(t *testing.T, dataDir string, clock *fakeClock) *server {
 	m.Config.GRPCAddr = "127.0.0.1:0"
 	m.Logger = slog.New(slog.NewJSONHandler(logs, nil))
 	m.Now = clock.Now
-	// The scheduler looks for due timers once at start and then every interval, on
-	// the real clock. The tests move the fake clock and act themselves (KDD activates,
-	// ends the period), so no tick may come between: none comes within an hour.
-	m.SchedulerInterval = time.Hour
+	m.SchedulerInterval = interval
 	if err := m.Run(t.Context()); err != nil {
 		_ = m.Close()
 		t.Fatalf("Run: %v", err)
