@@ -112,6 +112,9 @@ func (p *filterParser) comparison() (field, value string, err error) {
 	if !p.accept("=") {
 		return "", "", fmt.Errorf("expected = after %s, found %q", field, p.peek())
 	}
+	if tok := p.peek(); strings.HasPrefix(tok, `"`) && (len(tok) < 2 || !strings.HasSuffix(tok, `"`)) {
+		return "", "", fmt.Errorf("unterminated quoted value after %s =", field)
+	}
 	value = strings.Trim(p.peek(), `"`)
 	if value == "" || value == "(" || value == ")" {
 		return "", "", fmt.Errorf("expected a value after %s =", field)
@@ -154,16 +157,22 @@ func (f *Filter) and(field string, values []string) error {
 		if len(values) != 1 || !slices.Contains(CaseFlags, CaseFlag(values[0])) {
 			return fmt.Errorf("flag takes one of %v", CaseFlags)
 		}
+		if f.Flag != "" && f.Flag != CaseFlag(values[0]) {
+			return fmt.Errorf("a case is filtered on one flag at a time")
+		}
 		f.Flag = CaseFlag(values[0])
 	case "ends_within_days", "evaluation_due_within_days":
 		n, err := strconv.Atoi(values[0])
 		if len(values) != 1 || err != nil || n < 0 || n > 3660 {
 			return fmt.Errorf("%s takes a number of days from 0 to 3660", field)
 		}
+		// AND of two bounds is the stricter one.
+		bound := &f.EvaluationDueWithinDays
 		if field == "ends_within_days" {
-			f.EndsWithinDays = n
-		} else {
-			f.EvaluationDueWithinDays = n
+			bound = &f.EndsWithinDays
+		}
+		if *bound < 0 || n < *bound {
+			*bound = n
 		}
 	}
 	return nil

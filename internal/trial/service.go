@@ -201,13 +201,16 @@ func (s *Service) runIn(tx Tx, now time.Time, call Call, st step) ([]byte, error
 	if err := Permitted(call.Actor, st.action, app, ministry); err != nil {
 		return nil, err
 	}
+	// The requestId comes before the fields: some validation reads the stored case
+	// (UpdateApplication's co-applicants), and a retry gets its first answer even after
+	// the case has changed (api.md).
+	if rec, err := s.replay(tx, call); rec != nil || err != nil {
+		return rec, err
+	}
 	if st.validate != nil {
 		if err := Invalid(st.validate(a)); err != nil {
 			return nil, err
 		}
-	}
-	if rec, err := s.replay(tx, call); rec != nil || err != nil {
-		return rec, err
 	}
 	if call.Etag != "" && call.Etag != Etag(app) {
 		return nil, Errorf(CodeAborted, "etag %q is stale: the application has changed since (current etag %q); read it again and retry", call.Etag, Etag(app))

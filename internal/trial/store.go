@@ -92,6 +92,6 @@ type Query struct {
 	// EvaluationDueBy restricts to evaluating cases without a report whose report is due
 	// on or before this ISO date.
 	EvaluationDueBy string
-	PageSize          int
-	PageToken         string
+	PageSize        int
+	PageToken       string
 }
