@@ -279,9 +279,17 @@ func (a *action) answered() {
 	a.app.setFlag(FlagNeedsInterimReply, false)
 }
 
-// evaluationDue starts the time for the evaluation report (R12).
+// evaluationDue starts the time for the evaluation report (R12), when the trial period
+// is over. An extension still awaiting KDD's decision lapses with it: there is no
+// period left to extend.
 func (s *Service) evaluationDue(a *action) {
 	a.app.EvaluationDue = FormatDate(AddMonths(a.today, s.Schedule.EvaluationDueMonths))
+	if n := len(a.app.Extensions); n > 0 && a.app.Extensions[n-1].State == ExtensionRequested {
+		e := &a.app.Extensions[n-1]
+		e.State, e.DecideTime = ExtensionDenied, a.now
+		e.Reasons = "not decided before the trial period ended"
+		a.event.Changes = append(a.event.Changes, "extensions")
+	}
 }
 
 func (a *action) consultation(id string) *Consultation {
@@ -917,8 +925,8 @@ func (s *Service) endPeriodStep(id, comment string) step {
 		action: ActionEndPeriod, id: id,
 		guards: func(a *action) []Violation { return EndPeriodGuards(a.app, a.today) },
 		apply: func(a *action) error {
-			s.evaluationDue(a)
 			a.event.Changes = []string{"evaluation_due_date"}
+			s.evaluationDue(a)
 			a.event.Comment = comment
 			return nil
 		},
@@ -945,8 +953,8 @@ func (s *Service) terminateStep(call Call, id string, in TerminateInput) step {
 					Reasons: "terminated before the trial started: " + in.Reasons, DecidedBy: call.Actor.Person(), Time: a.now}
 				a.event.Changes = append(a.event.Changes, "closure")
 			} else {
-				s.evaluationDue(a)
 				a.event.Changes = append(a.event.Changes, "evaluation_due_date")
+				s.evaluationDue(a)
 			}
 			a.event.Comment = in.RepealingInstrument + ": " + in.Reasons
 			return nil
