@@ -410,3 +410,24 @@ func TestScheduler_WhatIsDue(t *testing.T) {
 		t.Errorf("a municipality listing across cases: %v, want PERMISSION_DENIED", err)
 	}
 }
+
+// TestScheduler_PendingExtensionLapses: a trial whose period ends while its extension
+// awaits KDD's decision goes to evaluation, and the request lapses.
+func TestScheduler_PendingExtensionLapses(t *testing.T) {
+	ctx := context.Background()
+	e := newSchedEnv(t, osloTime("2026-11-23", 10, 0))
+	id := e.schedApproved("2027-01-04", "2027-12-31", true)
+	e.at(osloTime("2027-01-04", 0, 0))
+	schedMust(e.svc.RequestExtension(ctx, schedCall(schedMunicipality()), id, trial.ExtensionRequestInput{
+		RequestedEnd:    "2028-12-31",
+		CouncilDecision: &trial.CouncilDecision{Body: "Indre Østfold kommunestyre", CaseReference: "2026/88", MeetingDate: "2026-11-20"},
+	}))
+	e.at(osloTime("2028-01-01", 0, 0))
+	app := e.get(id)
+	if app.State != trial.StateEvaluating {
+		t.Fatalf("state after the end = %s, want EVALUATING", app.State)
+	}
+	if ext := app.Extensions[len(app.Extensions)-1]; ext.State != trial.ExtensionDenied || ext.Reasons == "" {
+		t.Errorf("pending extension after the end: state %s reasons %q, want DENIED with a reason", ext.State, ext.Reasons)
+	}
+}
