@@ -204,6 +204,7 @@ func fullApplication(id string) *trial.Application {
 		CreateTime:       t0,
 		UpdateTime:       t0.Add(8 * time.Hour),
 		SubmitTime:       t0.Add(30 * time.Minute),
+		ChainHead:        &trial.ChainHead{Sequence: 42, Hash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"},
 	}
 }
 
@@ -282,7 +283,7 @@ func TestOpen_Schema(t *testing.T) {
 			name:    "ErrNewerVersion",
 			prepare: setSchemaVersion(99),
 			want:    boltstore.ErrSchemaVersion,
-			msg:     "the file has schema version 99, this program supports up to 1",
+			msg:     fmt.Sprintf("the file has schema version 99, this program supports up to %d", boltstore.SchemaVersion),
 		},
 		{
 			name:    "ErrNoMigration",
@@ -904,7 +905,14 @@ func TestStore_EventsGapFree(t *testing.T) {
 		}
 		return nil
 	})
-	requireFilled(t, first) // now that it has its sequence
+	// Now that it has its sequence and hash; as its case's first event it names no
+	// previous hash.
+	if first.PrevHash != "" || first.Hash != trial.EventHash(first) {
+		t.Errorf("first event: got prevHash %q, hash %q; want \"\" and %q", first.PrevHash, first.Hash, trial.EventHash(first))
+	}
+	filled := *first
+	filled.PrevHash = "none"
+	requireFilled(t, &filled)
 	if got, want := first.Sequence, uint64(1); got != want {
 		t.Errorf("AppendEvent assigned sequence %d, want %d", got, want)
 	}

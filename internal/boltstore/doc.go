@@ -13,6 +13,7 @@
 //
 //	meta
 //	├── "schema_version"          BE64 (SchemaVersion)
+//	├── "page_token_key"          32 random bytes: the HMAC key of ListApplications' page tokens
 //	├── "application_id/" + YYYY  BE64 last application number allocated in that year
 //	└── "case_number/" + YYYY     BE64 last case number allocated in that year
 //	applications
@@ -44,6 +45,45 @@
 //	└── <ministry code or "*"> + 0x00 + <due date> + 0x00 + <application id> + 0x00 + BE64(consultation id)
 //	                              empty; each REQUESTED consultation has its ministry's entry
 //	                              and a "*" entry (every ministry), earliest due first
+//	events_by_party               the feed: who sees each event (trial.Audience), fixed when written
+//	└── <party> + 0x00 + BE64(sequence)   empty; party "kdd", "org/<organisation number>", "ministry/<code>"
+//	subscriptions                 bucket sequence = last subscription id
+//	└── BE64(subscription id)     trial.Subscription (webhook; holds its signing secret)
+//	subscriptions_by_owner
+//	└── <party> + 0x00 + BE64(subscription id)   empty
+//	deliveries
+//	└── BE64(subscription id) + BE64(event sequence)   trial.Delivery (state, attempts)
+//	outbox
+//	└── BE64(subscription id) + BE64(event sequence)   empty; exactly the PENDING deliveries,
+//	                              so each subscription's queue is contiguous and in order
+//
+// The list indexes (indexes.go; idx_state, idx_applicant and idx_flag above are three of
+// them) hold what ListApplications filters and orders on, as trial.ListKeysOf derives it
+// from the case:
+//
+//	idx_municipality
+//	└── <municipality number> + 0x00 + <application id>   empty (a kommune applicant's)
+//	idx_category
+//	└── <category> + 0x00 + <application id>      empty
+//	idx_law
+//	└── <Lovdata id> + 0x00 + <application id>    empty (an exemption departs from that law)
+//	idx_create_time
+//	└── BE64(create time, Unix ns) + <application id>   empty
+//	idx_update_time
+//	└── BE64(update time, Unix ns) + <application id>   empty
+//	idx_case_number
+//	└── BE64(year) + BE64(number) + <application id>    empty; a case without a number has
+//	                              0xff × 16, so it sorts after every numbered case
+//	idx_period_end
+//	└── <ISO date> + 0x00 + <application id>      empty; running trials (ACTIVE,
+//	                              EXTENSION_REQUESTED) by their current period's last day
+//	idx_evaluation_due
+//	└── <ISO date> + 0x00 + <application id>      empty; EVALUATING cases without their
+//	                              report, by the report's due date
+//	list_keys
+//	└── <application id>          binary (listRecord): create and update time, case number
+//	                              key, state, period end, evaluation due; what a filter or an
+//	                              order looks up by id without decoding the case
 //
 // The index buckets change in the same transaction as the record they index:
 // PutApplication reads the previously stored case and removes the entries that no longer
@@ -71,6 +111,15 @@
 // below N. The same holds for application ids, case numbers and consultation ids, which
 // come from counters in the same transaction. Deleting a draft keeps its events (and its
 // events_by_application entries), so deletes leave no holes either.
+//
+// # Hash chains
+//
+// AppendEvent also links the event into its case's hash chain (chain.go): it sets
+// PrevHash to the stored hash of the case's last event, found through
+// events_by_application, and Hash to trial.EventHash of the event, before storing it. The
+// service records the new chain head on the case in the same transaction, indexes the
+// event's audience in events_by_party and writes the outbox entries of the subscriptions
+// it matches. Audit checks every chain without opening the file for writing.
 //
 // # Request records
 //

@@ -25,12 +25,20 @@ var (
 	bucketTimersByApplication = []byte("timers_by_application")
 	bucketIdxOpenConsultation = []byte("idx_open_consultation")
 	bucketIdxFlag             = []byte("idx_flag")
+	bucketEventsByParty       = []byte("events_by_party")
+	bucketSubscriptions       = []byte("subscriptions")
+	bucketSubsByOwner         = []byte("subscriptions_by_owner")
+	bucketDeliveries          = []byte("deliveries")
+	bucketOutbox              = []byte("outbox")
 
 	allBuckets = [][]byte{
 		bucketMeta, bucketApplications, bucketConsultations, bucketEvents,
 		bucketEventsByApplication, bucketIdxState, bucketIdxApplicant, bucketIdxMinistry,
 		bucketRequests, bucketRequestsByTime, bucketTimers, bucketTimersByApplication,
 		bucketIdxOpenConsultation, bucketIdxFlag,
+		bucketEventsByParty, bucketSubscriptions, bucketSubsByOwner, bucketDeliveries, bucketOutbox,
+		bucketIdxMunicipality, bucketIdxCategory, bucketIdxLaw, bucketIdxCreateTime, bucketIdxUpdateTime,
+		bucketIdxCaseNumber, bucketIdxPeriodEnd, bucketIdxEvaluationDue, bucketListKeys,
 	}
 )
 

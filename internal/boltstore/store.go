@@ -14,7 +14,7 @@ import (
 
 // SchemaVersion is the version of the bucket layout and encoding this package writes.
 // Open upgrades older files through migrations and refuses newer ones.
-const SchemaVersion = 1
+const SchemaVersion = 3
 
 // Defaults for the zero values of Options.
 const (
@@ -48,6 +48,10 @@ type Options struct {
 	// RequestTTL is how long a request record is remembered. Zero or negative means
 	// DefaultRequestTTL.
 	RequestTTL time.Duration
+	// MaxBatchSize is the most Update calls that share one commit (see writer in
+	// batch.go). Zero or negative means DefaultMaxBatchSize; 1 gives every call a commit
+	// of its own, as before group commit (the benchmark compares the two).
+	MaxBatchSize int
 }
 
 // Store is a trial.Store backed by one bbolt file. It is safe for concurrent use.
@@ -55,6 +59,7 @@ type Store struct {
 	db  *bolt.DB
 	now func() time.Time
 	ttl time.Duration
+	w   *writer
 }
 
 var _ trial.Store = (*Store)(nil)
@@ -71,6 +76,9 @@ func Open(path string, opts Options) (*Store, error) {
 	if opts.RequestTTL <= 0 {
 		opts.RequestTTL = DefaultRequestTTL
 	}
+	if opts.MaxBatchSize <= 0 {
+		opts.MaxBatchSize = DefaultMaxBatchSize
+	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout})
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("boltstore: open %s: %w (waited %s)", path, ErrLocked, opts.LockTimeout)
@@ -82,12 +90,18 @@ func Open(path string, opts Options) (*Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
 	}
-	return &Store{db: db, now: opts.Now, ttl: opts.RequestTTL}, nil
+	s := &Store{db: db, now: opts.Now, ttl: opts.RequestTTL}
+	s.w = newWriter(db, opts.MaxBatchSize, func(btx *bolt.Tx) *writeTx {
+		return &writeTx{readTx{tx: btx, now: s.now(), ttl: s.ttl}}
+	})
+	return s, nil
 }
 
-// Close releases the file and its lock. It waits for running transactions to finish.
-// Calling Close again does nothing.
+// Close releases the file and its lock. It waits for running transactions, and the
+// Update calls already queued, to finish; later ones fail. Calling Close again does
+// nothing.
 func (s *Store) Close() error {
+	s.w.close()
 	return s.db.Close()
 }
 
@@ -103,21 +117,25 @@ func (s *Store) View(ctx context.Context, fn func(trial.ReadTx) error) error {
 }
 
 // Update runs fn in a write transaction and commits it when fn returns nil; an error from
-// fn rolls everything back and is returned unchanged. A context cancelled before the
-// transaction starts (including while waiting for the writer lock) stops fn from running;
-// once fn has returned nil the commit goes ahead.
+// fn rolls back what fn wrote and is returned unchanged. Update returns nil only once the
+// commit is on disk. A context cancelled before the transaction starts (including while
+// waiting for the writer) stops fn from running; once fn has returned nil the commit goes
+// ahead.
 //
-// Each call of fn gets a fresh Tx that carries nothing over from an earlier attempt, so
-// Update may move to bbolt's Batch, which can call fn more than once.
+// Concurrent calls share commits (group commit, batch.go): their fns run one after the
+// other in one transaction, each seeing what the earlier ones wrote, and one sync makes
+// them all durable. A call whose fn fails does not fail its batch-mates, but when it
+// fails after writing, the others' fns run again; so fn may run more than once, and each
+// run gets a fresh Tx that carries nothing over from an earlier one.
 func (s *Store) Update(ctx context.Context, fn func(trial.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.Update(func(btx *bolt.Tx) error {
+	return s.w.do(func(tx *trackedTx) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		return fn(&writeTx{readTx{tx: btx, now: s.now(), ttl: s.ttl}})
+		return fn(tx)
 	})
 }
 
@@ -140,8 +158,10 @@ func (s *Store) Check() error {
 }
 
 // migrations[v] upgrades a file from schema version v to v+1, inside the transaction
-// that then records the new version. There is none yet: version 1 is the first.
-var migrations = map[uint64]func(*bolt.Tx) error{}
+// that then records the new version. Version 2 added the events' hash chains and the
+// feed's audience index (chain.go, migrateToChains); version 3 the list indexes and
+// list_keys (indexes.go, migrateListIndexes).
+var migrations = map[uint64]func(*bolt.Tx) error{1: migrateToChains, 2: migrateListIndexes}
 
 // initSchema sets up a new file, or checks and migrates an existing one.
 func initSchema(tx *bolt.Tx) error {
@@ -187,6 +207,9 @@ func createBuckets(tx *bolt.Tx, version uint64) error {
 		}
 	}
 	meta := tx.Bucket(bucketMeta)
+	if err := ensurePageTokenKey(meta); err != nil {
+		return err
+	}
 	if v := meta.Get(keySchemaVersion); v != nil && decodeUint(v) == version {
 		return nil
 	}

@@ -201,104 +201,29 @@ func (w *writeTx) nextCounter(name string, year int) (uint64, error) {
 	return n, nil
 }
 
-// indexView is the part of a stored application the indexes derive from; decoding only
-// these fields keeps PutApplication from decoding the whole previous case.
-type indexView struct {
-	State      trial.State `json:"state"`
-	Applicants []struct {
-		OrganisationNumber string `json:"organisationNumber"`
-	} `json:"applicants"`
-	Flags []trial.CaseFlag `json:"flags"`
-}
-
-// flagKeys returns the case's idx_flag keys.
-func (v *indexView) flagKeys(id string) [][]byte {
-	var keys [][]byte
-	for _, f := range v.Flags {
-		keys = append(keys, compositeKey(string(f), id))
-	}
-	return keys
-}
-
-// indexKeys returns the case's idx_state and idx_applicant keys.
-func (v *indexView) indexKeys(id string) (state []byte, applicants [][]byte) {
-	state = compositeKey(string(v.State), id)
-	seen := map[string]bool{}
-	for _, a := range v.Applicants {
-		if a.OrganisationNumber == "" || seen[a.OrganisationNumber] {
-			continue
-		}
-		seen[a.OrganisationNumber] = true
-		applicants = append(applicants, compositeKey(a.OrganisationNumber, id))
-	}
-	return state, applicants
-}
-
-func viewOf(app *trial.Application) *indexView {
-	v := &indexView{State: app.State, Flags: app.Flags}
-	for _, a := range app.Applicants {
-		v.Applicants = append(v.Applicants, struct {
-			OrganisationNumber string `json:"organisationNumber"`
-		}{a.OrganisationNumber})
-	}
-	return v
-}
-
-// PutApplication implements trial.Tx: it stores the case and moves its index entries from
-// the previously stored version's state and applicants to the new ones.
+// PutApplication implements trial.Tx: it stores the case and moves its index entries
+// (indexes.go) from those of the previously stored version to the new ones.
 func (w *writeTx) PutApplication(app *trial.Application) error {
 	switch {
 	case app == nil || app.ID == "":
 		return errors.New("boltstore: put application: no id")
 	case app.State == "":
 		return fmt.Errorf("boltstore: put application %q: no state", app.ID)
-	case hasSep(app.ID) || hasSep(string(app.State)):
-		return fmt.Errorf("boltstore: put application %q: id or state contains a NUL byte", app.ID)
-	}
-	for _, a := range app.Applicants {
-		if hasSep(a.OrganisationNumber) {
-			return fmt.Errorf("boltstore: put application %q: organisation number contains a NUL byte", app.ID)
-		}
 	}
 	data, err := json.Marshal(app)
 	if err != nil {
 		return fmt.Errorf("boltstore: encode application %q: %w", app.ID, err)
 	}
-
 	apps := w.tx.Bucket(bucketApplications)
-	var oldState []byte
-	var oldApplicants, oldFlags [][]byte
-	if old := apps.Get([]byte(app.ID)); old != nil {
-		var v indexView
-		if err := decode("application", app.ID, old, &v); err != nil {
-			return err
-		}
-		oldState, oldApplicants = v.indexKeys(app.ID)
-		oldFlags = v.flagKeys(app.ID)
-	}
-	view := viewOf(app)
-	newState, newApplicants := view.indexKeys(app.ID)
-	if err := moveEntries(w.tx.Bucket(bucketIdxFlag), oldFlags, view.flagKeys(app.ID)); err != nil {
-		return err
-	}
-
-	if err := moveEntries(w.tx.Bucket(bucketIdxState), nonNil(oldState), [][]byte{newState}); err != nil {
-		return err
-	}
-	if err := moveEntries(w.tx.Bucket(bucketIdxApplicant), oldApplicants, newApplicants); err != nil {
+	// reindexApplication checks the keys before it writes anything, so a refused case
+	// leaves the transaction as it was.
+	if err := w.reindexApplication(app.ID, apps.Get([]byte(app.ID)), app); err != nil {
 		return err
 	}
 	if err := apps.Put([]byte(app.ID), data); err != nil {
 		return fmt.Errorf("boltstore: put application %q: %w", app.ID, err)
 	}
 	return nil
-}
-
-func nonNil(key []byte) [][]byte {
-	if key == nil {
-		return nil
-	}
-	return [][]byte{key}
 }
 
 // moveEntries deletes the index keys in old that are not in new and puts those of new.
@@ -327,18 +252,7 @@ func (w *writeTx) DeleteApplication(id string) error {
 	if id == "" || old == nil {
 		return trial.ErrNotFound
 	}
-	var v indexView
-	if err := decode("application", id, old, &v); err != nil {
-		return err
-	}
-	state, applicants := v.indexKeys(id)
-	if err := moveEntries(w.tx.Bucket(bucketIdxState), [][]byte{state}, nil); err != nil {
-		return err
-	}
-	if err := moveEntries(w.tx.Bucket(bucketIdxFlag), v.flagKeys(id), nil); err != nil {
-		return err
-	}
-	if err := moveEntries(w.tx.Bucket(bucketIdxApplicant), applicants, nil); err != nil {
+	if err := w.reindexApplication(id, old, nil); err != nil {
 		return err
 	}
 
@@ -454,6 +368,9 @@ func (w *writeTx) AppendEvent(e *trial.Event) error {
 		return fmt.Errorf("boltstore: event sequence: %w", err)
 	}
 	e.Sequence = seq
+	if err := w.linkChain(e); err != nil {
+		return err
+	}
 	data, err := json.Marshal(e)
 	if err != nil {
 		return fmt.Errorf("boltstore: encode event %d: %w", seq, err)

@@ -114,6 +114,7 @@ func applicationToProto(a *trial.Application) *forsokv1.Application {
 		SubmitTime:          timestamp(a.SubmitTime),
 		AnswerDueDate:       a.AnswerDue,
 		EvaluationDueDate:   a.EvaluationDue,
+		ChainHead:           chainHeadToProto(a.ID, a.ChainHead),
 	}
 	for _, f := range a.Flags {
 		p.Flags = append(p.Flags, forsokv1.Application_Flag(enumValue(forsokv1.Application_Flag_value, string(f))))
@@ -225,6 +226,8 @@ func eventToProto(e *trial.Event) *forsokv1.Event {
 		ToState:   forsokv1.Application_State(enumValue(forsokv1.Application_State_value, string(e.ToState))),
 		Comment:   e.Comment,
 		Changes:   e.Changes,
+		PrevHash:  e.PrevHash,
+		Hash:      e.Hash,
 	}
 	if e.ConsultationID != "" {
 		p.Consultation = trial.ApplicationName(e.ApplicationID) + "/consultations/" + e.ConsultationID

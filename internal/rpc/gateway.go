@@ -30,7 +30,7 @@ type Gateway struct {
 }
 
 // NewGateway serves s's gRPC server on an in-memory listener and returns the HTTP
-// handler for /v1, /openapi.json and /healthz.
+// handler for /v1, /openapi.json, /healthz, /readyz, /metrics and the admin backup.
 func NewGateway(ctx context.Context, s *Server) (*Gateway, error) {
 	lis := bufconn.Listen(1 << 20)
 	go func() { _ = s.grpc.Serve(lis) }()
@@ -47,8 +47,14 @@ func NewGateway(ctx context.Context, s *Server) (*Gateway, error) {
 			MarshalOptions:   protojson.MarshalOptions{UseProtoNames: false},
 			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
 		}),
+		runtime.WithIncomingHeaderMatcher(gatewayIncomingHeader),
+		runtime.WithOutgoingHeaderMatcher(gatewayOutgoingHeader),
 	)
 	if err := forsokv1.RegisterApplicationServiceHandler(ctx, mux, conn); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("register gateway: %w", err)
+	}
+	if err := forsokv1.RegisterSubscriptionServiceHandler(ctx, mux, conn); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("register gateway: %w", err)
 	}
@@ -58,11 +64,11 @@ func NewGateway(ctx context.Context, s *Server) (*Gateway, error) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(api.OpenAPI)
 	})
-	root.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain")
-		_, _ = w.Write([]byte("ok\n"))
-	})
-	return &Gateway{handler: limitBody(root, int64(s.maxBytes)), conn: conn, listener: lis}, nil
+	root.HandleFunc("GET /healthz", serveHealthz)
+	root.HandleFunc("GET /readyz", s.serveReadyz)
+	root.Handle("GET /metrics", s.metricsHandler())
+	root.HandleFunc("GET "+BackupPath, s.serveBackup(mux))
+	return &Gateway{handler: withRequestID(limitBody(root, int64(s.maxBytes))), conn: conn, listener: lis}, nil
 }
 
 // ServeHTTP implements http.Handler.

@@ -47,6 +47,7 @@ import (
 	"github.com/forsok/forsok/internal/boltstore"
 	"github.com/forsok/forsok/internal/rpc"
 	"github.com/forsok/forsok/internal/trial"
+	"github.com/forsok/forsok/internal/webhook"
 )
 
 // The callers, in the order of the characters of every row of the matrix.
@@ -160,6 +161,8 @@ var caseMatrix = []struct {
 	{byCaller{"UFPNNNNNN", "UFPNNNPPN", "UFPNNNPPN", "UFPNPNPPN", "UFPNPNPPN", "UFPPPPPPP", "UFPPPPPPP"}, "SubmitEvaluation"},
 	{byCaller{"UPPNNNNNN", "UPPNNNPFN", "UPPNNNPFN", "UPPNPNPFN", "UPPNPNPFN", "UPPPPPPFP", "UPPPPPPFP"}, "CloseApplication"},
 	{byCaller{"UOONNNNNN", "UOONNNOON", "UOONNNOON", "UOONONOON", "UOONONOON", "UOOPOPOOP", "UOOPOPOOP"}, "ListApplicationEvents"},
+	// The archive export is the whole history, for whoever may read the history.
+	{byCaller{"UOONNNNNN", "UOONNNOON", "UOONNNOON", "UOONONOON", "UOONONOON", "UOOPOPOOP", "UOOPOPOOP"}, "ExportApplicationEvents"},
 	// What the caller may do next: answered for every caller who sees the case.
 	{byCaller{"UOONNNNNN", "UOONNNOON", "UOONNNOON", "UOONONOON", "UOONONOON", "UOOOOOOOO", "UOOOOOOOO"}, "ListAllowedActions"},
 }
@@ -174,12 +177,15 @@ var globalMatrix = []struct {
 	// The public register needs no token.
 	{"ListApplications", "OOOOOOOOO"},
 	{"GetWorkflow", "OOOOOOOOO"},
+	// The event feed: every party that can see cases reads its own; the operator none.
+	{"ListEvents", "UOOOOOOOP"},
 }
 
 // readOnly are the RPCs that never change a case: they always run on the shared
 // fixtures.
 var readOnly = map[string]bool{
 	"GetApplication": true, "ListConsultations": true, "ListApplicationEvents": true, "ListAllowedActions": true,
+	"ExportApplicationEvents": true,
 }
 
 // Organisations of the test. The municipalities' numbers are syntactically valid
@@ -231,6 +237,7 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	svc.Webhooks.CheckTarget = (&webhook.TargetPolicy{Development: true}).Check // events_test.go
 	key, _, err := auth.LoadOrCreateDevKey(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -375,12 +382,12 @@ func (h *harness) drive(t *testing.T, sit situation) fixture {
 	step("confirm participation", err)
 	want := forsokv1.Application_DRAFT
 	if sit >= sitSubmitted {
-		app, err = c.SubmitApplication(h.as(ctx, lead), &forsokv1.SubmitApplicationRequest{Name: f.name})
+		_, err = c.SubmitApplication(h.as(ctx, lead), &forsokv1.SubmitApplicationRequest{Name: f.name})
 		step("submit", err)
 		want = forsokv1.Application_SUBMITTED
 	}
 	if sit >= sitInReview {
-		app, err = c.AssignApplication(h.as(ctx, kddHandler), &forsokv1.AssignApplicationRequest{Name: f.name})
+		_, err = c.AssignApplication(h.as(ctx, kddHandler), &forsokv1.AssignApplicationRequest{Name: f.name})
 		step("assign", err)
 		want = forsokv1.Application_IN_REVIEW
 	}
@@ -512,6 +519,10 @@ func (h *harness) call(ctx context.Context, rpcName string, r role, f fixture) (
 		return c.ListApplicationEvents(ctx, &forsokv1.ListApplicationEventsRequest{Parent: name})
 	case "ListAllowedActions":
 		return c.ListAllowedActions(ctx, &forsokv1.ListAllowedActionsRequest{Name: name})
+	case "ExportApplicationEvents":
+		return c.ExportApplicationEvents(ctx, &forsokv1.ExportApplicationEventsRequest{Parent: name})
+	case "ListEvents":
+		return c.ListEvents(ctx, &forsokv1.ListEventsRequest{PageSize: 1000})
 	}
 	return nil, fmt.Errorf("test has no call for RPC %s", rpcName)
 }

@@ -8,11 +8,14 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"io"
 	"log/slog"
 	"strconv"
 	"strings"
 	"unicode"
 
+	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
+	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
@@ -36,6 +39,15 @@ type Config struct {
 	Logger  *slog.Logger
 	// MaxMessageBytes limits a request's size (default DefaultMaxMessageBytes).
 	MaxMessageBytes int
+	// Registry receives the request metrics and is what /metrics serves; nil means a
+	// registry of the server's own (see Server.Registry).
+	Registry *prometheus.Registry
+	// Ready reports whether what the service depends on (the store) can serve; /readyz
+	// and the gRPC health service fail while it returns an error. Nil means ready.
+	Ready func(context.Context) error
+	// Backup writes a consistent copy of the database for GET /v1/admin/backup. Nil
+	// means the server offers no backups.
+	Backup func(io.Writer) (int64, error)
 }
 
 // Server is the gRPC server with the ApplicationService, health and reflection.
@@ -47,24 +59,41 @@ type Server struct {
 	maxBytes int
 	grpc     *grpc.Server
 	health   *health.Server
+	metrics  *grpcprom.ServerMetrics
+	registry *prometheus.Registry
+	lifecycle
+	feedStreams // ends WatchEvents streams at shutdown (events.go)
 }
 
 // NewServer returns a Server; register it on listeners with GRPCServer().Serve.
 func NewServer(cfg Config) *Server {
-	s := &Server{svc: cfg.Service, auth: cfg.Auth, log: cfg.Logger, maxBytes: cfg.MaxMessageBytes}
+	s := &Server{svc: cfg.Service, auth: cfg.Auth, log: cfg.Logger, maxBytes: cfg.MaxMessageBytes, registry: cfg.Registry}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
 	if s.maxBytes == 0 {
 		s.maxBytes = DefaultMaxMessageBytes
 	}
-	s.grpc = grpc.NewServer(grpc.UnaryInterceptor(s.unaryInterceptor), grpc.MaxRecvMsgSize(s.maxBytes))
+	if s.registry == nil {
+		s.registry = prometheus.NewRegistry()
+	}
+	s.metrics = newServerMetrics(s.registry)
+	s.lifecycle = newLifecycle(cfg.Ready, cfg.Backup)
+	// The metrics interceptor comes first, so that it counts the status the service's
+	// own interceptor has made of a domain error (and of a panic).
+	s.grpc = grpc.NewServer(
+		grpc.ChainUnaryInterceptor(s.metrics.UnaryServerInterceptor(), s.unaryInterceptor),
+		grpc.ChainStreamInterceptor(s.metrics.StreamServerInterceptor()),
+		grpc.ChainStreamInterceptor(s.streamInterceptor), // after the metrics', as for unary calls
+		grpc.MaxRecvMsgSize(s.maxBytes))
 	forsokv1.RegisterApplicationServiceServer(s.grpc, s)
+	s.registerSubscriptions()
 	s.health = health.NewServer()
 	s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
 	s.health.SetServingStatus(forsokv1.ApplicationService_ServiceDesc.ServiceName, healthpb.HealthCheckResponse_SERVING)
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	reflection.Register(s.grpc)
+	s.metrics.InitializeMetrics(s.grpc)
 	return s
 }
 
@@ -74,7 +103,7 @@ func (s *Server) GRPCServer() *grpc.Server { return s.grpc }
 // Shutdown marks the service not serving, so health checks fail first, then stops
 // accepting calls and waits for those in flight until ctx ends.
 func (s *Server) Shutdown(ctx context.Context) {
-	s.health.Shutdown()
+	s.BeginShutdown()
 	done := make(chan struct{})
 	go func() {
 		s.grpc.GracefulStop()
@@ -145,11 +174,7 @@ func (s *Server) GetApplication(ctx context.Context, req *forsokv1.GetApplicatio
 
 // ListApplications implements forsok.v1.ApplicationService.
 func (s *Server) ListApplications(ctx context.Context, req *forsokv1.ListApplicationsRequest) (*forsokv1.ListApplicationsResponse, error) {
-	if req.GetOrderBy() != "" && req.GetOrderBy() != "name" {
-		return nil, trial.Invalid([]trial.Violation{{Field: "order_by", Reason: "ORDER_BY_UNSUPPORTED",
-			Description: "cases are listed in creation order (order_by \"name\"); other orders are not supported yet"}})
-	}
-	apps, next, err := s.svc.ListApplications(ctx, actorFrom(ctx), req.GetFilter(), int(req.GetPageSize()), req.GetPageToken())
+	apps, next, err := s.svc.ListApplications(ctx, actorFrom(ctx), req.GetFilter(), req.GetOrderBy(), int(req.GetPageSize()), req.GetPageToken())
 	if err != nil {
 		return nil, err
 	}

@@ -5,206 +5,611 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
-// Filter is a parsed list filter.
-type Filter struct {
-	// States is nil for any state, else the states a case may be in.
-	States []State
-	// Applicant is an applicant's organisation number, or "".
-	Applicant string
-	// Flag is a case flag the case must carry, or "".
-	Flag CaseFlag
-	// EndsWithinDays selects running trials ending within that many days; -1: no limit.
-	EndsWithinDays int
-	// EvaluationDueWithinDays selects evaluating cases whose report is due within that
-	// many days (or overdue); -1: no limit.
-	EvaluationDueWithinDays int
+// FilterOp is the operator of a Filter node.
+type FilterOp string
+
+// The operators. AND and OR join two or more filters, NOT negates one; the others
+// compare a field with a value.
+const (
+	FilterAnd FilterOp = "AND"
+	FilterOr  FilterOp = "OR"
+	FilterNot FilterOp = "NOT"
+	FilterEq  FilterOp = "="
+	FilterNe  FilterOp = "!="
+	FilterLt  FilterOp = "<"
+	FilterLe  FilterOp = "<="
+	FilterGt  FilterOp = ">"
+	FilterGe  FilterOp = ">="
+)
+
+// The fields a ListApplications filter compares.
+const (
+	FilterFieldState        = "state"
+	FilterFieldApplicant    = "applicant"    // an applicant's organisation number
+	FilterFieldMunicipality = "municipality" // an applicant's municipality number
+	FilterFieldMinistry     = "ministry"     // a consulted ministry's code
+	FilterFieldCategory     = "category"
+	FilterFieldLaw          = "law" // the Lovdata id of an exempted law
+	FilterFieldFlag         = "flag"
+	FilterFieldCaseNumber   = "case_number"
+	FilterFieldCreateTime   = "create_time"
+	FilterFieldUpdateTime   = "update_time"
+	// FilterFieldEndsWithinDays = N: a running trial (ACTIVE, EXTENSION_REQUESTED) whose
+	// current period ends within N days of today, or has ended.
+	FilterFieldEndsWithinDays = "ends_within_days"
+	// FilterFieldEvaluationDueWithinDays = N: an evaluating case without its report,
+	// the report due within N days of today, or overdue.
+	FilterFieldEvaluationDueWithinDays = "evaluation_due_within_days"
+)
+
+// Limits of a filter, so that one request cannot make the store merge thousands of index
+// scans or the parser recurse without end.
+const (
+	MaxFilterLength      = 4096 // bytes
+	MaxFilterComparisons = 50
+	MaxFilterDepth       = 16 // nested parentheses and NOTs
+	// MaxFilterDays is the largest number of days *_within_days takes.
+	MaxFilterDays = 3660
+)
+
+type fieldKind int
+
+const (
+	kindEnum fieldKind = iota // one value per case: = and !=
+	kindSet                   // any number of values per case: = (has) and != (has not)
+	kindTime                  // an instant: every comparison
+	kindDays                  // days from today: = only
+)
+
+var filterFieldKinds = map[string]fieldKind{
+	FilterFieldState: kindEnum, FilterFieldApplicant: kindSet, FilterFieldMunicipality: kindSet,
+	FilterFieldMinistry: kindSet, FilterFieldCategory: kindEnum, FilterFieldLaw: kindSet,
+	FilterFieldFlag: kindSet, FilterFieldCaseNumber: kindEnum, FilterFieldCreateTime: kindTime,
+	FilterFieldUpdateTime: kindTime, FilterFieldEndsWithinDays: kindDays,
+	FilterFieldEvaluationDueWithinDays: kindDays,
 }
 
-// filterFields are the fields a filter compares.
-var filterFields = []string{"state", "applicant", "flag", "ends_within_days", "evaluation_due_within_days"}
+// filterFieldList is the fields in the order error messages name them.
+var filterFieldList = []string{
+	FilterFieldState, FilterFieldApplicant, FilterFieldMunicipality, FilterFieldMinistry,
+	FilterFieldCategory, FilterFieldLaw, FilterFieldFlag, FilterFieldCaseNumber,
+	FilterFieldCreateTime, FilterFieldUpdateTime, FilterFieldEndsWithinDays,
+	FilterFieldEvaluationDueWithinDays,
+}
 
-// ParseFilter parses the AIP-160 subset ListApplications accepts: comparisons
-// `state = SUBMITTED`, `applicant = 940931002`, `flag = NEEDS_INTERIM_REPLY`,
-// `ends_within_days = 90` and `evaluation_due_within_days = 30`, joined by AND, where a
-// parenthesised group may OR comparisons of the state:
-// `(state = SUBMITTED OR state = IN_REVIEW) AND applicant = 940931002`. Values may be
-// quoted.
-func ParseFilter(s string) (Filter, error) {
-	p := &filterParser{tokens: tokenize(s)}
-	f := Filter{EndsWithinDays: -1, EvaluationDueWithinDays: -1}
-	if len(p.tokens) == 0 {
-		return f, nil
+// Filter is a parsed ListApplications filter: an expression tree. AND and OR nodes have
+// two or more Args (never a child of their own operator: the parser flattens them), NOT
+// has one, and a comparison has Field, Op and Value and no Args. A nil *Filter matches
+// every case.
+//
+// Values are canonical: an organisation number's nine digits, an enum's name, a case
+// number "2026/42", a number of days without leading zeros, and an instant as RFC 3339
+// in UTC ("2026-01-01T00:00:00Z"): dates in the filter have been resolved to instants in
+// the calendar ParseFilter was given. So String prints a filter that parses back to the
+// same tree, in any calendar.
+type Filter struct {
+	Op    FilterOp
+	Args  []*Filter
+	Field string
+	Value string
+}
+
+// ParseFilter parses the AIP-160 subset ListApplications accepts, resolving dates in
+// loc (nil: UTC). An empty or blank filter is nil. The grammar, with OR binding tighter
+// than AND as AIP-160 has it (`a AND b OR c` is `a AND (b OR c)`):
+//
+//	filter     = [ expression ]
+//	expression = factor { "AND" factor }
+//	factor     = term { "OR" term }
+//	term       = [ "NOT" | "-" ] simple
+//	simple     = "(" expression ")" | comparison
+//	comparison = field operator value
+//
+// Fields: state, category, case_number (= and !=); applicant, municipality, ministry,
+// law, flag (= matches a case with that value among its several, != one without);
+// create_time and update_time (=, !=, <, <=, >, >= with an RFC 3339 instant or a date,
+// which stands for the whole day in loc: `create_time <= 2026-01-31` includes that day);
+// ends_within_days and evaluation_due_within_days (= a number of days). Values may be
+// written in double quotes, with \" and \\ inside. Keywords are upper case.
+//
+// Errors are CodeInvalidArgument on the field "filter", saying where and what to fix.
+func ParseFilter(s string, loc *time.Location) (*Filter, error) {
+	if loc == nil {
+		loc = time.UTC
 	}
-	for {
-		if err := p.clause(&f); err != nil {
-			return Filter{}, Invalid([]Violation{{Field: "filter", Reason: "FILTER_INVALID",
-				Description: err.Error() + `; write e.g. state = SUBMITTED AND applicant = 940931002, or (state = APPROVED OR state = ACTIVE)`}})
-		}
-		if p.done() {
-			return f, nil
-		}
-		if !p.accept("AND") {
-			return Filter{}, Invalid([]Violation{{Field: "filter", Reason: "FILTER_INVALID",
-				Description: fmt.Sprintf("expected AND, found %q", p.peek())}})
+	if len(s) > MaxFilterLength {
+		return nil, filterError(fmt.Sprintf("the filter has %d bytes; shorten it to at most %d", len(s), MaxFilterLength))
+	}
+	tokens, err := tokenize(s)
+	if err != nil {
+		return nil, filterError(err.Error())
+	}
+	p := &filterParser{tokens: tokens, loc: loc}
+	if p.peek().kind == tokEOF {
+		return nil, nil
+	}
+	f, err := p.expression(0)
+	if err == nil && p.peek().kind != tokEOF {
+		t := p.peek()
+		if t.kind == tokRParen {
+			err = p.errorf(t, "unmatched ): remove it or open the group with (")
+		} else {
+			err = p.errorf(t, "expected AND or OR before %s: join comparisons with AND or OR", t)
 		}
 	}
+	if err != nil {
+		return nil, filterError(err.Error())
+	}
+	return f, nil
+}
+
+func filterError(description string) error {
+	return Invalid([]Violation{{Field: "filter", Reason: "FILTER_INVALID", Description: description +
+		`; for example: state = SUBMITTED AND (applicant = 940931002 OR municipality = 3118) AND create_time >= 2026-01-01`}})
+}
+
+type tokKind int
+
+const (
+	tokEOF tokKind = iota
+	tokWord
+	tokString
+	tokOp
+	tokLParen
+	tokRParen
+)
+
+type token struct {
+	kind tokKind
+	text string // a word, the unquoted string, or the operator
+	pos  int    // byte offset in the filter
+}
+
+func (t token) String() string {
+	switch t.kind {
+	case tokEOF:
+		return "the end of the filter"
+	case tokString:
+		return strconv.Quote(t.text)
+	}
+	return fmt.Sprintf("%q", t.text)
+}
+
+// wordBreaks end an unquoted word.
+const wordBreaks = `()=<>!"`
+
+// tokenize splits a filter into words, quoted strings, operators and parentheses.
+func tokenize(s string) ([]token, error) {
+	var tokens []token
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case unicode.IsSpace(r):
+			i += size
+		case r == '(':
+			tokens = append(tokens, token{tokLParen, "(", i})
+			i++
+		case r == ')':
+			tokens = append(tokens, token{tokRParen, ")", i})
+			i++
+		case r == '=':
+			tokens = append(tokens, token{tokOp, "=", i})
+			i++
+		case r == '<' || r == '>' || r == '!':
+			op := s[i : i+1]
+			if i+1 < len(s) && s[i+1] == '=' {
+				op = s[i : i+2]
+			}
+			if op == "!" {
+				return nil, fmt.Errorf("at character %d: ! must be followed by = (write != for not equal, or NOT before a comparison)", i+1)
+			}
+			tokens = append(tokens, token{tokOp, op, i})
+			i += len(op)
+		case r == '"':
+			var b strings.Builder
+			j := i + 1
+			for ; j < len(s) && s[j] != '"'; j++ {
+				if s[j] == '\\' && j+1 < len(s) {
+					j++
+				}
+				b.WriteByte(s[j])
+			}
+			if j >= len(s) {
+				return nil, fmt.Errorf("at character %d: the quoted value is not closed: end it with \"", i+1)
+			}
+			tokens = append(tokens, token{tokString, b.String(), i})
+			i = j + 1
+		default:
+			j := i
+			for j < len(s) {
+				r, size := utf8.DecodeRuneInString(s[j:])
+				if unicode.IsSpace(r) || strings.ContainsRune(wordBreaks, r) {
+					break
+				}
+				j += size
+			}
+			tokens = append(tokens, token{tokWord, s[i:j], i})
+			i = j
+		}
+	}
+	return append(tokens, token{kind: tokEOF, pos: len(s)}), nil
 }
 
 type filterParser struct {
-	tokens []string
-	pos    int
+	tokens      []token
+	pos         int
+	loc         *time.Location
+	comparisons int
 }
 
-func (p *filterParser) done() bool { return p.pos >= len(p.tokens) }
+func (p *filterParser) peek() token { return p.tokens[p.pos] }
 
-func (p *filterParser) peek() string {
-	if p.done() {
-		return ""
+func (p *filterParser) next() token {
+	t := p.tokens[p.pos]
+	if t.kind != tokEOF {
+		p.pos++
 	}
-	return p.tokens[p.pos]
+	return t
 }
 
-func (p *filterParser) accept(tok string) bool {
-	if p.peek() == tok {
+// keyword consumes the unquoted keyword kw if it comes next.
+func (p *filterParser) keyword(kw string) bool {
+	if t := p.peek(); t.kind == tokWord && t.text == kw {
 		p.pos++
 		return true
 	}
 	return false
 }
 
-func (p *filterParser) clause(f *Filter) error {
-	if !p.accept("(") {
-		field, value, err := p.comparison()
-		if err != nil {
-			return err
-		}
-		return f.and(field, []string{value})
-	}
-	var field string
-	var values []string
+func (p *filterParser) errorf(t token, format string, args ...any) error {
+	return fmt.Errorf("at character %d: %s", t.pos+1, fmt.Sprintf(format, args...))
+}
+
+func (p *filterParser) expression(depth int) (*Filter, error) {
+	var args []*Filter
 	for {
-		fd, v, err := p.comparison()
+		f, err := p.factor(depth)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if field != "" && fd != field {
-			return fmt.Errorf("OR joins comparisons of one field, found %s and %s", field, fd)
-		}
-		field, values = fd, append(values, v)
-		if p.accept(")") {
-			return f.and(field, values)
-		}
-		if !p.accept("OR") {
-			return fmt.Errorf("expected OR or ), found %q", p.peek())
+		args = append(args, f)
+		if !p.keyword("AND") {
+			return join(FilterAnd, args), nil
 		}
 	}
 }
 
-func (p *filterParser) comparison() (field, value string, err error) {
-	field = p.peek()
-	p.pos++
-	if !slices.Contains(filterFields, field) {
-		return "", "", fmt.Errorf("unknown field %q: filter on %s", field, strings.Join(filterFields, ", "))
+func (p *filterParser) factor(depth int) (*Filter, error) {
+	var args []*Filter
+	for {
+		f, err := p.term(depth)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, f)
+		if !p.keyword("OR") {
+			return join(FilterOr, args), nil
+		}
 	}
-	if !p.accept("=") {
-		return "", "", fmt.Errorf("expected = after %s, found %q", field, p.peek())
-	}
-	if tok := p.peek(); strings.HasPrefix(tok, `"`) && (len(tok) < 2 || !strings.HasSuffix(tok, `"`)) {
-		return "", "", fmt.Errorf("unterminated quoted value after %s =", field)
-	}
-	value = strings.Trim(p.peek(), `"`)
-	if value == "" || value == "(" || value == ")" {
-		return "", "", fmt.Errorf("expected a value after %s =", field)
-	}
-	p.pos++
-	return field, value, nil
 }
 
-// and narrows the filter by field IN values.
-func (f *Filter) and(field string, values []string) error {
+func (p *filterParser) term(depth int) (*Filter, error) {
+	t := p.peek()
+	negate := false
+	switch {
+	case t.kind == tokWord && (t.text == "NOT" || t.text == "-"):
+		p.pos++
+		negate = true
+	case t.kind == tokWord && len(t.text) > 1 && t.text[0] == '-':
+		// "-state = DRAFT": AIP-160's short NOT. Split the minus off the field.
+		p.tokens[p.pos] = token{tokWord, t.text[1:], t.pos + 1}
+		negate = true
+	}
+	if !negate {
+		return p.simple(depth)
+	}
+	if depth+1 > MaxFilterDepth {
+		return nil, p.errorf(t, "the filter nests deeper than %d levels of parentheses and NOT; simplify it", MaxFilterDepth)
+	}
+	f, err := p.simple(depth + 1)
+	if err != nil {
+		return nil, err
+	}
+	return &Filter{Op: FilterNot, Args: []*Filter{f}}, nil
+}
+
+func (p *filterParser) simple(depth int) (*Filter, error) {
+	t := p.peek()
+	if t.kind != tokLParen {
+		return p.comparison()
+	}
+	if depth+1 > MaxFilterDepth {
+		return nil, p.errorf(t, "the filter nests deeper than %d levels of parentheses and NOT; simplify it", MaxFilterDepth)
+	}
+	p.pos++
+	f, err := p.expression(depth + 1)
+	if err != nil {
+		return nil, err
+	}
+	if end := p.next(); end.kind != tokRParen {
+		return nil, p.errorf(end, "expected ) to close the ( at character %d, found %s", t.pos+1, end)
+	}
+	return f, nil
+}
+
+func (p *filterParser) comparison() (*Filter, error) {
+	ft := p.next()
+	switch {
+	case ft.kind == tokEOF:
+		return nil, p.errorf(ft, "expected a comparison such as state = SUBMITTED, found the end of the filter")
+	case ft.kind != tokWord || ft.text == "AND" || ft.text == "OR" || ft.text == "NOT":
+		return nil, p.errorf(ft, "expected a field name, found %s: filter on %s", ft, strings.Join(filterFieldList, ", "))
+	}
+	field := ft.text
+	kind, ok := filterFieldKinds[field]
+	if !ok {
+		return nil, p.errorf(ft, "unknown field %q: filter on %s", field, strings.Join(filterFieldList, ", "))
+	}
+	ot := p.next()
+	if ot.kind != tokOp {
+		return nil, p.errorf(ot, "expected an operator such as = after %s, found %s", field, ot)
+	}
+	op := FilterOp(ot.text)
+	switch {
+	case kind == kindDays && op != FilterEq:
+		return nil, p.errorf(ot, "%s takes =, as in %s = 30", field, field)
+	case (kind == kindEnum || kind == kindSet) && op != FilterEq && op != FilterNe:
+		return nil, p.errorf(ot, "%s takes = or !=, not %s", field, op)
+	}
+	vt := p.next()
+	if vt.kind != tokWord && vt.kind != tokString {
+		return nil, p.errorf(vt, "expected a value after %s %s, found %s", field, op, vt)
+	}
+	p.comparisons++
+	if p.comparisons > MaxFilterComparisons {
+		return nil, p.errorf(ft, "the filter has more than %d comparisons; split the question into several lists", MaxFilterComparisons)
+	}
+	if kind == kindTime {
+		return p.timeComparison(field, op, vt)
+	}
+	value, err := canonicalValue(field, vt.text)
+	if err != nil {
+		return nil, p.errorf(vt, "%v", err)
+	}
+	return &Filter{Op: op, Field: field, Value: value}, nil
+}
+
+// canonicalValue checks a value of a field other than the times and returns its
+// canonical form.
+func canonicalValue(field, v string) (string, error) {
 	switch field {
-	case "state":
-		var states []State
-		for _, v := range values {
-			s := State(v)
-			if !slices.Contains(States, s) {
-				return fmt.Errorf("unknown state %q", v)
-			}
-			states = append(states, s)
+	case FilterFieldState:
+		if !slices.Contains(States, State(v)) {
+			return "", fmt.Errorf("unknown state %q: use one of %s", v, joinNames(States))
 		}
-		if f.States != nil {
-			states = slices.DeleteFunc(states, func(s State) bool { return !slices.Contains(f.States, s) })
+	case FilterFieldCategory:
+		if !knownCategory(Category(v)) {
+			return "", fmt.Errorf("unknown category %q: use one of %s", v, joinNames(categories))
 		}
-		f.States = states
-		if f.States == nil {
-			f.States = []State{}
+	case FilterFieldFlag:
+		if !slices.Contains(CaseFlags, CaseFlag(v)) {
+			return "", fmt.Errorf("unknown flag %q: use one of %s", v, joinNames(CaseFlags))
 		}
-	case "applicant":
-		if len(values) != 1 {
-			return fmt.Errorf("filter on one applicant at a time")
+	case FilterFieldApplicant:
+		if !ValidOrganisationNumber(v) {
+			return "", fmt.Errorf("applicant %q is not an organisation number: give the nine digits, as in applicant = 940931002", v)
 		}
-		if !ValidOrganisationNumber(values[0]) {
-			return fmt.Errorf("applicant %q is not a valid organisation number", values[0])
+	case FilterFieldMunicipality:
+		if !ValidMunicipalityNumber(v) {
+			return "", fmt.Errorf("municipality %q is not a municipality number in force: give its four digits, as in municipality = 3118", v)
 		}
-		if f.Applicant != "" && f.Applicant != values[0] {
-			return fmt.Errorf("a case is filtered on one applicant at a time")
+	case FilterFieldMinistry:
+		if !validMinistryCode(v) {
+			return "", fmt.Errorf("ministry %q is not a ministry code: give the code in capitals, as in ministry = KD", v)
 		}
-		f.Applicant = values[0]
-	case "flag":
-		if len(values) != 1 || !slices.Contains(CaseFlags, CaseFlag(values[0])) {
-			return fmt.Errorf("flag takes one of %v", CaseFlags)
+	case FilterFieldLaw:
+		if !ValidLovdataID(v) {
+			return "", fmt.Errorf("law %q is not a Lovdata id: write it as in law = LOV-2023-06-09-30", v)
 		}
-		if f.Flag != "" && f.Flag != CaseFlag(values[0]) {
-			return fmt.Errorf("a case is filtered on one flag at a time")
+	case FilterFieldCaseNumber:
+		year, n, ok := ParseCaseNumber(v)
+		if !ok {
+			return "", fmt.Errorf("case_number %q is not a case number: write it as in case_number = \"2026/42\"", v)
 		}
-		f.Flag = CaseFlag(values[0])
-	case "ends_within_days", "evaluation_due_within_days":
-		n, err := strconv.Atoi(values[0])
-		if len(values) != 1 || err != nil || n < 0 || n > 3660 {
-			return fmt.Errorf("%s takes a number of days from 0 to 3660", field)
+		return FormatCaseNumber(year, n), nil
+	case FilterFieldEndsWithinDays, FilterFieldEvaluationDueWithinDays:
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > MaxFilterDays {
+			return "", fmt.Errorf("%s takes a number of days from 0 to %d, not %q", field, MaxFilterDays, v)
 		}
-		// AND of two bounds is the stricter one.
-		bound := &f.EvaluationDueWithinDays
-		if field == "ends_within_days" {
-			bound = &f.EndsWithinDays
-		}
-		if *bound < 0 || n < *bound {
-			*bound = n
-		}
+		return strconv.Itoa(n), nil
 	}
-	return nil
+	return v, nil
 }
 
-// tokenize splits a filter into words, quoted strings, "=", "(" and ")".
-func tokenize(s string) []string {
-	var tokens []string
-	for i := 0; i < len(s); {
-		c := rune(s[i])
-		switch {
-		case unicode.IsSpace(c):
-			i++
-		case c == '(' || c == ')' || c == '=':
-			tokens = append(tokens, string(c))
-			i++
-		case c == '"':
-			j := strings.IndexByte(s[i+1:], '"')
-			if j < 0 {
-				tokens = append(tokens, s[i:])
-				return tokens
-			}
-			tokens = append(tokens, s[i:i+j+2])
-			i += j + 2
-		default:
-			j := i
-			for j < len(s) && !unicode.IsSpace(rune(s[j])) && !strings.ContainsRune("()=\"", rune(s[j])) {
-				j++
-			}
-			tokens = append(tokens, s[i:j])
-			i = j
+// The instants a filter may compare with: those a stored time can be, as Unix
+// nanoseconds in an int64, from 1970.
+var (
+	minFilterTime = time.Unix(0, 0).UTC()
+	maxFilterTime = time.Date(2262, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// timeComparison parses an instant or a date. A date stands for its whole day in the
+// parser's calendar, so comparisons with it become comparisons with the day's first
+// instant and the next day's: `<= D` is `< D+1`, `= D` is `>= D AND < D+1`.
+func (p *filterParser) timeComparison(field string, op FilterOp, vt token) (*Filter, error) {
+	cmp := func(op FilterOp, t time.Time) *Filter {
+		return &Filter{Op: op, Field: field, Value: formatFilterTime(t)}
+	}
+	inRange := func(t time.Time) bool { return !t.Before(minFilterTime) && t.Before(maxFilterTime) }
+	if day, err := ParseDate(vt.text); err == nil {
+		start := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, p.loc)
+		end := time.Date(day.Year(), day.Month(), day.Day()+1, 0, 0, 0, 0, p.loc)
+		if !inRange(start) || !inRange(end) {
+			return nil, p.errorf(vt, "%s %s: give a date from 1970 to 2261", field, vt.text)
+		}
+		switch op {
+		case FilterLt, FilterGe:
+			return cmp(op, start), nil
+		case FilterLe:
+			return cmp(FilterLt, end), nil
+		case FilterGt:
+			return cmp(FilterGe, end), nil
+		case FilterEq:
+			return &Filter{Op: FilterAnd, Args: []*Filter{cmp(FilterGe, start), cmp(FilterLt, end)}}, nil
+		default: // FilterNe
+			return &Filter{Op: FilterOr, Args: []*Filter{cmp(FilterLt, start), cmp(FilterGe, end)}}, nil
 		}
 	}
-	return tokens
+	t, err := time.Parse(time.RFC3339Nano, vt.text)
+	if err != nil {
+		return nil, p.errorf(vt, "%s takes an RFC 3339 time such as \"2026-01-01T00:00:00Z\" or a date such as 2026-01-01, not %q", field, vt.text)
+	}
+	if !inRange(t) {
+		return nil, p.errorf(vt, "%s %s: give a time from 1970 to 2261", field, vt.text)
+	}
+	return cmp(op, t), nil
+}
+
+func formatFilterTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// TimeValue returns the instant a create_time or update_time comparison compares with;
+// the zero time for another node.
+func (f *Filter) TimeValue() time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, f.Value)
+	return t
+}
+
+// DaysValue returns the number of days of a *_within_days comparison; 0 for another node.
+func (f *Filter) DaysValue() int {
+	n, _ := strconv.Atoi(f.Value)
+	return n
+}
+
+// join makes args one node of op, flattening children of the same op; one arg is itself.
+func join(op FilterOp, args []*Filter) *Filter {
+	if len(args) == 1 {
+		return args[0]
+	}
+	out := &Filter{Op: op}
+	for _, a := range args {
+		if a.Op == op {
+			out.Args = append(out.Args, a.Args...)
+		} else {
+			out.Args = append(out.Args, a)
+		}
+	}
+	return out
+}
+
+// String prints the filter in the grammar ParseFilter reads, canonically: ParseFilter
+// of the result is the same tree. Groups are parenthesised wherever they are nested, so
+// the reader need not remember that OR binds tighter than AND.
+func (f *Filter) String() string {
+	if f == nil {
+		return ""
+	}
+	var b strings.Builder
+	f.write(&b, false)
+	return b.String()
+}
+
+func (f *Filter) write(b *strings.Builder, nested bool) {
+	switch f.Op {
+	case FilterAnd, FilterOr:
+		if nested {
+			b.WriteByte('(')
+		}
+		for i, a := range f.Args {
+			if i > 0 {
+				b.WriteString(" " + string(f.Op) + " ")
+			}
+			a.write(b, true)
+		}
+		if nested {
+			b.WriteByte(')')
+		}
+	case FilterNot:
+		b.WriteString("NOT ")
+		if len(f.Args) == 1 {
+			f.Args[0].write(b, true)
+		}
+	default:
+		b.WriteString(f.Field + " " + string(f.Op) + " " + quoteFilterValue(f.Value))
+	}
+}
+
+// quoteFilterValue leaves a value bare when the tokenizer reads it back as one word.
+func quoteFilterValue(v string) string {
+	bare := v != "" && v[0] != '-' && v != "AND" && v != "OR" && v != "NOT"
+	for i := 0; i < len(v) && bare; i++ {
+		c := v[i]
+		bare = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("_-./:+", c) >= 0
+	}
+	if bare {
+		return v
+	}
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+	return `"` + r.Replace(v) + `"`
+}
+
+// Comparisons returns the filter's comparisons, depth first.
+func (f *Filter) Comparisons() []*Filter {
+	if f == nil {
+		return nil
+	}
+	if len(f.Args) == 0 {
+		return []*Filter{f}
+	}
+	var out []*Filter
+	for _, a := range f.Args {
+		out = append(out, a.Comparisons()...)
+	}
+	return out
+}
+
+// ParseCaseNumber reads a case number "2026/42": a four-digit year and a number without
+// leading zeros.
+func ParseCaseNumber(s string) (year int, n uint64, ok bool) {
+	y, num, found := strings.Cut(s, "/")
+	if !found || len(y) != 4 || !allDigits(y) || num == "" || len(num) > 12 || !allDigits(num) || num[0] == '0' {
+		return 0, 0, false
+	}
+	year, _ = strconv.Atoi(y)
+	n, _ = strconv.ParseUint(num, 10, 64)
+	return year, n, year > 0
+}
+
+// FormatCaseNumber writes a case number as NextCaseNumber allocates it, "2026/42".
+func FormatCaseNumber(year int, n uint64) string {
+	return fmt.Sprintf("%04d/%d", year, n)
+}
+
+var categories = []Category{CategoryOrganisation, CategoryTaskDivision, CategoryStateControl, CategoryUnitaryCounty}
+
+// validMinistryCode reports whether s has the shape of a ministry code, "KD", "HOD";
+// whether the ministry exists is the reference data's to say.
+func validMinistryCode(s string) bool {
+	if len(s) < 2 || len(s) > 10 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 'A' || s[i] > 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
+func joinNames[T ~string](names []T) string {
+	s := make([]string, len(names))
+	for i, n := range names {
+		s[i] = string(n)
+	}
+	return strings.Join(s, ", ")
 }

@@ -3,6 +3,7 @@ package trial
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -56,48 +57,35 @@ var nonDraftStates = slices.DeleteFunc(slices.Clone(States), func(s State) bool 
 var publicStates = slices.DeleteFunc(slices.Clone(States), func(s State) bool { return !s.Public() })
 
 // ListApplications lists the cases the caller sees, filtered (AIP-160 subset, see
-// ParseFilter) and paged (AIP-158). A municipality sees its own cases, a ministry the
-// cases it was consulted on, KDD every submitted case, and a caller without a token (or
-// an operator) the public register.
-func (s *Service) ListApplications(ctx context.Context, actor Actor, filter string, pageSize int, pageToken string) ([]*Application, string, error) {
-	f, err := ParseFilter(filter)
-	if err != nil {
+// ParseFilter), ordered (AIP-132, see ParseOrderBy) and paged (AIP-158). A municipality
+// sees its own cases, a ministry the cases it was consulted on, KDD every submitted case,
+// and a caller without a token (or an operator) the public register: the caller's filter
+// is ANDed with that, so it can narrow the list but never widen it.
+func (s *Service) ListApplications(ctx context.Context, actor Actor, filter, orderBy string, pageSize int, pageToken string) ([]*Application, string, error) {
+	var vs []Violation
+	f, err := ParseFilter(filter, s.Location)
+	vs = append(vs, violationsOf(err)...)
+	if err == nil {
+		vs = append(vs, s.filterReferences(f)...)
+	}
+	order, err := ParseOrderBy(orderBy)
+	vs = append(vs, violationsOf(err)...)
+	if pageSize < 0 {
+		vs = append(vs, Violation{Field: "page_size", Reason: "PAGE_SIZE_NEGATIVE", Description: "page_size must be zero (the default, 50) or positive"})
+	}
+	if err := Invalid(vs); err != nil {
 		return nil, "", err
 	}
-	if pageSize < 0 {
-		return nil, "", Invalid([]Violation{{Field: "page_size", Reason: "PAGE_SIZE_NEGATIVE", Description: "page_size must be zero (the default, 50) or positive"}})
-	}
-	q := Query{States: f.States, ApplicantOrganisation: f.Applicant, Flag: f.Flag, PageSize: pageSize, PageToken: pageToken}
-	today := s.Today()
-	if f.EndsWithinDays >= 0 {
-		q.EndsBy = FormatDate(today.AddDate(0, 0, f.EndsWithinDays))
-		q.States = intersectStates(q.States, []State{StateActive, StateExtensionRequested})
-	}
-	if f.EvaluationDueWithinDays >= 0 {
-		q.EvaluationDueBy = FormatDate(today.AddDate(0, 0, f.EvaluationDueWithinDays))
-		q.States = intersectStates(q.States, []State{StateEvaluating})
-	}
-	if q.States != nil && len(q.States) == 0 {
-		return nil, "", nil
-	}
-	allowed := publicStates
+	q := Query{Filter: f, Order: order, Today: s.Today(), PageSize: pageSize, PageToken: pageToken}
 	switch actor.Role {
 	case RoleKDDHandler, RoleKDDApprover, RoleSystem:
-		allowed = nonDraftStates
+		q.States = nonDraftStates
 	case RoleMunicipality:
-		allowed = nil
-		if q.ApplicantOrganisation != "" && q.ApplicantOrganisation != actor.OrganisationNumber {
-			return nil, "", nil // another municipality's cases are not in this caller's list
-		}
 		q.ApplicantOrganisation = actor.OrganisationNumber
 	case RoleMinistry:
-		allowed = nil
 		q.ConsultedMinistry = actor.Ministry
-	}
-	if allowed != nil {
-		if q.States = intersectStates(q.States, allowed); len(q.States) == 0 {
-			return nil, "", nil
-		}
+	default:
+		q.States = publicStates
 	}
 	var apps []*Application
 	var next string
@@ -116,18 +104,26 @@ func (s *Service) ListApplications(ctx context.Context, actor Actor, filter stri
 	return apps, next, nil
 }
 
-// intersectStates returns the states in both a and b, where nil a means every state.
-func intersectStates(a, b []State) []State {
-	if a == nil {
-		return slices.Clone(b)
-	}
-	out := []State{}
-	for _, s := range a {
-		if slices.Contains(b, s) {
-			out = append(out, s)
+// filterReferences refuses ministry codes the reference data does not know: such a
+// filter is a typo, not a question with an empty answer.
+func (s *Service) filterReferences(f *Filter) []Violation {
+	var vs []Violation
+	for _, c := range f.Comparisons() {
+		if _, ok := s.Reference.Ministry(c.Value); c.Field == FilterFieldMinistry && !ok {
+			vs = append(vs, Violation{Field: "filter", Reason: "FILTER_INVALID",
+				Description: fmt.Sprintf("ministry %q is not a ministry code: use one of %s", c.Value, ministryCodes(s.Reference))})
 		}
 	}
-	return out
+	return vs
+}
+
+// violationsOf returns the violations of a CodeInvalidArgument error, nil for nil.
+func violationsOf(err error) []Violation {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Violations
+	}
+	return nil
 }
 
 // ListConsultations lists the case's consultations as the caller may see them: KDD all,

@@ -69,7 +69,7 @@ func (s *Service) RunScheduler(ctx context.Context, interval time.Duration, logE
 
 // fire runs one timer in one write transaction.
 func (s *Service) fire(ctx context.Context, t Timer) error {
-	return s.Store.Update(ctx, func(tx Tx) error {
+	return s.update(ctx, func(tx Tx) error {
 		app, err := tx.Application(t.ApplicationID)
 		if errors.Is(err, ErrNotFound) {
 			return tx.PutTimers(t.ApplicationID, nil)
@@ -124,11 +124,12 @@ func (s *Service) notice(a *action, n Action, subject string, flag CaseFlag, com
 	if flag != "" {
 		a.app.setFlag(flag, true)
 	}
-	if err := s.save(a); err != nil {
+	e := &Event{ApplicationID: a.app.ID, Time: a.now, Actor: SystemActor, Action: n,
+		FromState: a.app.State, ToState: a.app.State, Comment: comment, ConsultationID: consultationSubject(n, subject)}
+	if err := s.record(a.tx, a.app, a.cons, e); err != nil {
 		return err
 	}
-	return a.tx.AppendEvent(&Event{ApplicationID: a.app.ID, Time: a.now, Actor: SystemActor, Action: n,
-		FromState: a.app.State, ToState: a.app.State, Comment: comment, ConsultationID: consultationSubject(n, subject)})
+	return s.save(a)
 }
 
 func consultationSubject(n Action, subject string) string {

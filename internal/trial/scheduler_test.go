@@ -350,7 +350,7 @@ func TestScheduler_InterimReply(t *testing.T) {
 			if got.HasFlag(trial.FlagNeedsInterimReply) != tt.wantFlags {
 				t.Errorf("NEEDS_INTERIM_REPLY = %v, want %v", got.HasFlag(trial.FlagNeedsInterimReply), tt.wantFlags)
 			}
-			list, _, err := e.svc.ListApplications(ctx, schedKDD(trial.RoleKDDHandler), "flag = NEEDS_INTERIM_REPLY", 0, "")
+			list, _, err := e.svc.ListApplications(ctx, schedKDD(trial.RoleKDDHandler), "flag = NEEDS_INTERIM_REPLY", "", 0, "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -398,7 +398,7 @@ func TestScheduler_WhatIsDue(t *testing.T) {
 	}
 
 	e.at(osloTime("2026-12-04", 0, 1))
-	list, _, err := e.svc.ListApplications(ctx, schedKDD(trial.RoleKDDHandler), "flag = CONSULTATION_OVERDUE", 0, "")
+	list, _, err := e.svc.ListApplications(ctx, schedKDD(trial.RoleKDDHandler), "flag = CONSULTATION_OVERDUE", "", 0, "")
 	if err != nil || len(list) != 1 || list[0].ID != ids[1] {
 		t.Fatalf("overdue cases = %v, %v; want only %s", list, err, ids[1])
 	}

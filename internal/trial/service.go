@@ -27,6 +27,11 @@ type Service struct {
 	DefaultDueWorkingDays int
 	// Schedule holds the deadlines the timers follow (schedule.go).
 	Schedule Schedule
+	// Webhooks configures subscriptions (subscription.go).
+	Webhooks WebhookConfig
+
+	// feed wakes the event feed's watchers after each committed write (feed.go).
+	feed broadcaster
 }
 
 // NewService returns a Service with the Europe/Oslo calendar and the system clock.
@@ -157,7 +162,7 @@ func (s *Service) run(ctx context.Context, call Call, st step) ([]byte, error) {
 		return nil, err
 	}
 	var answer []byte
-	err := s.Store.Update(ctx, func(tx Tx) error {
+	err := s.update(ctx, func(tx Tx) error {
 		var err error
 		answer, err = s.runIn(tx, s.now(), call, st)
 		return err
@@ -242,18 +247,22 @@ func (s *Service) runIn(tx Tx, now time.Time, call Call, st step) ([]byte, error
 		if err := tx.DeleteApplication(st.id); err != nil {
 			return nil, err
 		}
+		if err := s.record(tx, app, a.cons, a.event); err != nil {
+			return nil, err
+		}
 		result = struct{}{}
 	} else {
+		a.event.ToState = app.State
+		// The event first: the case stores the head of its hash chain (feed.go).
+		if err := s.record(tx, app, a.cons, a.event); err != nil {
+			return nil, err
+		}
 		if err := s.save(a); err != nil {
 			return nil, err
 		}
-		a.event.ToState = app.State
 		if st.result != nil {
 			result = st.result(a)
 		}
-	}
-	if err := tx.AppendEvent(a.event); err != nil {
-		return nil, err
 	}
 	answer, err := json.Marshal(result)
 	if err != nil {
@@ -386,7 +395,7 @@ func (s *Service) CreateApplication(ctx context.Context, call Call, in *Applicat
 		return nil, err
 	}
 	var answer []byte
-	err := s.Store.Update(ctx, func(tx Tx) error {
+	err := s.update(ctx, func(tx Tx) error {
 		answer = nil
 		if rec, err := s.replay(tx, call); rec != nil || err != nil {
 			answer = rec
@@ -403,14 +412,14 @@ func (s *Service) CreateApplication(ctx context.Context, call Call, in *Applicat
 		}
 		app.ID, app.State, app.Revision = id, StateDraft, 1
 		app.CreateTime, app.UpdateTime = now, now
+		ev := &Event{ApplicationID: id, Time: now, Actor: call.Actor, Action: ActionCreate, ToState: StateDraft, Changes: populatedFields(app)}
+		if err := s.record(tx, app, nil, ev); err != nil {
+			return err
+		}
 		if err := tx.PutApplication(app); err != nil {
 			return err
 		}
 		if err := tx.PutTimers(id, s.Schedule.Timers(app, nil)); err != nil {
-			return err
-		}
-		ev := &Event{ApplicationID: id, Time: now, Actor: call.Actor, Action: ActionCreate, ToState: StateDraft, Changes: populatedFields(app)}
-		if err := tx.AppendEvent(ev); err != nil {
 			return err
 		}
 		if answer, err = json.Marshal(app); err != nil {
@@ -1014,7 +1023,7 @@ func (s *Service) BatchTerminateTrials(ctx context.Context, call Call, ids []str
 		return nil, err
 	}
 	var answer []byte
-	err := s.Store.Update(ctx, func(tx Tx) error {
+	err := s.update(ctx, func(tx Tx) error {
 		// The requestId covers the whole batch. It is checked first: the cases have
 		// moved on since the first answer, so their guards would refuse a replay.
 		rec, err := s.replay(tx, call)

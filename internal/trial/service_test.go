@@ -776,6 +776,7 @@ func TestService_UpdateApplication(t *testing.T) {
 			check: func(t *testing.T, e *svcEnv, before, after *trial.Application, _ any) {
 				want := *before
 				want.Title, want.Revision, want.UpdateTime = "Nytt navn på forsøket", after.Revision, after.UpdateTime
+				want.ChainHead = after.ChainHead // the update's event is the new head (chain.go)
 				if svcJSON(t, after) != svcJSON(t, &want) {
 					t.Errorf("got %s, want only the title changed: %s", svcJSON(t, after), svcJSON(t, &want))
 				}
@@ -877,7 +878,7 @@ func TestService_DeleteApplication(t *testing.T) {
 				} else {
 					svcWantErr(t, err, trial.CodeNotFound, "")
 				}
-				apps, _, err := e.svc.ListApplications(svcCtx, svcLead, "", 0, "")
+				apps, _, err := e.svc.ListApplications(svcCtx, svcLead, "", "", 0, "")
 				if err != nil || len(apps) != 1 || apps[0].ID != "2026-000002" {
 					t.Errorf("ListApplications after delete: got %v, %v, want only 2026-000002", svcIDs(apps), err)
 				}
@@ -2258,7 +2259,7 @@ func TestService_Etag(t *testing.T) {
 				t.Errorf("%s: got etag %q, want %q", a.Role, trial.Etag(got), want)
 			}
 		}
-		apps, _, err := e.svc.ListApplications(svcCtx, svcPublic, "", 0, "")
+		apps, _, err := e.svc.ListApplications(svcCtx, svcPublic, "", "", 0, "")
 		if err != nil || len(apps) != 1 || trial.Etag(apps[0]) != want {
 			t.Errorf("public list: got %v, %v, want the etag %q", svcIDs(apps), err, want)
 		}
@@ -2420,10 +2421,10 @@ func TestService_ListApplications(t *testing.T) {
 		{name: "OKFilterFlagNone", actor: svcHandler, filter: "flag = NEEDS_INTERIM_REPLY", want: id()},
 		{name: "ErrFilterUnknownField", actor: svcHandler, filter: "title = x", code: trial.CodeInvalidArgument},
 		{name: "ErrFilterUnknownState", actor: svcPublic, filter: "state = OPEN", code: trial.CodeInvalidArgument},
-		{name: "ErrFilterSyntax", actor: svcLead, filter: "state = SUBMITTED OR state = DRAFT", code: trial.CodeInvalidArgument},
+		{name: "ErrFilterSyntax", actor: svcLead, filter: "state = SUBMITTED state = DRAFT", code: trial.CodeInvalidArgument},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			apps, next, err := e.svc.ListApplications(svcCtx, tc.actor, tc.filter, 0, "")
+			apps, next, err := e.svc.ListApplications(svcCtx, tc.actor, tc.filter, "", 0, "")
 			if tc.code != 0 {
 				got := svcWantErr(t, err, tc.code, "FILTER_INVALID")
 				if got.Violations[0].Field != "filter" {
@@ -2467,11 +2468,11 @@ func TestService_ListApplications(t *testing.T) {
 			{svcPublic, "", 1},
 			{svcHandler, "(state = SUBMITTED OR state = IN_CONSULTATION OR state = ACTIVE)", 2},
 		} {
-			all := svcTry2(e.svc.ListApplications(svcCtx, tc.actor, tc.filter, 0, ""))(t)
+			all := svcTry2(e.svc.ListApplications(svcCtx, tc.actor, tc.filter, "", 0, ""))(t)
 			var got []string
 			token, pages := "", 0
 			for {
-				apps, next, err := e.svc.ListApplications(svcCtx, tc.actor, tc.filter, tc.size, token)
+				apps, next, err := e.svc.ListApplications(svcCtx, tc.actor, tc.filter, "", tc.size, token)
 				if err != nil {
 					t.Fatalf("%s page %d: got error %v, want nil", tc.actor.Role, pages, err)
 				}
@@ -2495,7 +2496,7 @@ func TestService_ListApplications(t *testing.T) {
 	})
 
 	t.Run("ErrPaging", func(t *testing.T) {
-		_, next, err := e.svc.ListApplications(svcCtx, svcHandler, "", 1, "")
+		_, next, err := e.svc.ListApplications(svcCtx, svcHandler, "", "", 1, "")
 		if err != nil || next == "" {
 			t.Fatalf("first page: got %q, %v, want a token", next, err)
 		}
@@ -2511,7 +2512,7 @@ func TestService_ListApplications(t *testing.T) {
 			{"ErrTokenMalformed", svcHandler, "", 1, "not-a-token"},
 			{"ErrNegativePageSize", svcHandler, "", -1, ""},
 		} {
-			_, _, err := e.svc.ListApplications(svcCtx, tc.actor, tc.filter, tc.size, tc.token)
+			_, _, err := e.svc.ListApplications(svcCtx, tc.actor, tc.filter, "", tc.size, tc.token)
 			if trial.ErrorCode(err) != trial.CodeInvalidArgument {
 				t.Errorf("%s: got %v, want INVALID_ARGUMENT", tc.name, err)
 			}

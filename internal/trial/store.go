@@ -41,6 +41,29 @@ type ReadTx interface {
 	OpenConsultations(ministry, after string, limit int) (cons []*Consultation, next string, err error)
 	// DueTimers returns up to limit timers due at or before until, earliest first.
 	DueTimers(until time.Time, limit int) ([]Timer, error)
+
+	// The event feed and webhooks (feed.go, subscription.go).
+
+	// LastEventSequence returns the sequence number of the last event, 0 when none.
+	LastEventSequence() (uint64, error)
+	// Event returns the event with the sequence number, or ErrNotFound.
+	Event(seq uint64) (*Event, error)
+	// FeedEvents returns up to limit events with a sequence above after whose audience
+	// (IndexEvent) includes party, in sequence order.
+	FeedEvents(party Party, after uint64, limit int) ([]*Event, error)
+	// Subscription returns the webhook subscription, or ErrNotFound.
+	Subscription(id string) (*Subscription, error)
+	// Subscriptions returns the subscriptions owned by party, in creation order.
+	Subscriptions(owner Party) ([]*Subscription, error)
+	// Delivery returns the delivery of event seq to the subscription, or ErrNotFound.
+	Delivery(subscriptionID string, seq uint64) (*Delivery, error)
+	// Deliveries returns up to limit deliveries of the subscription with a sequence
+	// below before (0: no bound), newest first.
+	Deliveries(subscriptionID string, before uint64, limit int) ([]*Delivery, error)
+	// PendingDeliveries returns the oldest PENDING delivery of each subscription that has
+	// one, up to limit subscriptions, starting after the subscription id after ("": from
+	// the first).
+	PendingDeliveries(after string, limit int) ([]*Delivery, error)
 }
 
 // Tx is a write transaction.
@@ -64,6 +87,18 @@ type Tx interface {
 	PutRequest(key string, rec *RequestRecord) error
 	// PutTimers replaces the case's timers with timers (none when empty).
 	PutTimers(applicationID string, timers []Timer) error
+
+	// IndexEvent records the parties who see the appended event seq in the feed.
+	IndexEvent(seq uint64, audience []Party) error
+	// NextSubscriptionID allocates the next subscription id, "1", "2", ….
+	NextSubscriptionID() (string, error)
+	// PutSubscription stores a subscription and its owner index entry.
+	PutSubscription(sub *Subscription) error
+	// DeleteSubscription removes the subscription with its deliveries, or ErrNotFound.
+	DeleteSubscription(id string) error
+	// PutDelivery stores a delivery; a PENDING one is in its subscription's outbox queue,
+	// in sequence order, until it is stored in another state.
+	PutDelivery(d *Delivery) error
 }
 
 // RequestRecord is the remembered answer to a request with a requestId (AIP-155).
@@ -75,23 +110,27 @@ type RequestRecord struct {
 	Result []byte `json:"result"`
 }
 
-// Query selects cases for a list. Empty fields do not restrict. The Service fills the
-// visibility fields from the caller, so a store never returns what the caller may not see.
+// Query selects and orders cases for a list. Empty fields do not restrict. The Service
+// fills the visibility fields (States, ApplicantOrganisation, ConsultedMinistry) from the
+// caller, so a store never returns what the caller may not see; the caller's own filter
+// is ANDed with them. Match is what the query means.
 type Query struct {
-	// States restricts to cases in one of these states (nil: any state).
+	// States restricts to cases in one of these states (nil or empty: any state).
 	States []State
 	// ApplicantOrganisation restricts to cases with this applicant.
 	ApplicantOrganisation string
 	// ConsultedMinistry restricts to cases with a consultation of this ministry.
 	ConsultedMinistry string
-	// Flag restricts to cases carrying this flag.
-	Flag CaseFlag
-	// EndsBy restricts to running trials whose current period ends on or before this
-	// ISO date.
-	EndsBy string
-	// EvaluationDueBy restricts to evaluating cases without a report whose report is due
-	// on or before this ISO date.
-	EvaluationDueBy string
-	PageSize        int
-	PageToken       string
+	// Filter is the caller's filter (ParseFilter); nil matches every case.
+	Filter *Filter
+	// Order is the order of the list; the zero Order is create_time ascending.
+	Order Order
+	// Today is the date the filter's *_within_days fields count from, as ParseDate
+	// returns it. It is not part of what a page token pins: a list paged across midnight
+	// counts the later pages from the new day.
+	Today time.Time
+	// PageSize is the most cases in one page (0: the store's default).
+	PageSize int
+	// PageToken is a token the store returned for the same query ("": the first page).
+	PageToken string
 }

@@ -352,6 +352,9 @@ type Application struct {
 	CreateTime time.Time `json:"createTime"`
 	UpdateTime time.Time `json:"updateTime"`
 	SubmitTime time.Time `json:"submitTime,omitzero"`
+
+	// ChainHead is the case's last event and its hash (chain.go), written with the event.
+	ChainHead *ChainHead `json:"chainHead,omitempty"`
 }
 
 // Lead returns the lead applicant, or nil for an application without one.
@@ -433,4 +436,9 @@ type Event struct {
 	Changes []string `json:"changes,omitempty"`
 	// ConsultationID is set for consultation actions.
 	ConsultationID string `json:"consultationId,omitempty"`
+	// PrevHash is the Hash of the case's previous event, empty for its first; Hash is
+	// EventHash over this event, PrevHash included (chain.go). Both are set by the store
+	// when it appends the event.
+	PrevHash string `json:"prevHash,omitempty"`
+	Hash     string `json:"hash,omitempty"`
 }

@@ -615,7 +615,10 @@ type Application struct {
 	// The date the evaluation report is due, set when the trial period ends (R12).
 	EvaluationDueDate string `protobuf:"bytes,30,opt,name=evaluation_due_date,json=evaluationDueDate,proto3" json:"evaluation_due_date,omitempty"`
 	// What needs attention, set and cleared by the service's timers and actions.
-	Flags         []Application_Flag `protobuf:"varint,31,rep,packed,name=flags,proto3,enum=forsok.v1.Application_Flag" json:"flags,omitempty"`
+	Flags []Application_Flag `protobuf:"varint,31,rep,packed,name=flags,proto3,enum=forsok.v1.Application_Flag" json:"flags,omitempty"`
+	// The head of the case's hash chain: its last event and that event's hash. Pin it
+	// to prove later that the history up to it is unchanged. Not in the public register.
+	ChainHead     *ChainHead `protobuf:"bytes,32,opt,name=chain_head,json=chainHead,proto3" json:"chain_head,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -863,6 +866,13 @@ func (x *Application) GetEvaluationDueDate() string {
 func (x *Application) GetFlags() []Application_Flag {
 	if x != nil {
 		return x.Flags
+	}
+	return nil
+}
+
+func (x *Application) GetChainHead() *ChainHead {
+	if x != nil {
+		return x.ChainHead
 	}
 	return nil
 }
@@ -1883,7 +1893,7 @@ var File_forsok_v1_application_proto protoreflect.FileDescriptor
 
 const file_forsok_v1_application_proto_rawDesc = "" +
 	"\n" +
-	"\x1bforsok/v1/application.proto\x12\tforsok.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xcd\x13\n" +
+	"\x1bforsok/v1/application.proto\x12\tforsok.v1\x1a\x15forsok/v1/chain.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x87\x14\n" +
 	"\vApplication\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12$\n" +
 	"\vcase_number\x18\x02 \x01(\tB\x03\xe0A\x03R\n" +
@@ -1927,7 +1937,9 @@ const file_forsok_v1_application_proto_rawDesc = "" +
 	"submitTime\x12+\n" +
 	"\x0fanswer_due_date\x18\x1d \x01(\tB\x03\xe0A\x03R\ranswerDueDate\x123\n" +
 	"\x13evaluation_due_date\x18\x1e \x01(\tB\x03\xe0A\x03R\x11evaluationDueDate\x126\n" +
-	"\x05flags\x18\x1f \x03(\x0e2\x1b.forsok.v1.Application.FlagB\x03\xe0A\x03R\x05flags\"\xf7\x01\n" +
+	"\x05flags\x18\x1f \x03(\x0e2\x1b.forsok.v1.Application.FlagB\x03\xe0A\x03R\x05flags\x128\n" +
+	"\n" +
+	"chain_head\x18  \x01(\v2\x14.forsok.v1.ChainHeadB\x03\xe0A\x03R\tchainHead\"\xf7\x01\n" +
 	"\x05State\x12\x15\n" +
 	"\x11STATE_UNSPECIFIED\x10\x00\x12\t\n" +
 	"\x05DRAFT\x10\x01\x12\r\n" +
@@ -2109,6 +2121,7 @@ var file_forsok_v1_application_proto_goTypes = []any{
 	(*EvaluationReport)(nil),      // 18: forsok.v1.EvaluationReport
 	(*Closure)(nil),               // 19: forsok.v1.Closure
 	(*timestamppb.Timestamp)(nil), // 20: google.protobuf.Timestamp
+	(*ChainHead)(nil),             // 21: forsok.v1.ChainHead
 }
 var file_forsok_v1_application_proto_depIdxs = []int32{
 	0,  // 0: forsok.v1.Application.state:type_name -> forsok.v1.Application.State
@@ -2129,32 +2142,33 @@ var file_forsok_v1_application_proto_depIdxs = []int32{
 	20, // 15: forsok.v1.Application.update_time:type_name -> google.protobuf.Timestamp
 	20, // 16: forsok.v1.Application.submit_time:type_name -> google.protobuf.Timestamp
 	3,  // 17: forsok.v1.Application.flags:type_name -> forsok.v1.Application.Flag
-	5,  // 18: forsok.v1.Applicant.kind:type_name -> forsok.v1.Applicant.Kind
-	10, // 19: forsok.v1.Applicant.council_decision:type_name -> forsok.v1.CouncilDecision
-	6,  // 20: forsok.v1.Exemption.flags:type_name -> forsok.v1.Exemption.Flag
-	12, // 21: forsok.v1.Decision.decided_by:type_name -> forsok.v1.Person
-	20, // 22: forsok.v1.Decision.decide_time:type_name -> google.protobuf.Timestamp
-	10, // 23: forsok.v1.Extension.council_decision:type_name -> forsok.v1.CouncilDecision
-	20, // 24: forsok.v1.Extension.request_time:type_name -> google.protobuf.Timestamp
-	7,  // 25: forsok.v1.Extension.state:type_name -> forsok.v1.Extension.State
-	12, // 26: forsok.v1.Extension.decided_by:type_name -> forsok.v1.Person
-	20, // 27: forsok.v1.Extension.decide_time:type_name -> google.protobuf.Timestamp
-	12, // 28: forsok.v1.InterimReply.author:type_name -> forsok.v1.Person
-	20, // 29: forsok.v1.InterimReply.time:type_name -> google.protobuf.Timestamp
-	12, // 30: forsok.v1.ChangeRequest.requested_by:type_name -> forsok.v1.Person
-	20, // 31: forsok.v1.ChangeRequest.time:type_name -> google.protobuf.Timestamp
-	12, // 32: forsok.v1.Termination.decided_by:type_name -> forsok.v1.Person
-	20, // 33: forsok.v1.Termination.time:type_name -> google.protobuf.Timestamp
-	12, // 34: forsok.v1.EvaluationReport.submitted_by:type_name -> forsok.v1.Person
-	20, // 35: forsok.v1.EvaluationReport.time:type_name -> google.protobuf.Timestamp
-	4,  // 36: forsok.v1.Closure.outcome:type_name -> forsok.v1.Application.Outcome
-	12, // 37: forsok.v1.Closure.decided_by:type_name -> forsok.v1.Person
-	20, // 38: forsok.v1.Closure.time:type_name -> google.protobuf.Timestamp
-	39, // [39:39] is the sub-list for method output_type
-	39, // [39:39] is the sub-list for method input_type
-	39, // [39:39] is the sub-list for extension type_name
-	39, // [39:39] is the sub-list for extension extendee
-	0,  // [0:39] is the sub-list for field type_name
+	21, // 18: forsok.v1.Application.chain_head:type_name -> forsok.v1.ChainHead
+	5,  // 19: forsok.v1.Applicant.kind:type_name -> forsok.v1.Applicant.Kind
+	10, // 20: forsok.v1.Applicant.council_decision:type_name -> forsok.v1.CouncilDecision
+	6,  // 21: forsok.v1.Exemption.flags:type_name -> forsok.v1.Exemption.Flag
+	12, // 22: forsok.v1.Decision.decided_by:type_name -> forsok.v1.Person
+	20, // 23: forsok.v1.Decision.decide_time:type_name -> google.protobuf.Timestamp
+	10, // 24: forsok.v1.Extension.council_decision:type_name -> forsok.v1.CouncilDecision
+	20, // 25: forsok.v1.Extension.request_time:type_name -> google.protobuf.Timestamp
+	7,  // 26: forsok.v1.Extension.state:type_name -> forsok.v1.Extension.State
+	12, // 27: forsok.v1.Extension.decided_by:type_name -> forsok.v1.Person
+	20, // 28: forsok.v1.Extension.decide_time:type_name -> google.protobuf.Timestamp
+	12, // 29: forsok.v1.InterimReply.author:type_name -> forsok.v1.Person
+	20, // 30: forsok.v1.InterimReply.time:type_name -> google.protobuf.Timestamp
+	12, // 31: forsok.v1.ChangeRequest.requested_by:type_name -> forsok.v1.Person
+	20, // 32: forsok.v1.ChangeRequest.time:type_name -> google.protobuf.Timestamp
+	12, // 33: forsok.v1.Termination.decided_by:type_name -> forsok.v1.Person
+	20, // 34: forsok.v1.Termination.time:type_name -> google.protobuf.Timestamp
+	12, // 35: forsok.v1.EvaluationReport.submitted_by:type_name -> forsok.v1.Person
+	20, // 36: forsok.v1.EvaluationReport.time:type_name -> google.protobuf.Timestamp
+	4,  // 37: forsok.v1.Closure.outcome:type_name -> forsok.v1.Application.Outcome
+	12, // 38: forsok.v1.Closure.decided_by:type_name -> forsok.v1.Person
+	20, // 39: forsok.v1.Closure.time:type_name -> google.protobuf.Timestamp
+	40, // [40:40] is the sub-list for method output_type
+	40, // [40:40] is the sub-list for method input_type
+	40, // [40:40] is the sub-list for extension type_name
+	40, // [40:40] is the sub-list for extension extendee
+	0,  // [0:40] is the sub-list for field type_name
 }
 
 func init() { file_forsok_v1_application_proto_init() }
@@ -2162,6 +2176,7 @@ func file_forsok_v1_application_proto_init() {
 	if File_forsok_v1_application_proto != nil {
 		return
 	}
+	file_forsok_v1_chain_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

@@ -53,7 +53,16 @@ type Event struct {
 	// "applicants").
 	Changes []string `protobuf:"bytes,9,rep,name=changes,proto3" json:"changes,omitempty"`
 	// The resource name of the consultation, for consultation actions.
-	Consultation  string `protobuf:"bytes,10,opt,name=consultation,proto3" json:"consultation,omitempty"`
+	Consultation string `protobuf:"bytes,10,opt,name=consultation,proto3" json:"consultation,omitempty"`
+	// The hash of the case's previous event (lowercase hex SHA-256); empty for the
+	// case's first event.
+	PrevHash string `protobuf:"bytes,11,opt,name=prev_hash,json=prevHash,proto3" json:"prev_hash,omitempty"`
+	// SHA-256 (lowercase hex) over the RFC 8785 canonical JSON of this event's fields
+	// action, actor, application id, changes, comment, consultation id, from_state,
+	// prev_hash, sequence, time and to_state (scheme "forsok-event-v1", README "Events
+	// and webhooks"). Each event names its predecessor's hash, so the events of a case
+	// form a chain that no change, removal or insertion leaves intact.
+	Hash          string `protobuf:"bytes,12,opt,name=hash,proto3" json:"hash,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -158,6 +167,20 @@ func (x *Event) GetConsultation() string {
 	return ""
 }
 
+func (x *Event) GetPrevHash() string {
+	if x != nil {
+		return x.PrevHash
+	}
+	return ""
+}
+
+func (x *Event) GetHash() string {
+	if x != nil {
+		return x.Hash
+	}
+	return ""
+}
+
 // Who took an action, as established by authentication.
 type Actor struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -246,7 +269,7 @@ var File_forsok_v1_event_proto protoreflect.FileDescriptor
 
 const file_forsok_v1_event_proto_rawDesc = "" +
 	"\n" +
-	"\x15forsok/v1/event.proto\x12\tforsok.v1\x1a\x1bforsok/v1/application.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9a\x04\n" +
+	"\x15forsok/v1/event.proto\x12\tforsok.v1\x1a\x1bforsok/v1/application.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd5\x04\n" +
 	"\x05Event\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12\x1f\n" +
 	"\bsequence\x18\x02 \x01(\x04B\x03\xe0A\x03R\bsequence\x123\n" +
@@ -260,7 +283,9 @@ const file_forsok_v1_event_proto_rawDesc = "" +
 	"\achanges\x18\t \x03(\tB\x03\xe0A\x03R\achanges\x12F\n" +
 	"\fconsultation\x18\n" +
 	" \x01(\tB\"\xe0A\x03\xfaA\x1c\n" +
-	"\x1aforsok.kdd.no/ConsultationR\fconsultation:R\xeaAO\n" +
+	"\x1aforsok.kdd.no/ConsultationR\fconsultation\x12 \n" +
+	"\tprev_hash\x18\v \x01(\tB\x03\xe0A\x03R\bprevHash\x12\x17\n" +
+	"\x04hash\x18\f \x01(\tB\x03\xe0A\x03R\x04hash:R\xeaAO\n" +
 	"\x13forsok.kdd.no/Event\x12)applications/{application}/events/{event}*\x06events2\x05event\"\xaf\x01\n" +
 	"\x05Actor\x12\x1d\n" +
 	"\asubject\x18\x01 \x01(\tB\x03\xe0A\x03R\asubject\x12\x17\n" +

@@ -2546,7 +2546,7 @@ var File_forsok_v1_service_proto protoreflect.FileDescriptor
 
 const file_forsok_v1_service_proto_rawDesc = "" +
 	"\n" +
-	"\x17forsok/v1/service.proto\x12\tforsok.v1\x1a\x1bforsok/v1/application.proto\x1a\x1cforsok/v1/consultation.proto\x1a\x15forsok/v1/event.proto\x1a\x18forsok/v1/workflow.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\"}\n" +
+	"\x17forsok/v1/service.proto\x12\tforsok.v1\x1a\x1bforsok/v1/application.proto\x1a\x1cforsok/v1/consultation.proto\x1a\x15forsok/v1/event.proto\x1a\x14forsok/v1/feed.proto\x1a\x18forsok/v1/workflow.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\"}\n" +
 	"\x18CreateApplicationRequest\x12=\n" +
 	"\vapplication\x18\x01 \x01(\v2\x16.forsok.v1.ApplicationB\x03\xe0A\x02R\vapplication\x12\"\n" +
 	"\n" +
@@ -2767,7 +2767,7 @@ const file_forsok_v1_service_proto_rawDesc = "" +
 	"\x19forsok.kdd.no/ApplicationR\x04name\"P\n" +
 	"\x1aListAllowedActionsResponse\x122\n" +
 	"\aactions\x18\x01 \x03(\v2\x18.forsok.v1.AllowedActionR\aactions\"\x14\n" +
-	"\x12GetWorkflowRequest2\x9c\x1e\n" +
+	"\x12GetWorkflowRequest2\xf0 \n" +
 	"\x12ApplicationService\x12w\n" +
 	"\x11CreateApplication\x12#.forsok.v1.CreateApplicationRequest\x1a\x16.forsok.v1.Application\"%\x82\xd3\xe4\x93\x02\x1f:\vapplication\"\x10/v1/applications\x12m\n" +
 	"\x0eGetApplication\x12 .forsok.v1.GetApplicationRequest\x1a\x16.forsok.v1.Application\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/{name=applications/*}\x12u\n" +
@@ -2795,7 +2795,12 @@ const file_forsok_v1_service_proto_rawDesc = "" +
 	"\x0eEndTrialPeriod\x12 .forsok.v1.EndTrialPeriodRequest\x1a\x16.forsok.v1.Application\".\x82\xd3\xe4\x93\x02(:\x01*\"#/v1/{name=applications/*}:endPeriod\x12\x85\x01\n" +
 	"\x10SubmitEvaluation\x12\".forsok.v1.SubmitEvaluationRequest\x1a\x16.forsok.v1.Application\"5\x82\xd3\xe4\x93\x02/:\x01*\"*/v1/{name=applications/*}:submitEvaluation\x12z\n" +
 	"\x10CloseApplication\x12\".forsok.v1.CloseApplicationRequest\x1a\x16.forsok.v1.Application\"*\x82\xd3\xe4\x93\x02$:\x01*\"\x1f/v1/{name=applications/*}:close\x12\x96\x01\n" +
-	"\x15ListApplicationEvents\x12'.forsok.v1.ListApplicationEventsRequest\x1a(.forsok.v1.ListApplicationEventsResponse\"*\x82\xd3\xe4\x93\x02$\x12\"/v1/{parent=applications/*}/events\x12\x8c\x01\n" +
+	"\x15ListApplicationEvents\x12'.forsok.v1.ListApplicationEventsRequest\x1a(.forsok.v1.ListApplicationEventsResponse\"*\x82\xd3\xe4\x93\x02$\x12\"/v1/{parent=applications/*}/events\x12\x96\x01\n" +
+	"\x17ExportApplicationEvents\x12).forsok.v1.ExportApplicationEventsRequest\x1a\x1d.forsok.v1.ApplicationHistory\"1\x82\xd3\xe4\x93\x02+\x12)/v1/{parent=applications/*}/events:export\x12]\n" +
+	"\n" +
+	"ListEvents\x12\x1c.forsok.v1.ListEventsRequest\x1a\x1d.forsok.v1.ListEventsResponse\"\x12\x82\xd3\xe4\x93\x02\f\x12\n" +
+	"/v1/events\x12Z\n" +
+	"\vWatchEvents\x12\x1d.forsok.v1.WatchEventsRequest\x1a\x10.forsok.v1.Event\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/events:watch0\x01\x12\x8c\x01\n" +
 	"\x12ListAllowedActions\x12$.forsok.v1.ListAllowedActionsRequest\x1a%.forsok.v1.ListAllowedActionsResponse\")\x82\xd3\xe4\x93\x02#\x12!/v1/{name=applications/*}/actions\x12W\n" +
 	"\vGetWorkflow\x12\x1d.forsok.v1.GetWorkflowRequest\x1a\x13.forsok.v1.Workflow\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/workflowB1Z/github.com/forsok/forsok/api/forsok/v1;forsokv1b\x06proto3"
 
@@ -2857,8 +2862,13 @@ var file_forsok_v1_service_proto_goTypes = []any{
 	(Application_Outcome)(0),                 // 40: forsok.v1.Application.Outcome
 	(*Event)(nil),                            // 41: forsok.v1.Event
 	(*AllowedAction)(nil),                    // 42: forsok.v1.AllowedAction
-	(*emptypb.Empty)(nil),                    // 43: google.protobuf.Empty
-	(*Workflow)(nil),                         // 44: forsok.v1.Workflow
+	(*ExportApplicationEventsRequest)(nil),   // 43: forsok.v1.ExportApplicationEventsRequest
+	(*ListEventsRequest)(nil),                // 44: forsok.v1.ListEventsRequest
+	(*WatchEventsRequest)(nil),               // 45: forsok.v1.WatchEventsRequest
+	(*emptypb.Empty)(nil),                    // 46: google.protobuf.Empty
+	(*ApplicationHistory)(nil),               // 47: forsok.v1.ApplicationHistory
+	(*ListEventsResponse)(nil),               // 48: forsok.v1.ListEventsResponse
+	(*Workflow)(nil),                         // 49: forsok.v1.Workflow
 }
 var file_forsok_v1_service_proto_depIdxs = []int32{
 	35, // 0: forsok.v1.CreateApplicationRequest.application:type_name -> forsok.v1.Application
@@ -2902,39 +2912,45 @@ var file_forsok_v1_service_proto_depIdxs = []int32{
 	28, // 38: forsok.v1.ApplicationService.SubmitEvaluation:input_type -> forsok.v1.SubmitEvaluationRequest
 	29, // 39: forsok.v1.ApplicationService.CloseApplication:input_type -> forsok.v1.CloseApplicationRequest
 	30, // 40: forsok.v1.ApplicationService.ListApplicationEvents:input_type -> forsok.v1.ListApplicationEventsRequest
-	32, // 41: forsok.v1.ApplicationService.ListAllowedActions:input_type -> forsok.v1.ListAllowedActionsRequest
-	34, // 42: forsok.v1.ApplicationService.GetWorkflow:input_type -> forsok.v1.GetWorkflowRequest
-	35, // 43: forsok.v1.ApplicationService.CreateApplication:output_type -> forsok.v1.Application
-	35, // 44: forsok.v1.ApplicationService.GetApplication:output_type -> forsok.v1.Application
-	4,  // 45: forsok.v1.ApplicationService.ListApplications:output_type -> forsok.v1.ListApplicationsResponse
-	35, // 46: forsok.v1.ApplicationService.UpdateApplication:output_type -> forsok.v1.Application
-	43, // 47: forsok.v1.ApplicationService.DeleteApplication:output_type -> google.protobuf.Empty
-	35, // 48: forsok.v1.ApplicationService.ConfirmParticipation:output_type -> forsok.v1.Application
-	35, // 49: forsok.v1.ApplicationService.SubmitApplication:output_type -> forsok.v1.Application
-	35, // 50: forsok.v1.ApplicationService.WithdrawApplication:output_type -> forsok.v1.Application
-	35, // 51: forsok.v1.ApplicationService.AssignApplication:output_type -> forsok.v1.Application
-	35, // 52: forsok.v1.ApplicationService.RecordInterimReply:output_type -> forsok.v1.Application
-	35, // 53: forsok.v1.ApplicationService.RequestChanges:output_type -> forsok.v1.Application
-	38, // 54: forsok.v1.ApplicationService.CreateConsultation:output_type -> forsok.v1.Consultation
-	15, // 55: forsok.v1.ApplicationService.ListConsultations:output_type -> forsok.v1.ListConsultationsResponse
-	38, // 56: forsok.v1.ApplicationService.RespondToConsultation:output_type -> forsok.v1.Consultation
-	38, // 57: forsok.v1.ApplicationService.CancelConsultation:output_type -> forsok.v1.Consultation
-	35, // 58: forsok.v1.ApplicationService.ApproveApplication:output_type -> forsok.v1.Application
-	35, // 59: forsok.v1.ApplicationService.RejectApplication:output_type -> forsok.v1.Application
-	35, // 60: forsok.v1.ApplicationService.RecordPublication:output_type -> forsok.v1.Application
-	35, // 61: forsok.v1.ApplicationService.ActivateTrial:output_type -> forsok.v1.Application
-	35, // 62: forsok.v1.ApplicationService.RequestExtension:output_type -> forsok.v1.Application
-	35, // 63: forsok.v1.ApplicationService.DecideExtension:output_type -> forsok.v1.Application
-	35, // 64: forsok.v1.ApplicationService.TerminateTrial:output_type -> forsok.v1.Application
-	26, // 65: forsok.v1.ApplicationService.BatchTerminateTrials:output_type -> forsok.v1.BatchTerminateTrialsResponse
-	35, // 66: forsok.v1.ApplicationService.EndTrialPeriod:output_type -> forsok.v1.Application
-	35, // 67: forsok.v1.ApplicationService.SubmitEvaluation:output_type -> forsok.v1.Application
-	35, // 68: forsok.v1.ApplicationService.CloseApplication:output_type -> forsok.v1.Application
-	31, // 69: forsok.v1.ApplicationService.ListApplicationEvents:output_type -> forsok.v1.ListApplicationEventsResponse
-	33, // 70: forsok.v1.ApplicationService.ListAllowedActions:output_type -> forsok.v1.ListAllowedActionsResponse
-	44, // 71: forsok.v1.ApplicationService.GetWorkflow:output_type -> forsok.v1.Workflow
-	43, // [43:72] is the sub-list for method output_type
-	14, // [14:43] is the sub-list for method input_type
+	43, // 41: forsok.v1.ApplicationService.ExportApplicationEvents:input_type -> forsok.v1.ExportApplicationEventsRequest
+	44, // 42: forsok.v1.ApplicationService.ListEvents:input_type -> forsok.v1.ListEventsRequest
+	45, // 43: forsok.v1.ApplicationService.WatchEvents:input_type -> forsok.v1.WatchEventsRequest
+	32, // 44: forsok.v1.ApplicationService.ListAllowedActions:input_type -> forsok.v1.ListAllowedActionsRequest
+	34, // 45: forsok.v1.ApplicationService.GetWorkflow:input_type -> forsok.v1.GetWorkflowRequest
+	35, // 46: forsok.v1.ApplicationService.CreateApplication:output_type -> forsok.v1.Application
+	35, // 47: forsok.v1.ApplicationService.GetApplication:output_type -> forsok.v1.Application
+	4,  // 48: forsok.v1.ApplicationService.ListApplications:output_type -> forsok.v1.ListApplicationsResponse
+	35, // 49: forsok.v1.ApplicationService.UpdateApplication:output_type -> forsok.v1.Application
+	46, // 50: forsok.v1.ApplicationService.DeleteApplication:output_type -> google.protobuf.Empty
+	35, // 51: forsok.v1.ApplicationService.ConfirmParticipation:output_type -> forsok.v1.Application
+	35, // 52: forsok.v1.ApplicationService.SubmitApplication:output_type -> forsok.v1.Application
+	35, // 53: forsok.v1.ApplicationService.WithdrawApplication:output_type -> forsok.v1.Application
+	35, // 54: forsok.v1.ApplicationService.AssignApplication:output_type -> forsok.v1.Application
+	35, // 55: forsok.v1.ApplicationService.RecordInterimReply:output_type -> forsok.v1.Application
+	35, // 56: forsok.v1.ApplicationService.RequestChanges:output_type -> forsok.v1.Application
+	38, // 57: forsok.v1.ApplicationService.CreateConsultation:output_type -> forsok.v1.Consultation
+	15, // 58: forsok.v1.ApplicationService.ListConsultations:output_type -> forsok.v1.ListConsultationsResponse
+	38, // 59: forsok.v1.ApplicationService.RespondToConsultation:output_type -> forsok.v1.Consultation
+	38, // 60: forsok.v1.ApplicationService.CancelConsultation:output_type -> forsok.v1.Consultation
+	35, // 61: forsok.v1.ApplicationService.ApproveApplication:output_type -> forsok.v1.Application
+	35, // 62: forsok.v1.ApplicationService.RejectApplication:output_type -> forsok.v1.Application
+	35, // 63: forsok.v1.ApplicationService.RecordPublication:output_type -> forsok.v1.Application
+	35, // 64: forsok.v1.ApplicationService.ActivateTrial:output_type -> forsok.v1.Application
+	35, // 65: forsok.v1.ApplicationService.RequestExtension:output_type -> forsok.v1.Application
+	35, // 66: forsok.v1.ApplicationService.DecideExtension:output_type -> forsok.v1.Application
+	35, // 67: forsok.v1.ApplicationService.TerminateTrial:output_type -> forsok.v1.Application
+	26, // 68: forsok.v1.ApplicationService.BatchTerminateTrials:output_type -> forsok.v1.BatchTerminateTrialsResponse
+	35, // 69: forsok.v1.ApplicationService.EndTrialPeriod:output_type -> forsok.v1.Application
+	35, // 70: forsok.v1.ApplicationService.SubmitEvaluation:output_type -> forsok.v1.Application
+	35, // 71: forsok.v1.ApplicationService.CloseApplication:output_type -> forsok.v1.Application
+	31, // 72: forsok.v1.ApplicationService.ListApplicationEvents:output_type -> forsok.v1.ListApplicationEventsResponse
+	47, // 73: forsok.v1.ApplicationService.ExportApplicationEvents:output_type -> forsok.v1.ApplicationHistory
+	48, // 74: forsok.v1.ApplicationService.ListEvents:output_type -> forsok.v1.ListEventsResponse
+	41, // 75: forsok.v1.ApplicationService.WatchEvents:output_type -> forsok.v1.Event
+	33, // 76: forsok.v1.ApplicationService.ListAllowedActions:output_type -> forsok.v1.ListAllowedActionsResponse
+	49, // 77: forsok.v1.ApplicationService.GetWorkflow:output_type -> forsok.v1.Workflow
+	46, // [46:78] is the sub-list for method output_type
+	14, // [14:46] is the sub-list for method input_type
 	14, // [14:14] is the sub-list for extension type_name
 	14, // [14:14] is the sub-list for extension extendee
 	0,  // [0:14] is the sub-list for field type_name
@@ -2948,6 +2964,7 @@ func file_forsok_v1_service_proto_init() {
 	file_forsok_v1_application_proto_init()
 	file_forsok_v1_consultation_proto_init()
 	file_forsok_v1_event_proto_init()
+	file_forsok_v1_feed_proto_init()
 	file_forsok_v1_workflow_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{

@@ -1286,6 +1286,108 @@ func local_request_ApplicationService_ListApplicationEvents_0(ctx context.Contex
 	return msg, metadata, err
 }
 
+func request_ApplicationService_ExportApplicationEvents_0(ctx context.Context, marshaler runtime.Marshaler, client ApplicationServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ExportApplicationEventsRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["parent"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "parent")
+	}
+	protoReq.Parent, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "parent", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.ExportApplicationEvents(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_ApplicationService_ExportApplicationEvents_0(ctx context.Context, marshaler runtime.Marshaler, server ApplicationServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ExportApplicationEventsRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["parent"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "parent")
+	}
+	protoReq.Parent, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "parent", err)
+	}
+	msg, err := server.ExportApplicationEvents(ctx, &protoReq)
+	return msg, metadata, err
+}
+
+var filter_ApplicationService_ListEvents_0 = &utilities.DoubleArray{Encoding: map[string]int{}, Base: []int(nil), Check: []int(nil)}
+
+func request_ApplicationService_ListEvents_0(ctx context.Context, marshaler runtime.Marshaler, client ApplicationServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ListEventsRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_ApplicationService_ListEvents_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.ListEvents(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_ApplicationService_ListEvents_0(ctx context.Context, marshaler runtime.Marshaler, server ApplicationServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ListEventsRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_ApplicationService_ListEvents_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := server.ListEvents(ctx, &protoReq)
+	return msg, metadata, err
+}
+
+var filter_ApplicationService_WatchEvents_0 = &utilities.DoubleArray{Encoding: map[string]int{}, Base: []int(nil), Check: []int(nil)}
+
+func request_ApplicationService_WatchEvents_0(ctx context.Context, marshaler runtime.Marshaler, client ApplicationServiceClient, req *http.Request, pathParams map[string]string) (ApplicationService_WatchEventsClient, runtime.ServerMetadata, error) {
+	var (
+		protoReq WatchEventsRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_ApplicationService_WatchEvents_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	stream, err := client.WatchEvents(ctx, &protoReq)
+	if err != nil {
+		return nil, metadata, err
+	}
+	header, err := stream.Header()
+	if err != nil {
+		return nil, metadata, err
+	}
+	metadata.HeaderMD = header
+	return stream, metadata, nil
+}
+
 func request_ApplicationService_ListAllowedActions_0(ctx context.Context, marshaler runtime.Marshaler, client ApplicationServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
 		protoReq ListAllowedActionsRequest
@@ -1892,6 +1994,53 @@ func RegisterApplicationServiceHandlerServer(ctx context.Context, mux *runtime.S
 		}
 		forward_ApplicationService_ListApplicationEvents_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_ApplicationService_ExportApplicationEvents_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/forsok.v1.ApplicationService/ExportApplicationEvents", runtime.WithHTTPPathPattern("/v1/{parent=applications/*}/events:export"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_ApplicationService_ExportApplicationEvents_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_ApplicationService_ExportApplicationEvents_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_ApplicationService_ListEvents_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/forsok.v1.ApplicationService/ListEvents", runtime.WithHTTPPathPattern("/v1/events"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_ApplicationService_ListEvents_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_ApplicationService_ListEvents_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+
+	mux.Handle(http.MethodGet, pattern_ApplicationService_WatchEvents_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		err := status.Error(codes.Unimplemented, "streaming calls are not yet supported in the in-process transport")
+		_, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+		return
+	})
 	mux.Handle(http.MethodGet, pattern_ApplicationService_ListAllowedActions_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -2431,6 +2580,57 @@ func RegisterApplicationServiceHandlerClient(ctx context.Context, mux *runtime.S
 		}
 		forward_ApplicationService_ListApplicationEvents_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_ApplicationService_ExportApplicationEvents_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/forsok.v1.ApplicationService/ExportApplicationEvents", runtime.WithHTTPPathPattern("/v1/{parent=applications/*}/events:export"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_ApplicationService_ExportApplicationEvents_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_ApplicationService_ExportApplicationEvents_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_ApplicationService_ListEvents_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/forsok.v1.ApplicationService/ListEvents", runtime.WithHTTPPathPattern("/v1/events"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_ApplicationService_ListEvents_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_ApplicationService_ListEvents_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_ApplicationService_WatchEvents_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/forsok.v1.ApplicationService/WatchEvents", runtime.WithHTTPPathPattern("/v1/events:watch"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_ApplicationService_WatchEvents_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_ApplicationService_WatchEvents_0(annotatedContext, mux, outboundMarshaler, w, req, func() (proto.Message, error) { return resp.Recv() }, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodGet, pattern_ApplicationService_ListAllowedActions_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -2469,65 +2669,71 @@ func RegisterApplicationServiceHandlerClient(ctx context.Context, mux *runtime.S
 }
 
 var (
-	pattern_ApplicationService_CreateApplication_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "applications"}, ""))
-	pattern_ApplicationService_GetApplication_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "applications", "name"}, ""))
-	pattern_ApplicationService_ListApplications_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "applications"}, ""))
-	pattern_ApplicationService_UpdateApplication_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "applications", "application.name"}, ""))
-	pattern_ApplicationService_DeleteApplication_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "applications", "name"}, ""))
-	pattern_ApplicationService_ConfirmParticipation_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "applications", "name"}, "confirmParticipation"))
-	pattern_ApplicationService_SubmitApplication_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "applications", "name"}, "submit"))
-	pattern_ApplicationService_WithdrawApplication_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "applications", "name"}, "withdraw"))
-	pattern_ApplicationService_AssignApplication_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "applications", "name"}, "assign"))
-	pattern_ApplicationService_RecordInterimReply_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "applications", "name"}, "recordInterimReply"))
-	pattern_ApplicationService_RequestChanges_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "applications", "name"}, "requestChanges"))
-	pattern_ApplicationService_CreateConsultation_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "applications", "parent", "consultations"}, ""))
-	pattern_ApplicationService_ListConsultations_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "applications", "parent", "consultations"}, ""))
-	pattern_ApplicationService_RespondToConsultation_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "applications", "consultations", "name"}, "respond"))
-	pattern_ApplicationService_CancelConsultation_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "applications", "consultations", "name"}, "cancel"))
-	pattern_ApplicationService_ApproveApplication_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "applications", "name"}, "approve"))
-	pattern_ApplicationService_RejectApplication_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "applications", "name"}, "reject"))
-	pattern_ApplicationService_RecordPublication_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "applications", "name"}, "recordPublication"))
-	pattern_ApplicationService_ActivateTrial_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "applications", "name"}, "activate"))
-	pattern_ApplicationService_RequestExtension_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "applications", "name"}, "requestExtension"))
-	pattern_ApplicationService_DecideExtension_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "applications", "name"}, "decideExtension"))
-	pattern_ApplicationService_TerminateTrial_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "applications", "name"}, "terminate"))
-	pattern_ApplicationService_BatchTerminateTrials_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "applications"}, "batchTerminate"))
-	pattern_ApplicationService_EndTrialPeriod_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "applications", "name"}, "endPeriod"))
-	pattern_ApplicationService_SubmitEvaluation_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "applications", "name"}, "submitEvaluation"))
-	pattern_ApplicationService_CloseApplication_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "applications", "name"}, "close"))
-	pattern_ApplicationService_ListApplicationEvents_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "applications", "parent", "events"}, ""))
-	pattern_ApplicationService_ListAllowedActions_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "applications", "name", "actions"}, ""))
-	pattern_ApplicationService_GetWorkflow_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "workflow"}, ""))
+	pattern_ApplicationService_CreateApplication_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "applications"}, ""))
+	pattern_ApplicationService_GetApplication_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "applications", "name"}, ""))
+	pattern_ApplicationService_ListApplications_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "applications"}, ""))
+	pattern_ApplicationService_UpdateApplication_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "applications", "application.name"}, ""))
+	pattern_ApplicationService_DeleteApplication_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "applications", "name"}, ""))
+	pattern_ApplicationService_ConfirmParticipation_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "applications", "name"}, "confirmParticipation"))
+	pattern_ApplicationService_SubmitApplication_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "applications", "name"}, "submit"))
+	pattern_ApplicationService_WithdrawApplication_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "applications", "name"}, "withdraw"))
+	pattern_ApplicationService_AssignApplication_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "applications", "name"}, "assign"))
+	pattern_ApplicationService_RecordInterimReply_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "applications", "name"}, "recordInterimReply"))
+	pattern_ApplicationService_RequestChanges_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "applications", "name"}, "requestChanges"))
+	pattern_ApplicationService_CreateConsultation_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "applications", "parent", "consultations"}, ""))
+	pattern_ApplicationService_ListConsultations_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "applications", "parent", "consultations"}, ""))
+	pattern_ApplicationService_RespondToConsultation_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "applications", "consultations", "name"}, "respond"))
+	pattern_ApplicationService_CancelConsultation_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "applications", "consultations", "name"}, "cancel"))
+	pattern_ApplicationService_ApproveApplication_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "applications", "name"}, "approve"))
+	pattern_ApplicationService_RejectApplication_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "applications", "name"}, "reject"))
+	pattern_ApplicationService_RecordPublication_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "applications", "name"}, "recordPublication"))
+	pattern_ApplicationService_ActivateTrial_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "applications", "name"}, "activate"))
+	pattern_ApplicationService_RequestExtension_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "applications", "name"}, "requestExtension"))
+	pattern_ApplicationService_DecideExtension_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "applications", "name"}, "decideExtension"))
+	pattern_ApplicationService_TerminateTrial_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "applications", "name"}, "terminate"))
+	pattern_ApplicationService_BatchTerminateTrials_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "applications"}, "batchTerminate"))
+	pattern_ApplicationService_EndTrialPeriod_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "applications", "name"}, "endPeriod"))
+	pattern_ApplicationService_SubmitEvaluation_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "applications", "name"}, "submitEvaluation"))
+	pattern_ApplicationService_CloseApplication_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "applications", "name"}, "close"))
+	pattern_ApplicationService_ListApplicationEvents_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "applications", "parent", "events"}, ""))
+	pattern_ApplicationService_ExportApplicationEvents_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "applications", "parent", "events"}, "export"))
+	pattern_ApplicationService_ListEvents_0              = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "events"}, ""))
+	pattern_ApplicationService_WatchEvents_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "events"}, "watch"))
+	pattern_ApplicationService_ListAllowedActions_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "applications", "name", "actions"}, ""))
+	pattern_ApplicationService_GetWorkflow_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "workflow"}, ""))
 )
 
 var (
-	forward_ApplicationService_CreateApplication_0     = runtime.ForwardResponseMessage
-	forward_ApplicationService_GetApplication_0        = runtime.ForwardResponseMessage
-	forward_ApplicationService_ListApplications_0      = runtime.ForwardResponseMessage
-	forward_ApplicationService_UpdateApplication_0     = runtime.ForwardResponseMessage
-	forward_ApplicationService_DeleteApplication_0     = runtime.ForwardResponseMessage
-	forward_ApplicationService_ConfirmParticipation_0  = runtime.ForwardResponseMessage
-	forward_ApplicationService_SubmitApplication_0     = runtime.ForwardResponseMessage
-	forward_ApplicationService_WithdrawApplication_0   = runtime.ForwardResponseMessage
-	forward_ApplicationService_AssignApplication_0     = runtime.ForwardResponseMessage
-	forward_ApplicationService_RecordInterimReply_0    = runtime.ForwardResponseMessage
-	forward_ApplicationService_RequestChanges_0        = runtime.ForwardResponseMessage
-	forward_ApplicationService_CreateConsultation_0    = runtime.ForwardResponseMessage
-	forward_ApplicationService_ListConsultations_0     = runtime.ForwardResponseMessage
-	forward_ApplicationService_RespondToConsultation_0 = runtime.ForwardResponseMessage
-	forward_ApplicationService_CancelConsultation_0    = runtime.ForwardResponseMessage
-	forward_ApplicationService_ApproveApplication_0    = runtime.ForwardResponseMessage
-	forward_ApplicationService_RejectApplication_0     = runtime.ForwardResponseMessage
-	forward_ApplicationService_RecordPublication_0     = runtime.ForwardResponseMessage
-	forward_ApplicationService_ActivateTrial_0         = runtime.ForwardResponseMessage
-	forward_ApplicationService_RequestExtension_0      = runtime.ForwardResponseMessage
-	forward_ApplicationService_DecideExtension_0       = runtime.ForwardResponseMessage
-	forward_ApplicationService_TerminateTrial_0        = runtime.ForwardResponseMessage
-	forward_ApplicationService_BatchTerminateTrials_0  = runtime.ForwardResponseMessage
-	forward_ApplicationService_EndTrialPeriod_0        = runtime.ForwardResponseMessage
-	forward_ApplicationService_SubmitEvaluation_0      = runtime.ForwardResponseMessage
-	forward_ApplicationService_CloseApplication_0      = runtime.ForwardResponseMessage
-	forward_ApplicationService_ListApplicationEvents_0 = runtime.ForwardResponseMessage
-	forward_ApplicationService_ListAllowedActions_0    = runtime.ForwardResponseMessage
-	forward_ApplicationService_GetWorkflow_0           = runtime.ForwardResponseMessage
+	forward_ApplicationService_CreateApplication_0       = runtime.ForwardResponseMessage
+	forward_ApplicationService_GetApplication_0          = runtime.ForwardResponseMessage
+	forward_ApplicationService_ListApplications_0        = runtime.ForwardResponseMessage
+	forward_ApplicationService_UpdateApplication_0       = runtime.ForwardResponseMessage
+	forward_ApplicationService_DeleteApplication_0       = runtime.ForwardResponseMessage
+	forward_ApplicationService_ConfirmParticipation_0    = runtime.ForwardResponseMessage
+	forward_ApplicationService_SubmitApplication_0       = runtime.ForwardResponseMessage
+	forward_ApplicationService_WithdrawApplication_0     = runtime.ForwardResponseMessage
+	forward_ApplicationService_AssignApplication_0       = runtime.ForwardResponseMessage
+	forward_ApplicationService_RecordInterimReply_0      = runtime.ForwardResponseMessage
+	forward_ApplicationService_RequestChanges_0          = runtime.ForwardResponseMessage
+	forward_ApplicationService_CreateConsultation_0      = runtime.ForwardResponseMessage
+	forward_ApplicationService_ListConsultations_0       = runtime.ForwardResponseMessage
+	forward_ApplicationService_RespondToConsultation_0   = runtime.ForwardResponseMessage
+	forward_ApplicationService_CancelConsultation_0      = runtime.ForwardResponseMessage
+	forward_ApplicationService_ApproveApplication_0      = runtime.ForwardResponseMessage
+	forward_ApplicationService_RejectApplication_0       = runtime.ForwardResponseMessage
+	forward_ApplicationService_RecordPublication_0       = runtime.ForwardResponseMessage
+	forward_ApplicationService_ActivateTrial_0           = runtime.ForwardResponseMessage
+	forward_ApplicationService_RequestExtension_0        = runtime.ForwardResponseMessage
+	forward_ApplicationService_DecideExtension_0         = runtime.ForwardResponseMessage
+	forward_ApplicationService_TerminateTrial_0          = runtime.ForwardResponseMessage
+	forward_ApplicationService_BatchTerminateTrials_0    = runtime.ForwardResponseMessage
+	forward_ApplicationService_EndTrialPeriod_0          = runtime.ForwardResponseMessage
+	forward_ApplicationService_SubmitEvaluation_0        = runtime.ForwardResponseMessage
+	forward_ApplicationService_CloseApplication_0        = runtime.ForwardResponseMessage
+	forward_ApplicationService_ListApplicationEvents_0   = runtime.ForwardResponseMessage
+	forward_ApplicationService_ExportApplicationEvents_0 = runtime.ForwardResponseMessage
+	forward_ApplicationService_ListEvents_0              = runtime.ForwardResponseMessage
+	forward_ApplicationService_WatchEvents_0             = runtime.ForwardResponseStream
+	forward_ApplicationService_ListAllowedActions_0      = runtime.ForwardResponseMessage
+	forward_ApplicationService_GetWorkflow_0             = runtime.ForwardResponseMessage
 )

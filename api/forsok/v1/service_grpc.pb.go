@@ -28,35 +28,38 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	ApplicationService_CreateApplication_FullMethodName     = "/forsok.v1.ApplicationService/CreateApplication"
-	ApplicationService_GetApplication_FullMethodName        = "/forsok.v1.ApplicationService/GetApplication"
-	ApplicationService_ListApplications_FullMethodName      = "/forsok.v1.ApplicationService/ListApplications"
-	ApplicationService_UpdateApplication_FullMethodName     = "/forsok.v1.ApplicationService/UpdateApplication"
-	ApplicationService_DeleteApplication_FullMethodName     = "/forsok.v1.ApplicationService/DeleteApplication"
-	ApplicationService_ConfirmParticipation_FullMethodName  = "/forsok.v1.ApplicationService/ConfirmParticipation"
-	ApplicationService_SubmitApplication_FullMethodName     = "/forsok.v1.ApplicationService/SubmitApplication"
-	ApplicationService_WithdrawApplication_FullMethodName   = "/forsok.v1.ApplicationService/WithdrawApplication"
-	ApplicationService_AssignApplication_FullMethodName     = "/forsok.v1.ApplicationService/AssignApplication"
-	ApplicationService_RecordInterimReply_FullMethodName    = "/forsok.v1.ApplicationService/RecordInterimReply"
-	ApplicationService_RequestChanges_FullMethodName        = "/forsok.v1.ApplicationService/RequestChanges"
-	ApplicationService_CreateConsultation_FullMethodName    = "/forsok.v1.ApplicationService/CreateConsultation"
-	ApplicationService_ListConsultations_FullMethodName     = "/forsok.v1.ApplicationService/ListConsultations"
-	ApplicationService_RespondToConsultation_FullMethodName = "/forsok.v1.ApplicationService/RespondToConsultation"
-	ApplicationService_CancelConsultation_FullMethodName    = "/forsok.v1.ApplicationService/CancelConsultation"
-	ApplicationService_ApproveApplication_FullMethodName    = "/forsok.v1.ApplicationService/ApproveApplication"
-	ApplicationService_RejectApplication_FullMethodName     = "/forsok.v1.ApplicationService/RejectApplication"
-	ApplicationService_RecordPublication_FullMethodName     = "/forsok.v1.ApplicationService/RecordPublication"
-	ApplicationService_ActivateTrial_FullMethodName         = "/forsok.v1.ApplicationService/ActivateTrial"
-	ApplicationService_RequestExtension_FullMethodName      = "/forsok.v1.ApplicationService/RequestExtension"
-	ApplicationService_DecideExtension_FullMethodName       = "/forsok.v1.ApplicationService/DecideExtension"
-	ApplicationService_TerminateTrial_FullMethodName        = "/forsok.v1.ApplicationService/TerminateTrial"
-	ApplicationService_BatchTerminateTrials_FullMethodName  = "/forsok.v1.ApplicationService/BatchTerminateTrials"
-	ApplicationService_EndTrialPeriod_FullMethodName        = "/forsok.v1.ApplicationService/EndTrialPeriod"
-	ApplicationService_SubmitEvaluation_FullMethodName      = "/forsok.v1.ApplicationService/SubmitEvaluation"
-	ApplicationService_CloseApplication_FullMethodName      = "/forsok.v1.ApplicationService/CloseApplication"
-	ApplicationService_ListApplicationEvents_FullMethodName = "/forsok.v1.ApplicationService/ListApplicationEvents"
-	ApplicationService_ListAllowedActions_FullMethodName    = "/forsok.v1.ApplicationService/ListAllowedActions"
-	ApplicationService_GetWorkflow_FullMethodName           = "/forsok.v1.ApplicationService/GetWorkflow"
+	ApplicationService_CreateApplication_FullMethodName       = "/forsok.v1.ApplicationService/CreateApplication"
+	ApplicationService_GetApplication_FullMethodName          = "/forsok.v1.ApplicationService/GetApplication"
+	ApplicationService_ListApplications_FullMethodName        = "/forsok.v1.ApplicationService/ListApplications"
+	ApplicationService_UpdateApplication_FullMethodName       = "/forsok.v1.ApplicationService/UpdateApplication"
+	ApplicationService_DeleteApplication_FullMethodName       = "/forsok.v1.ApplicationService/DeleteApplication"
+	ApplicationService_ConfirmParticipation_FullMethodName    = "/forsok.v1.ApplicationService/ConfirmParticipation"
+	ApplicationService_SubmitApplication_FullMethodName       = "/forsok.v1.ApplicationService/SubmitApplication"
+	ApplicationService_WithdrawApplication_FullMethodName     = "/forsok.v1.ApplicationService/WithdrawApplication"
+	ApplicationService_AssignApplication_FullMethodName       = "/forsok.v1.ApplicationService/AssignApplication"
+	ApplicationService_RecordInterimReply_FullMethodName      = "/forsok.v1.ApplicationService/RecordInterimReply"
+	ApplicationService_RequestChanges_FullMethodName          = "/forsok.v1.ApplicationService/RequestChanges"
+	ApplicationService_CreateConsultation_FullMethodName      = "/forsok.v1.ApplicationService/CreateConsultation"
+	ApplicationService_ListConsultations_FullMethodName       = "/forsok.v1.ApplicationService/ListConsultations"
+	ApplicationService_RespondToConsultation_FullMethodName   = "/forsok.v1.ApplicationService/RespondToConsultation"
+	ApplicationService_CancelConsultation_FullMethodName      = "/forsok.v1.ApplicationService/CancelConsultation"
+	ApplicationService_ApproveApplication_FullMethodName      = "/forsok.v1.ApplicationService/ApproveApplication"
+	ApplicationService_RejectApplication_FullMethodName       = "/forsok.v1.ApplicationService/RejectApplication"
+	ApplicationService_RecordPublication_FullMethodName       = "/forsok.v1.ApplicationService/RecordPublication"
+	ApplicationService_ActivateTrial_FullMethodName           = "/forsok.v1.ApplicationService/ActivateTrial"
+	ApplicationService_RequestExtension_FullMethodName        = "/forsok.v1.ApplicationService/RequestExtension"
+	ApplicationService_DecideExtension_FullMethodName         = "/forsok.v1.ApplicationService/DecideExtension"
+	ApplicationService_TerminateTrial_FullMethodName          = "/forsok.v1.ApplicationService/TerminateTrial"
+	ApplicationService_BatchTerminateTrials_FullMethodName    = "/forsok.v1.ApplicationService/BatchTerminateTrials"
+	ApplicationService_EndTrialPeriod_FullMethodName          = "/forsok.v1.ApplicationService/EndTrialPeriod"
+	ApplicationService_SubmitEvaluation_FullMethodName        = "/forsok.v1.ApplicationService/SubmitEvaluation"
+	ApplicationService_CloseApplication_FullMethodName        = "/forsok.v1.ApplicationService/CloseApplication"
+	ApplicationService_ListApplicationEvents_FullMethodName   = "/forsok.v1.ApplicationService/ListApplicationEvents"
+	ApplicationService_ExportApplicationEvents_FullMethodName = "/forsok.v1.ApplicationService/ExportApplicationEvents"
+	ApplicationService_ListEvents_FullMethodName              = "/forsok.v1.ApplicationService/ListEvents"
+	ApplicationService_WatchEvents_FullMethodName             = "/forsok.v1.ApplicationService/WatchEvents"
+	ApplicationService_ListAllowedActions_FullMethodName      = "/forsok.v1.ApplicationService/ListAllowedActions"
+	ApplicationService_GetWorkflow_FullMethodName             = "/forsok.v1.ApplicationService/GetWorkflow"
 )
 
 // ApplicationServiceClient is the client API for ApplicationService service.
@@ -145,6 +148,18 @@ type ApplicationServiceClient interface {
 	CloseApplication(ctx context.Context, in *CloseApplicationRequest, opts ...grpc.CallOption) (*Application, error)
 	// Lists an application's history, oldest first (AIP-132, AIP-158).
 	ListApplicationEvents(ctx context.Context, in *ListApplicationEventsRequest, opts ...grpc.CallOption) (*ListApplicationEventsResponse, error)
+	// Exports an application's whole history for archiving: every event with its hashes
+	// and the chain head, so the archive can verify the hash chain by itself (AIP-136).
+	ExportApplicationEvents(ctx context.Context, in *ExportApplicationEventsRequest, opts ...grpc.CallOption) (*ApplicationHistory, error)
+	// Lists, across applications, the events the caller sees, in sequence order, from a
+	// cursor: a municipality the events of its own cases, a ministry those of the cases
+	// it is consulted on, KDD those of every case that is no longer a draft. Who sees an
+	// event is decided when it is written, so a page never changes once it is full.
+	ListEvents(ctx context.Context, in *ListEventsRequest, opts ...grpc.CallOption) (*ListEventsResponse, error)
+	// Streams the events the caller sees (as ListEvents): first those after `after`,
+	// then each new one as it is committed. Over REST the stream is newline-delimited
+	// JSON, one `{"result": event}` per line.
+	WatchEvents(ctx context.Context, in *WatchEventsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[Event], error)
 	// Lists what the caller may do next with the application, and for each action the
 	// guards that currently fail.
 	ListAllowedActions(ctx context.Context, in *ListAllowedActionsRequest, opts ...grpc.CallOption) (*ListAllowedActionsResponse, error)
@@ -431,6 +446,45 @@ func (c *applicationServiceClient) ListApplicationEvents(ctx context.Context, in
 	return out, nil
 }
 
+func (c *applicationServiceClient) ExportApplicationEvents(ctx context.Context, in *ExportApplicationEventsRequest, opts ...grpc.CallOption) (*ApplicationHistory, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ApplicationHistory)
+	err := c.cc.Invoke(ctx, ApplicationService_ExportApplicationEvents_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *applicationServiceClient) ListEvents(ctx context.Context, in *ListEventsRequest, opts ...grpc.CallOption) (*ListEventsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListEventsResponse)
+	err := c.cc.Invoke(ctx, ApplicationService_ListEvents_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *applicationServiceClient) WatchEvents(ctx context.Context, in *WatchEventsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[Event], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &ApplicationService_ServiceDesc.Streams[0], ApplicationService_WatchEvents_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[WatchEventsRequest, Event]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type ApplicationService_WatchEventsClient = grpc.ServerStreamingClient[Event]
+
 func (c *applicationServiceClient) ListAllowedActions(ctx context.Context, in *ListAllowedActionsRequest, opts ...grpc.CallOption) (*ListAllowedActionsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListAllowedActionsResponse)
@@ -537,6 +591,18 @@ type ApplicationServiceServer interface {
 	CloseApplication(context.Context, *CloseApplicationRequest) (*Application, error)
 	// Lists an application's history, oldest first (AIP-132, AIP-158).
 	ListApplicationEvents(context.Context, *ListApplicationEventsRequest) (*ListApplicationEventsResponse, error)
+	// Exports an application's whole history for archiving: every event with its hashes
+	// and the chain head, so the archive can verify the hash chain by itself (AIP-136).
+	ExportApplicationEvents(context.Context, *ExportApplicationEventsRequest) (*ApplicationHistory, error)
+	// Lists, across applications, the events the caller sees, in sequence order, from a
+	// cursor: a municipality the events of its own cases, a ministry those of the cases
+	// it is consulted on, KDD those of every case that is no longer a draft. Who sees an
+	// event is decided when it is written, so a page never changes once it is full.
+	ListEvents(context.Context, *ListEventsRequest) (*ListEventsResponse, error)
+	// Streams the events the caller sees (as ListEvents): first those after `after`,
+	// then each new one as it is committed. Over REST the stream is newline-delimited
+	// JSON, one `{"result": event}` per line.
+	WatchEvents(*WatchEventsRequest, grpc.ServerStreamingServer[Event]) error
 	// Lists what the caller may do next with the application, and for each action the
 	// guards that currently fail.
 	ListAllowedActions(context.Context, *ListAllowedActionsRequest) (*ListAllowedActionsResponse, error)
@@ -633,6 +699,15 @@ func (UnimplementedApplicationServiceServer) CloseApplication(context.Context, *
 }
 func (UnimplementedApplicationServiceServer) ListApplicationEvents(context.Context, *ListApplicationEventsRequest) (*ListApplicationEventsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListApplicationEvents not implemented")
+}
+func (UnimplementedApplicationServiceServer) ExportApplicationEvents(context.Context, *ExportApplicationEventsRequest) (*ApplicationHistory, error) {
+	return nil, status.Error(codes.Unimplemented, "method ExportApplicationEvents not implemented")
+}
+func (UnimplementedApplicationServiceServer) ListEvents(context.Context, *ListEventsRequest) (*ListEventsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListEvents not implemented")
+}
+func (UnimplementedApplicationServiceServer) WatchEvents(*WatchEventsRequest, grpc.ServerStreamingServer[Event]) error {
+	return status.Error(codes.Unimplemented, "method WatchEvents not implemented")
 }
 func (UnimplementedApplicationServiceServer) ListAllowedActions(context.Context, *ListAllowedActionsRequest) (*ListAllowedActionsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListAllowedActions not implemented")
@@ -1147,6 +1222,53 @@ func _ApplicationService_ListApplicationEvents_Handler(srv interface{}, ctx cont
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ApplicationService_ExportApplicationEvents_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ExportApplicationEventsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationServiceServer).ExportApplicationEvents(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationService_ExportApplicationEvents_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationServiceServer).ExportApplicationEvents(ctx, req.(*ExportApplicationEventsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApplicationService_ListEvents_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListEventsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationServiceServer).ListEvents(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationService_ListEvents_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationServiceServer).ListEvents(ctx, req.(*ListEventsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApplicationService_WatchEvents_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(WatchEventsRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(ApplicationServiceServer).WatchEvents(m, &grpc.GenericServerStream[WatchEventsRequest, Event]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type ApplicationService_WatchEventsServer = grpc.ServerStreamingServer[Event]
+
 func _ApplicationService_ListAllowedActions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListAllowedActionsRequest)
 	if err := dec(in); err != nil {
@@ -1299,6 +1421,14 @@ var ApplicationService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _ApplicationService_ListApplicationEvents_Handler,
 		},
 		{
+			MethodName: "ExportApplicationEvents",
+			Handler:    _ApplicationService_ExportApplicationEvents_Handler,
+		},
+		{
+			MethodName: "ListEvents",
+			Handler:    _ApplicationService_ListEvents_Handler,
+		},
+		{
 			MethodName: "ListAllowedActions",
 			Handler:    _ApplicationService_ListAllowedActions_Handler,
 		},
@@ -1307,6 +1437,12 @@ var ApplicationService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _ApplicationService_GetWorkflow_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "WatchEvents",
+			Handler:       _ApplicationService_WatchEvents_Handler,
+			ServerStreams: true,
+		},
+	},
 	Metadata: "forsok/v1/service.proto",
 }

@@ -1,0 +1,9 @@
+package boltstore
+
+// QueueLen returns how many Update calls wait for the writer, so tests can line calls up
+// into one batch.
+func QueueLen(s *Store) int {
+	s.w.mu.Lock()
+	defer s.w.mu.Unlock()
+	return len(s.w.queue)
+}

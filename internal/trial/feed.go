@@ -1,0 +1,292 @@
+package trial
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// The event feed: every event in sequence order, as far as the caller may see it,
+// replayed from a cursor and then followed live.
+//
+// Who sees an event is decided once, when it is written, by the same rule that decides
+// who sees the case (ViewOf, the whole case): its audience is the parties who may see
+// the case as the event leaves it, KDD for a case that is no longer a draft, each
+// applicant, and each ministry consulted on it. The audience is stored with the event
+// (Tx.IndexEvent) and never changes, so the events a caller sees up to a sequence
+// number are the same whenever it asks: a watcher that resumes from the last sequence
+// it received gets exactly what it would have got without the break. The history of a
+// case (ListApplicationEvents) is the whole history for whoever sees the case now;
+// the feed is what happened while each party could see it. Webhook subscriptions match
+// the same audience (subscription.go).
+
+// Party is who sees events and owns subscriptions: an organisation with its role.
+// Its string form is the store's key.
+type Party string
+
+// PartyKDD is KDD, whose handlers and approvers see every case that is not a draft.
+const PartyKDD Party = "kdd"
+
+// OrganisationParty is a municipality (kommune or fylkeskommune) by its organisation
+// number.
+func OrganisationParty(organisationNumber string) Party {
+	return Party("org/" + organisationNumber)
+}
+
+// MinistryParty is a sector ministry by its code.
+func MinistryParty(code string) Party { return Party("ministry/" + code) }
+
+// PartyOf returns the party the actor acts for; false for a caller who is none
+// (anonymous, an operator, the scheduler).
+func PartyOf(actor Actor) (Party, bool) {
+	switch {
+	case actor.Role.KDD():
+		return PartyKDD, true
+	case actor.Role == RoleMunicipality && actor.OrganisationNumber != "":
+		return OrganisationParty(actor.OrganisationNumber), true
+	case actor.Role == RoleMinistry && actor.Ministry != "":
+		return MinistryParty(actor.Ministry), true
+	}
+	return "", false
+}
+
+// partyActor is a caller of the party, for ViewOf.
+func partyActor(p Party) Actor {
+	switch {
+	case p == PartyKDD:
+		return Actor{Role: RoleKDDHandler}
+	case strings.HasPrefix(string(p), "org/"):
+		return Actor{Role: RoleMunicipality, OrganisationNumber: strings.TrimPrefix(string(p), "org/")}
+	case strings.HasPrefix(string(p), "ministry/"):
+		return Actor{Role: RoleMinistry, Ministry: strings.TrimPrefix(string(p), "ministry/")}
+	}
+	return Actor{}
+}
+
+// Audience returns the parties who see the whole case app, with its consultations: the
+// audience of an event that leaves the case so. For a deleted draft (state StateNone)
+// pass the case as it stood before.
+func Audience(app *Application, cons []*Consultation) []Party {
+	candidates := []Party{PartyKDD}
+	for _, a := range app.Applicants {
+		if a.OrganisationNumber != "" {
+			candidates = append(candidates, OrganisationParty(a.OrganisationNumber))
+		}
+	}
+	for _, c := range cons {
+		candidates = append(candidates, MinistryParty(c.Ministry))
+	}
+	var out []Party
+	for _, p := range candidates {
+		if !slices.Contains(out, p) && ViewOf(partyActor(p), app, cons) == ViewFull {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// broadcaster wakes everyone waiting for the next committed write. The zero value is
+// ready to use.
+type broadcaster struct {
+	mu sync.Mutex
+	ch chan struct{}
+}
+
+// wait returns a channel closed at the next signal. Take it before reading the store:
+// a write committed after the read then closes the channel held.
+func (b *broadcaster) wait() <-chan struct{} {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.ch == nil {
+		b.ch = make(chan struct{})
+	}
+	return b.ch
+}
+
+func (b *broadcaster) signal() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.ch != nil {
+		close(b.ch)
+		b.ch = nil
+	}
+}
+
+// Changes returns a channel that is closed when the next write that may have appended
+// events has been committed. Take it before reading, then read, then wait on it.
+func (s *Service) Changes() <-chan struct{} { return s.feed.wait() }
+
+// update is Store.Update that wakes the feed's watchers and the webhook worker once the
+// write is committed (never before: a watcher must not look for an event that could
+// still roll back).
+func (s *Service) update(ctx context.Context, fn func(Tx) error) error {
+	err := s.Store.Update(ctx, fn)
+	if err == nil {
+		s.feed.signal()
+	}
+	return err
+}
+
+// record appends e to the case's history in tx and, in the same transaction, makes the
+// case record its new chain head, indexes the event for the feed and writes an outbox
+// entry for every subscription it matches. app and cons are the case as the event
+// leaves it; for a deleted draft, app is the draft with state StateNone.
+func (s *Service) record(tx Tx, app *Application, cons []*Consultation, e *Event) error {
+	if err := tx.AppendEvent(e); err != nil {
+		return err
+	}
+	seen := app
+	if app.State == StateNone {
+		before := *app
+		before.State = e.FromState
+		seen = &before
+	} else {
+		app.ChainHead = &ChainHead{Sequence: e.Sequence, Hash: e.Hash}
+	}
+	audience := Audience(seen, cons)
+	if err := tx.IndexEvent(e.Sequence, audience); err != nil {
+		return err
+	}
+	return s.enqueueDeliveries(tx, audience, e)
+}
+
+// Feed limits.
+const (
+	defaultFeedPage = 100
+	maxFeedPage     = 1000
+	// watchBatch is how many events a watcher reads per look at the store.
+	watchBatch = 256
+)
+
+// feedParty returns the party whose feed the caller reads.
+func feedParty(actor Actor) (Party, error) {
+	if err := requireCaller(actor); err != nil {
+		return "", err
+	}
+	p, ok := PartyOf(actor)
+	if !ok {
+		return "", Errorf(CodePermissionDenied, "%s sees no case events: the feed is for municipalities, ministries and KDD", roleName(actor.Role))
+	}
+	return p, nil
+}
+
+// ListEvents returns a page of the events the caller sees with a sequence above after,
+// in sequence order, and the after of the next page: the last sequence returned, or
+// after itself when there is none yet (ask again later with the same value).
+func (s *Service) ListEvents(ctx context.Context, actor Actor, after uint64, pageSize int) ([]*Event, uint64, error) {
+	party, err := feedParty(actor)
+	if err != nil {
+		return nil, 0, err
+	}
+	switch {
+	case pageSize < 0:
+		return nil, 0, Invalid([]Violation{{Field: "page_size", Reason: "PAGE_SIZE_NEGATIVE", Description: "page_size must be zero (the default, 100) or positive"}})
+	case pageSize == 0:
+		pageSize = defaultFeedPage
+	case pageSize > maxFeedPage:
+		pageSize = maxFeedPage
+	}
+	var events []*Event
+	err = s.Store.View(ctx, func(tx ReadTx) error {
+		var err error
+		events, err = tx.FeedEvents(party, after, pageSize)
+		return err
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	next := after
+	if len(events) > 0 {
+		next = events[len(events)-1].Sequence
+	}
+	return events, next, nil
+}
+
+// WatchEvents sends the caller every event it sees with a sequence above *after, in
+// sequence order, then each new one as it is committed, until ctx ends (it then
+// returns ctx's error) or send fails. A nil after starts from now: only events
+// committed after the call. Sequence numbers follow commit order and a reader that sees
+// an event sees every one below it, so following the cursor misses nothing.
+func (s *Service) WatchEvents(ctx context.Context, actor Actor, after *uint64, send func(*Event) error) error {
+	party, err := feedParty(actor)
+	if err != nil {
+		return err
+	}
+	var cursor uint64
+	if after != nil {
+		cursor = *after
+	} else {
+		err := s.Store.View(ctx, func(tx ReadTx) error {
+			var err error
+			cursor, err = tx.LastEventSequence()
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	for {
+		wake := s.feed.wait()
+		var events []*Event
+		err := s.Store.View(ctx, func(tx ReadTx) error {
+			var err error
+			events, err = tx.FeedEvents(party, cursor, watchBatch)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		for _, e := range events {
+			if err := send(e); err != nil {
+				return err
+			}
+			cursor = e.Sequence
+		}
+		if len(events) == watchBatch {
+			continue // more may be waiting
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-wake:
+		}
+	}
+}
+
+// ExportApplicationEvents returns the case and its whole history in one consistent
+// read, for archiving: every event with its hashes, and the chain head the case
+// records. The caller must see the whole case, as for ListApplicationEvents.
+func (s *Service) ExportApplicationEvents(ctx context.Context, actor Actor, appID string) (*Application, []*Event, error) {
+	if err := requireCaller(actor); err != nil {
+		return nil, nil, err
+	}
+	var app *Application
+	var events []*Event
+	err := s.Store.View(ctx, func(tx ReadTx) error {
+		var view View
+		var err error
+		if app, view, err = s.load(tx, actor, appID); err != nil {
+			return err
+		}
+		if view != ViewFull {
+			return Errorf(CodePermissionDenied, "the history of %s is not public", ApplicationName(appID))
+		}
+		var after uint64
+		for {
+			page, err := tx.ListEvents(appID, after, maxFeedPage)
+			if err != nil {
+				return err
+			}
+			events = append(events, page...)
+			if len(page) < maxFeedPage {
+				return nil
+			}
+			after = page[len(page)-1].Sequence
+		}
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return app, events, nil
+}
