@@ -175,6 +175,9 @@ func crash(c config, dataDir string, stdout io.Writer) error {
 				tot.problems = append(tot.problems, err.Error())
 			}
 		}
+		if n := srv.races.Load(); n > 0 {
+			tot.problems = append(tot.problems, fmt.Sprintf("round %d: the race detector reported %d data races; the server's log:\n%s", round+1, n, srv.logs))
+		}
 		v, err := verify(dbFile, workers)
 		if err != nil {
 			return fmt.Errorf("after %s %d: %w", what, round+1, err)

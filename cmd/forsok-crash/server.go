@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -35,8 +36,10 @@ type server struct {
 	grpcAddr string
 	httpAddr string
 	logs     *tail
-	exited   chan struct{}
-	waitErr  error
+	// races counts the race detector's reports (a server built with -race).
+	races   atomic.Int64
+	exited  chan struct{}
+	waitErr error
 }
 
 // tail keeps the last lines a process wrote, for the report when something fails.
@@ -89,6 +92,9 @@ func startServer(bin, dataDir string) (*server, error) {
 				case serving <- [2]string{rec.GRPC, rec.HTTP}:
 				default:
 				}
+			}
+			if strings.Contains(line, "WARNING: DATA RACE") {
+				s.races.Add(1)
 			}
 			// The request log is one line per call: keep only what is not a call.
 			if !strings.Contains(line, `"msg":"rpc"`) {

@@ -181,7 +181,7 @@ func TestEndToEnd_Webhooks(t *testing.T) {
 		t.Fatalf("a receiver that is down accepted %v", got)
 	}
 	muni.setDown(false)
-	clock.Advance(time.Hour) // past the retry (backoff on the server's clock)
+	clock.Advance(time.Hour)          // past the retry (backoff on the server's clock)
 	lead = s.municipality(t, leadOrg) // a fresh token at the moved clock
 	muniWant := s.feed(t, lead)
 	waitFor("the municipality's receiver to catch up", func() bool { return slices.Equal(muni.seqs(), muniWant) })

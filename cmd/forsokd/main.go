@@ -6,6 +6,7 @@
 //	forsokd dev-token -data DIR -role ROLE [-org ORGNR] [-ministry CODE] [-sub ID] [-name NAME] [-ttl D]
 //	forsokd backup -addr URL -token TOKEN -out FILE
 //	forsokd restore -data DIR -in FILE
+//	forsokd verify [-data DIR] | forsokd verify -export FILE
 //
 // Every flag can also be set through an environment variable FORSOK_<NAME>.
 package main
@@ -186,7 +187,7 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 		return fmt.Errorf("-evaluation-due-months must be from 1 to 36")
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q; the subcommands are dev-token, backup and restore", fs.Arg(0))
+		return fmt.Errorf("unexpected argument %q; the subcommands are dev-token, backup, restore and verify", fs.Arg(0))
 	}
 	return nil
 }

@@ -55,7 +55,7 @@ func TestWatchEvents_DisconnectAndResume(t *testing.T) {
 		}
 		got = append(got, e)
 	}
-	cancel() // the connection drops mid-stream
+	cancel()             // the connection drops mid-stream
 	h.drive(t, sitReady) // events while away
 
 	last := got[len(got)-1].GetSequence()

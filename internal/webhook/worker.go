@@ -183,7 +183,7 @@ func (w *Worker) dispatch(ctx context.Context) (next time.Time, err error) {
 				next = d.NextAttemptTime
 			}
 		case len(w.inflight) >= w.MaxConcurrent:
-			next = now // look again when a slot frees up
+			// Full: a queue's goroutine that ends wakes Run (w.done).
 		default:
 			w.inflight[id] = true
 			w.wg.Add(1)
@@ -211,6 +211,7 @@ func (w *Worker) drain(ctx context.Context, subscriptionID string) {
 		if err != nil {
 			if ctx.Err() == nil {
 				w.Logger.Error("webhook: read the outbox", "subscription", subscriptionID, "err", err)
+				w.pause(ctx)
 			}
 			return
 		}
@@ -220,6 +221,17 @@ func (w *Worker) drain(ctx context.Context, subscriptionID string) {
 		if !w.attempt(ctx, task) {
 			return
 		}
+	}
+}
+
+// pause keeps a queue whose store access failed from being taken up again at once: its
+// head is still due, and another attempt would repeat the request.
+func (w *Worker) pause(ctx context.Context) {
+	t := time.NewTimer(w.PollInterval)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
 	}
 }
 
@@ -246,6 +258,7 @@ func (w *Worker) attempt(ctx context.Context, task *trial.DeliveryTask) bool {
 	if err := w.Service.RecordDeliveryAttempt(ctx, d, attempt, state, retryAt); err != nil {
 		if ctx.Err() == nil {
 			w.Logger.Error("webhook: record attempt", "delivery", trial.DeliveryName(d.SubscriptionID, d.Sequence), "err", err)
+			w.pause(ctx)
 		}
 		return false
 	}

@@ -480,3 +480,32 @@ func TestWorker_TargetRefusedAtDelivery(t *testing.T) {
 		t.Errorf("got %+v, want one failed attempt naming the refusal", ds)
 	}
 }
+
+// TestWorker_MaxConcurrent: with one queue at a time, every queue is still served,
+// one after the other.
+func TestWorker_MaxConcurrent(t *testing.T) {
+	e := newEnv(t)
+	e.worker.MaxConcurrent = 1
+	a, b := newReceiver(t, e.clock), newReceiver(t, e.clock)
+	e.subscribe(lead, a.srv.URL)
+	e.subscribe(handler, b.srv.URL)
+	e.approved()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		e.worker.Run(ctx)
+	}()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	wantA, wantB := e.feedIDs(lead), e.feedIDs(handler)
+	deadline := time.Now().Add(10 * time.Second)
+	for (!slices.Equal(a.ids(), wantA) || !slices.Equal(b.ids(), wantB)) && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if !slices.Equal(a.ids(), wantA) || !slices.Equal(b.ids(), wantB) {
+		t.Errorf("got %v and %v, want %v and %v", a.ids(), b.ids(), wantA, wantB)
+	}
+}
