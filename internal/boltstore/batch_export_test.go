@@ -7,3 +7,6 @@ func QueueLen(s *Store) int {
 	defer s.w.mu.Unlock()
 	return len(s.w.queue)
 }
+
+// Unmarshal is the decoder of stored records, for its comparison with encoding/json.
+var Unmarshal = unmarshal

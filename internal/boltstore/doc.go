@@ -121,6 +121,19 @@
 // event's audience in events_by_party and writes the outbox entries of the subscriptions
 // it matches. Audit checks every chain without opening the file for writing.
 //
+// # Group commit
+//
+// Update hands its function to one writer goroutine (batch.go), which runs the functions
+// that queue while it commits one after the other in a single bbolt transaction and makes
+// them durable with one commit, so concurrent actions share the sync instead of paying one
+// each; a lone caller is committed at once, without waiting for company. A function that
+// fails before writing anything (a refused action) leaves the transaction as it found it
+// and fails alone; one that fails after writing rolls the transaction back and is run
+// again alone, its batch-mates again without it. No caller hears of its result before the
+// transaction it ran in is committed. The one writer keeps the reasoning above intact:
+// within a transaction the functions run in order, each sees what the earlier wrote, and
+// a transaction's numbers are committed or discarded together.
+//
 // # Request records
 //
 // A request record (AIP-155 request ids) counts as absent once it is older than

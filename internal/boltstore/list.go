@@ -78,21 +78,17 @@ func (r *readTx) ListApplications(q trial.Query) ([]*trial.Application, string, 
 		return nil, "", err
 	}
 	var items []item
-	switch order.Field {
-	case trial.OrderCreateTime:
+	if order.Field == trial.OrderCreateTime {
 		items = l.byID(root, string(after), order.Desc, size+1)
-	case trial.OrderUpdateTime:
-		if after != nil && len(after) < 9 {
+	} else {
+		idx, ok := orderIndexes[order.Field]
+		switch {
+		case !ok:
+			return nil, "", trial.Errorf(trial.CodeInvalidArgument, "cannot order by %q", order.Field)
+		case after != nil && len(after) <= idx.keyLen:
 			return nil, "", tokenMalformed()
 		}
-		items = l.byIndex(root, r.tx.Bucket(bucketIdxUpdateTime), 8, func(rec listRecord) []byte { return encodeUint(rec.updateTime()) }, after, order.Desc, size+1)
-	case trial.OrderCaseNumber:
-		if after != nil && len(after) < 17 {
-			return nil, "", tokenMalformed()
-		}
-		items = l.byIndex(root, r.tx.Bucket(bucketIdxCaseNumber), 16, func(rec listRecord) []byte { return slices.Clone(rec.caseKey()) }, after, order.Desc, size+1)
-	default:
-		return nil, "", trial.Errorf(trial.CodeInvalidArgument, "cannot order by %q", order.Field)
+		items = l.byIndex(root, r.tx.Bucket(idx.bucket), idx.keyLen, idx.key, after, order.Desc, size+1)
 	}
 
 	var token string
@@ -111,6 +107,18 @@ func (r *readTx) ListApplications(q trial.Query) ([]*trial.Application, string, 
 		apps = append(apps, app)
 	}
 	return apps, token, nil
+}
+
+// orderIndexes are the indexes of the orders other than create_time (which is id order):
+// their keys are an order key of keyLen bytes and the id, and key gives a case's order
+// key from its list_keys record.
+var orderIndexes = map[string]struct {
+	bucket []byte
+	keyLen int
+	key    func(listRecord) []byte
+}{
+	trial.OrderUpdateTime: {bucketIdxUpdateTime, 8, func(r listRecord) []byte { return encodeUint(r.updateTime()) }},
+	trial.OrderCaseNumber: {bucketIdxCaseNumber, 16, func(r listRecord) []byte { return slices.Clone(r.caseKey()) }},
 }
 
 // item is a case on a page: its id and its key in the page's order.

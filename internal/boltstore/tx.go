@@ -37,7 +37,7 @@ var _ trial.Tx = (*writeTx)(nil)
 // decode unmarshals a stored value into a fresh v. JSON decoding copies everything out of
 // data, which bbolt owns and which is valid only inside the transaction.
 func decode(kind, key string, data []byte, v any) error {
-	if err := json.Unmarshal(data, v); err != nil {
+	if err := unmarshal(data, v); err != nil {
 		return fmt.Errorf("boltstore: decode %s %q: %w", kind, key, err)
 	}
 	return nil

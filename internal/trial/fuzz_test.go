@@ -119,7 +119,8 @@ func (c *chooser) text(pool ...string) string {
 	if n := c.intn(len(pool) + 2); n < len(pool) {
 		return pool[n]
 	} else if n == len(pool) {
-		return strings.Repeat("å", 1000*c.intn(25)) // around the length limits
+		// Around the length limits, in characters (å is two bytes).
+		return strings.Repeat("å", choose(c, trial.MaxShortTextLength, trial.MaxShortTextLength+1, trial.MaxTextLength+1))
 	}
 	n := min(c.intn(40), len(c.data))
 	s := string(c.data[:n])

@@ -32,9 +32,12 @@ import (
 // propAction is an action the test takes on a case; actor is the caller the action is
 // meant for, which the test often (not always) uses.
 type propAction struct {
-	name  string
-	actor func(p *propRun, app *trial.Application) trial.Actor
-	do    func(p *propRun, c trial.Call, app *trial.Application) error
+	name string
+	// weight is how often the action is chosen: the ones that end a case are rare, so
+	// that cases get far.
+	weight int
+	actor  func(p *propRun, app *trial.Application) trial.Actor
+	do     func(p *propRun, c trial.Call, app *trial.Application) error
 }
 
 type propRun struct {
@@ -42,6 +45,9 @@ type propRun struct {
 	e   *svcEnv
 	rng *rand.Rand
 	ids []string
+	// done counts the actions carried out, and reached the states cases were in.
+	done    map[string]int
+	reached map[trial.State]bool
 }
 
 var propCallers = []trial.Actor{svcLead, svcCo, svcOther, svcHandler, svcHandler2, svcApprover, svcKD, svcHOD, svcPublic, svcAdmin, svcSystem}
@@ -49,6 +55,21 @@ var propCallers = []trial.Actor{svcLead, svcCo, svcOther, svcHandler, svcHandler
 func propPick[T any](p *propRun, vs ...T) T { return vs[p.rng.IntN(len(vs))] }
 
 func (p *propRun) chance(n int) bool { return p.rng.IntN(n) == 0 }
+
+// weighted picks one of the actions by their weights.
+func (p *propRun) weighted(actions []propAction) propAction {
+	total := 0
+	for _, a := range actions {
+		total += a.weight
+	}
+	n := p.rng.IntN(total)
+	for _, a := range actions {
+		if n -= a.weight; n < 0 {
+			return a
+		}
+	}
+	return actions[len(actions)-1]
+}
 
 func (p *propRun) today() time.Time { return p.e.svc.Today() }
 
@@ -82,44 +103,44 @@ func consultationID(c *trial.Consultation) string {
 }
 
 var propActions = []propAction{
-	{"update", leadActor, func(p *propRun, c trial.Call, app *trial.Application) error {
-		in := &trial.Application{Title: propPick(p, "Nytt navn", "", strings.Repeat("x", trial.MaxTitleLength+1))}
+	{"update", 2, leadActor, func(p *propRun, c trial.Call, app *trial.Application) error {
+		in := &trial.Application{Title: propPick(p, "Nytt navn", "Nytt navn", "Nytt navn", "", strings.Repeat("x", trial.MaxTitleLength+1))}
 		_, err := p.e.svc.UpdateApplication(svcCtx, c, app.ID, in, []string{"title"})
 		return err
 	}},
-	{"delete", leadActor, func(p *propRun, c trial.Call, app *trial.Application) error {
+	{"delete", 1, leadActor, func(p *propRun, c trial.Call, app *trial.Application) error {
 		return p.e.svc.DeleteApplication(svcCtx, c, app.ID)
 	}},
-	{"confirmParticipation", func(*propRun, *trial.Application) trial.Actor { return svcCo }, func(p *propRun, c trial.Call, app *trial.Application) error {
+	{"confirmParticipation", 6, func(*propRun, *trial.Application) trial.Actor { return svcCo }, func(p *propRun, c trial.Call, app *trial.Application) error {
 		_, err := p.e.svc.ConfirmParticipation(svcCtx, c, app.ID, trial.ParticipationInput{OrganisationNumber: c.Actor.OrganisationNumber, CouncilDecision: svcCouncil("Råde kommunestyre")})
 		return err
 	}},
-	{"submit", leadActor, func(p *propRun, c trial.Call, app *trial.Application) error {
+	{"submit", 6, leadActor, func(p *propRun, c trial.Call, app *trial.Application) error {
 		_, err := p.e.svc.SubmitApplication(svcCtx, c, app.ID, "søknaden sendes")
 		return err
 	}},
-	{"withdraw", leadActor, func(p *propRun, c trial.Call, app *trial.Application) error {
-		_, err := p.e.svc.WithdrawApplication(svcCtx, c, app.ID, propPick(p, "Trekker søknaden", ""))
+	{"withdraw", 1, leadActor, func(p *propRun, c trial.Call, app *trial.Application) error {
+		_, err := p.e.svc.WithdrawApplication(svcCtx, c, app.ID, propPick(p, "Trekker søknaden", "Trekker søknaden", ""))
 		return err
 	}},
-	{"assign", handlerActor, func(p *propRun, c trial.Call, app *trial.Application) error {
+	{"assign", 6, handlerActor, func(p *propRun, c trial.Call, app *trial.Application) error {
 		_, err := p.e.svc.AssignApplication(svcCtx, c, app.ID, trial.Person{}, "")
 		return err
 	}},
-	{"recordInterimReply", handlerActor, func(p *propRun, c trial.Call, app *trial.Application) error {
+	{"recordInterimReply", 6, handlerActor, func(p *propRun, c trial.Call, app *trial.Application) error {
 		_, err := p.e.svc.RecordInterimReply(svcCtx, c, app.ID, trial.InterimReplyInput{Text: "Vi svarer snart.", ExpectedDecisionDate: p.dateIn(30)})
 		return err
 	}},
-	{"requestChanges", handlerActor, func(p *propRun, c trial.Call, app *trial.Application) error {
+	{"requestChanges", 2, handlerActor, func(p *propRun, c trial.Call, app *trial.Application) error {
 		_, err := p.e.svc.RequestChanges(svcCtx, c, app.ID, "Hvilke fag gjelder det?")
 		return err
 	}},
-	{"createConsultation", handlerActor, func(p *propRun, c trial.Call, app *trial.Application) error {
-		in := trial.ConsultationInput{Ministry: propPick(p, "KD", "KD", "HOD", "KDD", "XX"), Question: "Støtter dere unntaket?", DueWorkingDays: propPick(p, 10, 0, -1)}
+	{"createConsultation", 6, handlerActor, func(p *propRun, c trial.Call, app *trial.Application) error {
+		in := trial.ConsultationInput{Ministry: propPick(p, "KD", "KD", "KD", "HOD", "KDD", "XX"), Question: "Støtter dere unntaket?", DueWorkingDays: propPick(p, 10, 10, 10, -1)}
 		_, err := p.e.svc.CreateConsultation(svcCtx, c, app.ID, in)
 		return err
 	}},
-	{"respondToConsultation", func(p *propRun, app *trial.Application) trial.Actor {
+	{"respondToConsultation", 6, func(p *propRun, app *trial.Application) trial.Actor {
 		if c := p.open(app); c != nil && c.Ministry == "HOD" {
 			return svcHOD
 		}
@@ -129,11 +150,11 @@ var propActions = []propAction{
 		_, err := p.e.svc.RespondToConsultation(svcCtx, c, app.ID, consultationID(p.open(app)), in)
 		return err
 	}},
-	{"cancelConsultation", handlerActor, func(p *propRun, c trial.Call, app *trial.Application) error {
+	{"cancelConsultation", 1, handlerActor, func(p *propRun, c trial.Call, app *trial.Application) error {
 		_, err := p.e.svc.CancelConsultation(svcCtx, c, app.ID, consultationID(p.open(app)), "Ikke nødvendig")
 		return err
 	}},
-	{"approve", approverActor, func(p *propRun, c trial.Call, app *trial.Application) error {
+	{"approve", 6, approverActor, func(p *propRun, c trial.Call, app *trial.Application) error {
 		start := app.PlannedStart
 		if p.chance(3) {
 			start = p.dateIn(p.rng.IntN(60))
@@ -152,19 +173,19 @@ var propActions = []propAction{
 		_, err := p.e.svc.ApproveApplication(svcCtx, c, app.ID, in)
 		return err
 	}},
-	{"reject", approverActor, func(p *propRun, c trial.Call, app *trial.Application) error {
+	{"reject", 1, approverActor, func(p *propRun, c trial.Call, app *trial.Application) error {
 		_, err := p.e.svc.RejectApplication(svcCtx, c, app.ID, trial.RejectInput{ReasonCodes: []trial.RejectReason{trial.RejectOther}, Reasons: "Ikke prioritert."})
 		return err
 	}},
-	{"recordPublication", handlerActor, func(p *propRun, c trial.Call, app *trial.Application) error {
+	{"recordPublication", 6, handlerActor, func(p *propRun, c trial.Call, app *trial.Application) error {
 		_, err := p.e.svc.RecordPublication(svcCtx, c, app.ID, trial.PublicationInput{RegulationID: svcRegulation, PublicationReference: svcPublication})
 		return err
 	}},
-	{"activate", approverActor, func(p *propRun, c trial.Call, app *trial.Application) error {
+	{"activate", 6, approverActor, func(p *propRun, c trial.Call, app *trial.Application) error {
 		_, err := p.e.svc.ActivateTrial(svcCtx, c, app.ID, "")
 		return err
 	}},
-	{"requestExtension", leadActor, func(p *propRun, c trial.Call, app *trial.Application) error {
+	{"requestExtension", 6, leadActor, func(p *propRun, c trial.Call, app *trial.Application) error {
 		end, err := trial.ParseDate(trial.CurrentEnd(app))
 		if err != nil {
 			end = p.today()
@@ -176,7 +197,7 @@ var propActions = []propAction{
 		_, err = p.e.svc.RequestExtension(svcCtx, c, app.ID, in)
 		return err
 	}},
-	{"decideExtension", approverActor, func(p *propRun, c trial.Call, app *trial.Application) error {
+	{"decideExtension", 6, approverActor, func(p *propRun, c trial.Call, app *trial.Application) error {
 		in := trial.ExtensionDecisionInput{Grant: !p.chance(3), AmendingRegulationID: "FOR-2029-01-01-1", Reasons: "Vurdert."}
 		if n := len(app.Extensions); n > 0 {
 			in.ApprovedEnd = app.Extensions[n-1].RequestedEnd
@@ -184,19 +205,19 @@ var propActions = []propAction{
 		_, err := p.e.svc.DecideExtension(svcCtx, c, app.ID, in)
 		return err
 	}},
-	{"terminate", approverActor, func(p *propRun, c trial.Call, app *trial.Application) error {
+	{"terminate", 1, approverActor, func(p *propRun, c trial.Call, app *trial.Application) error {
 		_, err := p.e.svc.TerminateTrial(svcCtx, c, app.ID, trial.TerminateInput{Reasons: "Ulovlig.", RepealingInstrument: svcRepealing})
 		return err
 	}},
-	{"endPeriod", approverActor, func(p *propRun, c trial.Call, app *trial.Application) error {
+	{"endPeriod", 6, approverActor, func(p *propRun, c trial.Call, app *trial.Application) error {
 		_, err := p.e.svc.EndTrialPeriod(svcCtx, c, app.ID, "")
 		return err
 	}},
-	{"submitEvaluation", leadActor, func(p *propRun, c trial.Call, app *trial.Application) error {
+	{"submitEvaluation", 6, leadActor, func(p *propRun, c trial.Call, app *trial.Application) error {
 		_, err := p.e.svc.SubmitEvaluation(svcCtx, c, app.ID, trial.EvaluationInput{ReportReference: "Rapport 2030:1", Summary: "Forsøket virket."})
 		return err
 	}},
-	{"close", approverActor, func(p *propRun, c trial.Call, app *trial.Application) error {
+	{"close", 6, approverActor, func(p *propRun, c trial.Call, app *trial.Application) error {
 		in := trial.CloseInput{Outcome: propPick(p, trial.OutcomeMadePermanent, trial.OutcomeLawChangeProposed, trial.OutcomeDiscontinued), Reasons: "Ferdig.", WithoutEvaluation: p.chance(3)}
 		_, err := p.e.svc.CloseApplication(svcCtx, c, app.ID, in)
 		return err
@@ -207,16 +228,17 @@ var propActions = []propAction{
 var propFixtures = []func() *trial.Application{svcFixture, svcJointFixture, svcOtherFixture, svcKDDOwnFixture}
 
 func TestService_Properties(t *testing.T) {
-	steps := 150
+	steps := 200
 	if testing.Short() {
-		steps = 40
+		steps = 50
 	}
 	for seed := range uint64(3) {
 		t.Run(fmt.Sprint("Seed", seed), func(t *testing.T) {
-			p := &propRun{t: t, e: svcSetup(t), rng: rand.New(rand.NewPCG(seed, 0x5eed))}
+			p := &propRun{t: t, e: svcSetup(t), rng: rand.New(rand.NewPCG(seed, 0x5eed)), done: map[string]int{}, reached: map[trial.State]bool{}}
 			for step := range steps {
 				p.step(step)
 			}
+			t.Logf("%d steps: carried out %v; states reached: %d of %d", steps, p.done, len(p.reached), len(trial.States))
 		})
 	}
 }
@@ -225,23 +247,22 @@ func TestService_Properties(t *testing.T) {
 func (p *propRun) step(step int) {
 	t, e := p.t, p.e
 	t.Helper()
-	if p.chance(4) {
-		days := p.rng.IntN(30)
-		if p.chance(10) {
+	if p.chance(5) {
+		days := p.rng.IntN(20)
+		if p.chance(15) {
 			days = p.rng.IntN(400)
 		}
 		e.clock.Set(e.clock.Now().Add(time.Duration(days)*24*time.Hour + time.Duration(p.rng.IntN(24))*time.Hour))
 	}
-	before := map[string]svcSnap{}
-	for _, id := range p.ids {
-		before[id] = e.snapshot(t, id)
-	}
+	before := p.snapshots()
 	var desc string
 	var err error
-	var target string
 	switch {
-	case len(p.ids) == 0 || p.chance(7):
+	case len(p.ids) == 0 || p.chance(15):
 		in := propPick(p, propFixtures...)()
+		// Planned from a few months on, whatever the clock says by now.
+		start := p.today().AddDate(0, 2+p.rng.IntN(4), 0)
+		in.PlannedStart, in.PlannedEnd = trial.FormatDate(start), trial.FormatDate(start.AddDate(3, 0, -1))
 		actor := svcMunicipality(in.Applicants[0].OrganisationNumber)
 		if p.chance(4) {
 			actor = propPick(p, propCallers...)
@@ -250,34 +271,54 @@ func (p *propRun) step(step int) {
 		var app *trial.Application
 		if app, err = e.svc.CreateApplication(svcCtx, svcCall(actor), in); err == nil {
 			p.ids = append(p.ids, app.ID)
-			target = app.ID
 		}
 	case p.chance(12):
 		desc = "scheduler"
 		_, err = e.svc.FireDueTimers(svcCtx)
 	default:
-		target = propPick(p, p.ids...)
+		target := propPick(p, p.ids...)
+		for range 3 {
+			if e.exists(t, target) {
+				break
+			}
+			target = propPick(p, p.ids...)
+		}
 		app := &trial.Application{ID: target} // a deleted draft: any action finds nothing
 		if e.exists(t, target) {
 			app = e.app(t, target)
 		}
-		a := propPick(p, propActions...)
+		// Mostly an action the state machine allows from the case's state, so that cases
+		// move on; sometimes any action, which must be refused without a trace.
+		var allowed []propAction
+		for _, a := range propActions {
+			if trial.Allowed(app.State, trial.Action(a.name)) {
+				allowed = append(allowed, a)
+			}
+		}
+		a := p.weighted(propActions)
+		if len(allowed) > 0 && !p.chance(5) {
+			a = p.weighted(allowed)
+		}
 		actor := propPick(p, propCallers...)
-		if app.Lead() != nil && !p.chance(4) {
+		if app.Lead() != nil && !p.chance(7) {
 			actor = a.actor(p, app)
 		}
 		desc = fmt.Sprintf("%s on %s (%s) by %s/%s", a.name, target, app.State, actor.Role, actor.OrganisationNumber+actor.Ministry)
 		err = a.do(p, svcCall(actor), app)
 	}
+	if err == nil {
+		p.done[strings.Fields(desc)[0]]++
+	}
 	if trial.ErrorCode(err) == trial.CodeInternal && err != nil {
 		t.Fatalf("step %d, %s: internal error %v", step, desc, err)
 	}
+	after := p.snapshots()
 	for _, id := range p.ids {
 		was, ok := before[id]
 		if !ok {
 			continue
 		}
-		now := e.snapshot(t, id)
+		now := after[id]
 		if err != nil && desc != "scheduler" {
 			// A refusal changes nothing, on any case.
 			if now != was {
@@ -289,6 +330,16 @@ func (p *propRun) step(step int) {
 		}
 	}
 	p.checkInvariants(step, desc)
+}
+
+// snapshots returns svcEnv.snapshot of every case, counting all events once.
+func (p *propRun) snapshots() map[string]svcSnap {
+	total := len(p.e.allEvents(p.t))
+	snaps := map[string]svcSnap{}
+	for _, id := range p.ids {
+		snaps[id] = p.e.snapshotWith(p.t, id, total)
+	}
+	return snaps
 }
 
 func (p *propRun) checkInvariants(step int, desc string) {
@@ -320,6 +371,7 @@ func (p *propRun) checkInvariants(step int, desc string) {
 		}
 		app := e.app(t, id)
 		apps[id] = app
+		p.reached[app.State] = true
 		if last.ToState != app.State {
 			fail("case %s is %s, but its last event %s left it %s", id, app.State, last.Action, last.ToState)
 		}

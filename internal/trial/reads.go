@@ -81,8 +81,14 @@ func (s *Service) ListApplications(ctx context.Context, actor Actor, filter, ord
 	case RoleKDDHandler, RoleKDDApprover, RoleSystem:
 		q.States = nonDraftStates
 	case RoleMunicipality:
+		if actor.OrganisationNumber == "" {
+			return nil, "", nil // an empty restriction would restrict nothing
+		}
 		q.ApplicantOrganisation = actor.OrganisationNumber
 	case RoleMinistry:
+		if actor.Ministry == "" {
+			return nil, "", nil
+		}
 		q.ConsultedMinistry = actor.Ministry
 	default:
 		q.States = publicStates

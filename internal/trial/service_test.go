@@ -498,7 +498,14 @@ type svcSnap struct {
 
 func (e *svcEnv) snapshot(t *testing.T, id string) svcSnap {
 	t.Helper()
-	s := svcSnap{exists: e.exists(t, id), events: len(e.events(t, id)), total: len(e.allEvents(t))}
+	return e.snapshotWith(t, id, len(e.allEvents(t)))
+}
+
+// snapshotWith is snapshot given the number of all events, for a caller that snapshots
+// many cases at once.
+func (e *svcEnv) snapshotWith(t *testing.T, id string, total int) svcSnap {
+	t.Helper()
+	s := svcSnap{exists: e.exists(t, id), events: len(e.events(t, id)), total: total}
 	if s.exists {
 		app := e.app(t, id)
 		s.state, s.revision, s.etag, s.application = app.State, app.Revision, trial.Etag(app), svcJSON(t, app)

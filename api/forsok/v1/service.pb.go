@@ -202,15 +202,26 @@ func (x *GetApplicationRequest) GetName() string {
 // The request of ListApplications (AIP-132).
 type ListApplicationsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// An AIP-160 filter, "state = SUBMITTED". Empty lists every application the caller
-	// may see.
+	// An AIP-160 filter that narrows the applications the caller may see: comparisons
+	// joined by AND, OR (which binds tighter, as in AIP-160), NOT or "-", and
+	// parentheses. Fields: state, category, case_number, applicant (an organisation
+	// number), municipality, ministry (consulted), law (a Lovdata id) and flag with = and
+	// !=; create_time and update_time with = != < <= > >= and an RFC 3339 time or a date
+	// (the whole day in Europe/Oslo); ends_within_days and evaluation_due_within_days with
+	// = and a number of days. Example: "(state = SUBMITTED OR state = IN_REVIEW) AND
+	// municipality = 3118 AND create_time >= 2026-01-01". Empty lists every application
+	// the caller may see.
 	Filter string `protobuf:"bytes,1,opt,name=filter,proto3" json:"filter,omitempty"`
-	// An AIP-132 ordering, "create_time desc". Empty orders by name.
+	// An AIP-132 ordering by one field: create_time (the default; the same as name),
+	// update_time or case_number, optionally followed by " desc". Applications without a
+	// case number (drafts) come after the numbered ones, and first with desc.
 	OrderBy string `protobuf:"bytes,2,opt,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
 	// The most applications to return (AIP-158); the server picks a default and caps
 	// larger values.
 	PageSize int32 `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	// A next_page_token from an earlier response with the same filter and order_by.
+	// A next_page_token from an earlier response with the same filter and order_by, by
+	// the same caller. Tokens are opaque and signed: one that was changed, or that is
+	// sent with another filter, order_by or caller, is refused.
 	PageToken     string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
