@@ -447,6 +447,9 @@ func TestStore_ListApplicationsChangesBetweenPagesByUpdateTime(t *testing.T) {
 	}
 }
 
+// base64URL is the alphabet of base64.RawURLEncoding.
+const base64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
 func firstToken(t *testing.T, s *boltstore.Store, q trial.Query) string {
 	t.Helper()
 	var token string
@@ -519,6 +522,11 @@ func TestStore_ListApplicationsTokens(t *testing.T) {
 		}
 		wantRefused(t, use(q, base64.RawURLEncoding.EncodeToString(raw[:len(raw)-1])), "PAGE_TOKEN_INVALID")
 		wantRefused(t, use(q, token+"A"), "PAGE_TOKEN_INVALID")
+		// Other spellings of the same bytes: a line break, which the decoder skips, and
+		// the unused low bits of the last character.
+		wantRefused(t, use(q, token[:10]+"\r\n"+token[10:]), "PAGE_TOKEN_INVALID")
+		last := strings.IndexByte(base64URL, token[len(token)-1])
+		wantRefused(t, use(q, token[:len(token)-1]+string(base64URL[last^1])), "PAGE_TOKEN_INVALID")
 	})
 	t.Run("ErrOtherStore", func(t *testing.T) {
 		other := mustOpen(t)

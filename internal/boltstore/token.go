@@ -109,7 +109,9 @@ func (r *readTx) makePageToken(fp, position []byte) (string, error) {
 // store made it and for a query with the fingerprint fp.
 func (r *readTx) parsePageToken(token string, fp []byte) ([]byte, error) {
 	data, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil || len(data) < 1+fingerprintLen+1+macLen {
+	// The decoder skips line breaks and ignores the unused bits of the last character;
+	// only the one string the store issued is the token.
+	if err != nil || base64.RawURLEncoding.EncodeToString(data) != token || len(data) < 1+fingerprintLen+1+macLen {
 		return nil, tokenMalformed()
 	}
 	payload, mac := data[:len(data)-macLen], data[len(data)-macLen:]
