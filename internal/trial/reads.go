@@ -39,9 +39,13 @@ func (s *Service) load(tx ReadTx, actor Actor, id string) (*Application, View, e
 		}
 		return nil, ViewNone, err
 	}
-	cons, err := tx.Consultations(id)
-	if err != nil {
-		return nil, ViewNone, err
+	// Only a ministry's view depends on the consultations; everyone else is spared
+	// decoding them on every read.
+	var cons []*Consultation
+	if actor.Role == RoleMinistry {
+		if cons, err = tx.Consultations(id); err != nil {
+			return nil, ViewNone, err
+		}
 	}
 	view := ViewOf(actor, app, cons)
 	if view == ViewNone {
