@@ -233,7 +233,8 @@ func (x *AllowedAction) GetFailingGuards() []*RuleViolation {
 type RuleViolation struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The rule ("R6"), "STATE" when the action is not allowed from the current state,
-	// or "REQUIRED" when a field no rule names is missing.
+	// "ROLE" when the caller may not take the action, or "REQUIRED" when a field no rule
+	// names is missing.
 	Rule string `protobuf:"bytes,1,opt,name=rule,proto3" json:"rule,omitempty"`
 	// The field path, "applicants[1].organisation_number", if one field is at fault.
 	Field string `protobuf:"bytes,2,opt,name=field,proto3" json:"field,omitempty"`
