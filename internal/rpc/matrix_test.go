@@ -142,11 +142,10 @@ var caseMatrix = []struct {
 	{byCaller{"UPPNNNNNN", "UPPNNNFFN", "UPPNNNOON", "UPPNPNFFN", "UPPNPNOON", "UPPPPPFFP", "UPPPPPFFP"}, "RequestChanges"},
 	{byCaller{"UPPNNNNNN", "UPPNNNFFN", "UPPNNNOON", "UPPNPNOON", "UPPNPNOON", "UPPPPPFFP", "UPPPPPFFP"}, "CreateConsultation"},
 	{byCaller{"UOONNNNNN", "UOONNNOON", "UOONNNOON", "UOONONOON", "UOONONOON", "UOOPOPOOP", "UOOPOPOOP"}, "ListConsultations"},
-	// APPROVED/ACTIVE, unrelated municipality and admin: they see the case (public) and
-	// may not respond → P. (Consultations are not public, and a name that does not exist
-	// gives them N, so P vs N tells a public viewer whether consultation N exists; minor.)
-	{byCaller{"UNNNNNNNN", "UNNNNNNNN", "UNNNNNNNN", "UPPNONPPN", "UPPNFNPPN", "UPPPFNPPP", "UPPPFNPPP"}, "RespondToConsultation"},
-	{byCaller{"UNNNNNNNN", "UNNNNNNNN", "UNNNNNNNN", "UPPNPNOON", "UPPNPNFFN", "UPPPPNFFP", "UPPPPNFFP"}, "CancelConsultation"},
+	// APPROVED/ACTIVE, unrelated municipality and admin: they see the case (public) but
+	// not its consultations, which are not public → N, as for one that does not exist.
+	{byCaller{"UNNNNNNNN", "UNNNNNNNN", "UNNNNNNNN", "UPPNONPPN", "UPPNFNPPN", "UPPNFNPPN", "UPPNFNPPN"}, "RespondToConsultation"},
+	{byCaller{"UNNNNNNNN", "UNNNNNNNN", "UNNNNNNNN", "UPPNPNOON", "UPPNPNFFN", "UPPNPNFFN", "UPPNPNFFN"}, "CancelConsultation"},
 	// IN_REVIEW: the exemption is KD's rule, so approving without consultation fails R10.
 	{byCaller{"UPPNNNNNN", "UPPNNNPFN", "UPPNNNPFN", "UPPNPNPFN", "UPPNPNPON", "UPPPPPPFP", "UPPPPPPFP"}, "ApproveApplication"},
 	{byCaller{"UPPNNNNNN", "UPPNNNPFN", "UPPNNNPON", "UPPNPNPFN", "UPPNPNPON", "UPPPPPPFP", "UPPPPPPFP"}, "RejectApplication"},

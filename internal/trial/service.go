@@ -192,13 +192,16 @@ func (s *Service) runIn(tx Tx, now time.Time, call Call, st step) ([]byte, error
 		return nil, err
 	}
 	a.app, a.cons, a.from = app, cons, app.State
-	if ViewOf(call.Actor, app, cons) == ViewNone {
+	view := ViewOf(call.Actor, app, cons)
+	if view == ViewNone {
 		return nil, notFound(st.id)
 	}
 	ministry := ""
 	if st.consultationID != "" {
+		// Consultations are not in the public register: to a caller with the public
+		// view, one that exists is as absent as one that does not.
 		c := a.consultation(st.consultationID)
-		if c == nil || !consultationVisible(call.Actor, c) {
+		if c == nil || view != ViewFull || !consultationVisible(call.Actor, c) {
 			return nil, Errorf(CodeNotFound, "consultation %s/consultations/%s not found", ApplicationName(st.id), st.consultationID)
 		}
 		ministry = c.Ministry
