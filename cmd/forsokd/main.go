@@ -22,7 +22,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strconv"
 	"syscall"
 	"time"
 	_ "time/tzdata" // the law's dates are read in Europe/Oslo, also on images without zoneinfo
@@ -150,13 +149,10 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.StringVar(&m.Config.IssuersFile, "issuers", env("ISSUERS", m.Config.IssuersFile), "token issuers `file` (JSON); without it the server runs in development mode (FORSOK_ISSUERS)")
 	fs.StringVar(&m.Config.WebhookAllow, "webhook-allow", env("WEBHOOK_ALLOW", m.Config.WebhookAllow), "comma-separated `hosts` webhooks may POST to (\"*.example.no\" for a domain); empty: any public host (FORSOK_WEBHOOK_ALLOW)")
 	fs.StringVar(&m.Config.ReferenceFile, "reference", env("REFERENCE", m.Config.ReferenceFile), "reference data `file` (ministries, R5's laws); default: the built-in file (FORSOK_REFERENCE)")
+	var envErrs []error
 	intFlag := func(p *int, name, env, usage string) {
-		def := *p
-		if v := getenv("FORSOK_" + env); v != "" {
-			if n, err := strconv.Atoi(v); err == nil {
-				def = n
-			}
-		}
+		def, err := envInt(getenv, env, *p)
+		envErrs = append(envErrs, err)
 		fs.IntVar(p, name, def, usage+" (FORSOK_"+env+")")
 	}
 	intFlag(&m.Config.ConsultationDueDays, "consultation-due-days", "CONSULTATION_DUE_DAYS", "working `days` a ministry has to answer when KDD gives no due date")
@@ -164,7 +160,6 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	fs.StringVar(&m.Config.TLSCert, "tls-cert", env("TLS_CERT", m.Config.TLSCert), "TLS certificate `file` (PEM) for both listeners; with -tls-key (FORSOK_TLS_CERT)")
 	fs.StringVar(&m.Config.TLSKey, "tls-key", env("TLS_KEY", m.Config.TLSKey), "TLS private key `file` (PEM) (FORSOK_TLS_KEY)")
 	fs.StringVar(&m.Config.TLSClientCA, "tls-client-ca", env("TLS_CLIENT_CA", m.Config.TLSClientCA), "CA certificates `file` (PEM): require client certificates signed by them (FORSOK_TLS_CLIENT_CA)")
-	var envErrs []error
 	insecure, err := envBool(getenv, "INSECURE_LISTEN", m.Config.InsecureListen)
 	envErrs = append(envErrs, err)
 	fs.BoolVar(&m.Config.InsecureListen, "insecure-listen", insecure, "in production mode, listen without TLS behind a TLS-terminating proxy (FORSOK_INSECURE_LISTEN)")
