@@ -170,12 +170,12 @@ func applicationToProto(a *trial.Application) *forsokv1.Application {
 			ReformReference: e.ReformReference, ReformInForce: e.ReformInForce, RequestTime: timestamp(e.RequestTime),
 			State:       forsokv1.Extension_State(enumValue(forsokv1.Extension_State_value, string(e.State))),
 			ApprovedEnd: e.ApprovedEnd, AmendingRegulationId: e.AmendingRegulationID, Reasons: e.Reasons,
-			DecidedBy: personToProto(e.DecidedBy), DecideTime: timestamp(e.DecideTime),
+			DecidedBy: personToProto(e.DecidedBy), DecideTime: timestamp(e.DecideTime), Authority: e.Authority,
 		})
 	}
 	if t := a.Termination; t != nil {
 		p.Termination = &forsokv1.Termination{Reasons: t.Reasons, RepealingInstrument: t.RepealingInstrument,
-			DecidedBy: personToProto(&t.DecidedBy), Time: timestamp(t.Time)}
+			DecidedBy: personToProto(&t.DecidedBy), Time: timestamp(t.Time), Authority: t.Authority}
 	}
 	if r := a.EvaluationReport; r != nil {
 		p.EvaluationReport = &forsokv1.EvaluationReport{ReportReference: r.ReportReference, Summary: r.Summary,
@@ -184,7 +184,7 @@ func applicationToProto(a *trial.Application) *forsokv1.Application {
 	if c := a.Closure; c != nil {
 		outcome := forsokv1.Application_Outcome(enumValue(forsokv1.Application_Outcome_value, string(c.Outcome)))
 		p.Closure = &forsokv1.Closure{Outcome: outcome, Reasons: c.Reasons, WithoutEvaluation: c.WithoutEvaluation,
-			DecidedBy: personToProto(&c.DecidedBy), Time: timestamp(c.Time)}
+			DecidedBy: personToProto(&c.DecidedBy), Time: timestamp(c.Time), Authority: c.Authority}
 		p.Outcome = outcome
 	}
 	return p

@@ -176,15 +176,15 @@ func PublicView(app *Application) *Application {
 		if e.State == ExtensionGranted {
 			p.Extensions = append(p.Extensions, Extension{
 				RequestedEnd: e.RequestedEnd, State: e.State, ApprovedEnd: e.ApprovedEnd,
-				AmendingRegulationID: e.AmendingRegulationID, Reasons: e.Reasons, DecideTime: e.DecideTime,
+				AmendingRegulationID: e.AmendingRegulationID, Reasons: e.Reasons, DecideTime: e.DecideTime, Authority: e.Authority,
 			})
 		}
 	}
 	if t := app.Termination; t != nil {
-		p.Termination = &Termination{Reasons: t.Reasons, RepealingInstrument: t.RepealingInstrument, Time: t.Time}
+		p.Termination = &Termination{Reasons: t.Reasons, RepealingInstrument: t.RepealingInstrument, Time: t.Time, Authority: t.Authority}
 	}
 	if c := app.Closure; c != nil {
-		p.Closure = &Closure{Outcome: c.Outcome, Reasons: c.Reasons, WithoutEvaluation: c.WithoutEvaluation, Time: c.Time}
+		p.Closure = &Closure{Outcome: c.Outcome, Reasons: c.Reasons, WithoutEvaluation: c.WithoutEvaluation, Time: c.Time, Authority: c.Authority}
 	}
 	return p
 }

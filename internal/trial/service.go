@@ -914,7 +914,7 @@ func (s *Service) DecideExtension(ctx context.Context, call Call, id string, in 
 		apply: func(a *action) error {
 			e := &a.app.Extensions[len(a.app.Extensions)-1]
 			decider := call.Actor.Person()
-			e.DecidedBy, e.DecideTime, e.Reasons = &decider, a.now, in.Reasons
+			e.DecidedBy, e.DecideTime, e.Reasons, e.Authority = &decider, a.now, in.Reasons, s.Reference.DecisionAuthority
 			if in.Grant {
 				e.State, e.ApprovedEnd, e.AmendingRegulationID = ExtensionGranted, in.ApprovedEnd, in.AmendingRegulationID
 			} else {
@@ -958,10 +958,11 @@ func (s *Service) terminateStep(call Call, id string, in TerminateInput) step {
 		validate: func(*action) []Violation { return in.Validate() },
 		guards:   func(a *action) []Violation { return TerminateGuards(a.app, in) },
 		apply: func(a *action) error {
-			a.app.Termination = &Termination{Reasons: in.Reasons, RepealingInstrument: in.RepealingInstrument, DecidedBy: call.Actor.Person(), Time: a.now}
+			a.app.Termination = &Termination{Reasons: in.Reasons, RepealingInstrument: in.RepealingInstrument, DecidedBy: call.Actor.Person(), Time: a.now,
+				Authority: s.Reference.DecisionAuthority}
 			a.event.Changes = []string{"termination"}
 			if a.app.State == StateClosed {
-				a.app.Closure = &Closure{Outcome: OutcomeDiscontinued, WithoutEvaluation: true,
+				a.app.Closure = &Closure{Outcome: OutcomeDiscontinued, WithoutEvaluation: true, Authority: s.Reference.DecisionAuthority,
 					Reasons: "terminated before the trial started: " + in.Reasons, DecidedBy: call.Actor.Person(), Time: a.now}
 				a.event.Changes = append(a.event.Changes, "closure")
 			} else {
@@ -996,7 +997,8 @@ func (s *Service) CloseApplication(ctx context.Context, call Call, id string, in
 		validate: func(*action) []Violation { return in.Validate() },
 		guards:   func(a *action) []Violation { return CloseGuards(a.app, in) },
 		apply: func(a *action) error {
-			a.app.Closure = &Closure{Outcome: in.Outcome, Reasons: in.Reasons, WithoutEvaluation: in.WithoutEvaluation, DecidedBy: call.Actor.Person(), Time: a.now}
+			a.app.Closure = &Closure{Outcome: in.Outcome, Reasons: in.Reasons, WithoutEvaluation: in.WithoutEvaluation, DecidedBy: call.Actor.Person(), Time: a.now,
+				Authority: s.Reference.DecisionAuthority}
 			a.event.Comment = string(in.Outcome) + " " + in.Reasons
 			a.event.Changes = []string{"closure"}
 			return nil

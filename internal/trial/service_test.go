@@ -1584,7 +1584,8 @@ func TestService_DecideExtension(t *testing.T) {
 			check: func(t *testing.T, e *svcEnv, _, after *trial.Application, _ any) {
 				x := after.Extensions[0]
 				if x.State != trial.ExtensionGranted || x.ApprovedEnd != "2030-07-31" || x.AmendingRegulationID != grant.AmendingRegulationID ||
-					x.DecidedBy == nil || *x.DecidedBy != svcApprover.Person() || x.Reasons != grant.Reasons || !x.DecideTime.Equal(e.clock.Now()) {
+					x.DecidedBy == nil || *x.DecidedBy != svcApprover.Person() || x.Reasons != grant.Reasons || !x.DecideTime.Equal(e.clock.Now()) ||
+					x.Authority != svcAuthority {
 					t.Errorf("extension: got %+v, want GRANTED to 2030-07-31 with the amending regulation, by the approver (R7)", x)
 				}
 				if got := trial.CurrentEnd(after); got != "2030-07-31" {
@@ -1660,12 +1661,12 @@ func svcCheckTermination(closed bool) func(t *testing.T, e *svcEnv, _, after *tr
 	return func(t *testing.T, e *svcEnv, _, after *trial.Application, _ any) {
 		t.Helper()
 		now := e.clock.Now().UTC()
-		want := &trial.Termination{Reasons: svcTermination.Reasons, RepealingInstrument: svcRepealing, DecidedBy: svcApprover.Person(), Time: now}
+		want := &trial.Termination{Reasons: svcTermination.Reasons, RepealingInstrument: svcRepealing, DecidedBy: svcApprover.Person(), Time: now, Authority: svcAuthority}
 		if svcJSON(t, after.Termination) != svcJSON(t, want) {
 			t.Errorf("termination (R13): got %s, want %s", svcJSON(t, after.Termination), svcJSON(t, want))
 		}
 		switch c := after.Closure; {
-		case closed && (c == nil || c.Outcome != trial.OutcomeDiscontinued || !c.WithoutEvaluation || c.Reasons == "" || c.DecidedBy != svcApprover.Person()):
+		case closed && (c == nil || c.Outcome != trial.OutcomeDiscontinued || !c.WithoutEvaluation || c.Reasons == "" || c.DecidedBy != svcApprover.Person() || c.Authority != svcAuthority):
 			t.Errorf("closure: got %+v, want DISCONTINUED without evaluation, with reasons (R12)", c)
 		case !closed && c != nil:
 			t.Errorf("closure: got %+v, want none: a trial that ran owes its evaluation", c)
@@ -1739,7 +1740,7 @@ func TestService_CloseApplication(t *testing.T) {
 		{name: "OKWithEvaluation", state: trial.StateEvaluating, setup: reported, actor: svcApprover, do: svcClose(permanent),
 			action: trial.ActionClose, to: trial.StateClosed,
 			check: func(t *testing.T, e *svcEnv, _, after *trial.Application, _ any) {
-				want := &trial.Closure{Outcome: trial.OutcomeMadePermanent, Reasons: permanent.Reasons, DecidedBy: svcApprover.Person(), Time: e.clock.Now().UTC()}
+				want := &trial.Closure{Outcome: trial.OutcomeMadePermanent, Reasons: permanent.Reasons, DecidedBy: svcApprover.Person(), Time: e.clock.Now().UTC(), Authority: svcAuthority}
 				if svcJSON(t, after.Closure) != svcJSON(t, want) {
 					t.Errorf("closure: got %s, want %s", svcJSON(t, after.Closure), svcJSON(t, want))
 				}

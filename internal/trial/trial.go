@@ -265,6 +265,7 @@ type Extension struct {
 	Reasons              string           `json:"reasons,omitempty"`
 	DecidedBy            *Person          `json:"decidedBy,omitempty"`
 	DecideTime           time.Time        `json:"decideTime,omitzero"`
+	Authority            string           `json:"authority,omitempty"`
 }
 
 // InterimReply is a foreløpig svar to the applicant (R14).
@@ -288,6 +289,7 @@ type Termination struct {
 	RepealingInstrument string    `json:"repealingInstrument"`
 	DecidedBy           Person    `json:"decidedBy"`
 	Time                time.Time `json:"time"`
+	Authority           string    `json:"authority,omitempty"`
 }
 
 // EvaluationReport is the applicant's report at the end of a trial (R12).
@@ -305,6 +307,7 @@ type Closure struct {
 	WithoutEvaluation bool      `json:"withoutEvaluation,omitempty"`
 	DecidedBy         Person    `json:"decidedBy"`
 	Time              time.Time `json:"time"`
+	Authority         string    `json:"authority,omitempty"`
 }
 
 // Application is the case: one trial application from draft to closure.

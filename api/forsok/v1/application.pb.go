@@ -1411,7 +1411,9 @@ type Extension struct {
 	// The KDD person who decided (R11).
 	DecidedBy *Person `protobuf:"bytes,10,opt,name=decided_by,json=decidedBy,proto3" json:"decided_by,omitempty"`
 	// When KDD decided.
-	DecideTime    *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=decide_time,json=decideTime,proto3" json:"decide_time,omitempty"`
+	DecideTime *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=decide_time,json=decideTime,proto3" json:"decide_time,omitempty"`
+	// The legal authority the decision is made under, the delegation FOR-1992-12-11-1050 (R11).
+	Authority     string `protobuf:"bytes,12,opt,name=authority,proto3" json:"authority,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1521,6 +1523,13 @@ func (x *Extension) GetDecideTime() *timestamppb.Timestamp {
 		return x.DecideTime
 	}
 	return nil
+}
+
+func (x *Extension) GetAuthority() string {
+	if x != nil {
+		return x.Authority
+	}
+	return ""
 }
 
 // An interim reply (foreløpig svar) to the applicants (R14).
@@ -1671,7 +1680,9 @@ type Termination struct {
 	// The KDD person who decided (R11).
 	DecidedBy *Person `protobuf:"bytes,3,opt,name=decided_by,json=decidedBy,proto3" json:"decided_by,omitempty"`
 	// When the trial was terminated.
-	Time          *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=time,proto3" json:"time,omitempty"`
+	Time *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=time,proto3" json:"time,omitempty"`
+	// The legal authority the decision is made under, the delegation FOR-1992-12-11-1050 (R11).
+	Authority     string `protobuf:"bytes,5,opt,name=authority,proto3" json:"authority,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1732,6 +1743,13 @@ func (x *Termination) GetTime() *timestamppb.Timestamp {
 		return x.Time
 	}
 	return nil
+}
+
+func (x *Termination) GetAuthority() string {
+	if x != nil {
+		return x.Authority
+	}
+	return ""
 }
 
 // The applicants' evaluation report at the end of a trial (R12).
@@ -1819,7 +1837,9 @@ type Closure struct {
 	// The KDD person who decided (R11).
 	DecidedBy *Person `protobuf:"bytes,4,opt,name=decided_by,json=decidedBy,proto3" json:"decided_by,omitempty"`
 	// When the case was closed.
-	Time          *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=time,proto3" json:"time,omitempty"`
+	Time *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=time,proto3" json:"time,omitempty"`
+	// The legal authority the decision is made under, the delegation FOR-1992-12-11-1050 (R11).
+	Authority     string `protobuf:"bytes,6,opt,name=authority,proto3" json:"authority,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1887,6 +1907,13 @@ func (x *Closure) GetTime() *timestamppb.Timestamp {
 		return x.Time
 	}
 	return nil
+}
+
+func (x *Closure) GetAuthority() string {
+	if x != nil {
+		return x.Authority
+	}
+	return ""
 }
 
 var File_forsok_v1_application_proto protoreflect.FileDescriptor
@@ -2035,7 +2062,7 @@ const file_forsok_v1_application_proto_rawDesc = "" +
 	"decideTime\x12(\n" +
 	"\rregulation_id\x18\n" +
 	" \x01(\tB\x03\xe0A\x03R\fregulationId\x128\n" +
-	"\x15publication_reference\x18\v \x01(\tB\x03\xe0A\x03R\x14publicationReference\"\x9c\x05\n" +
+	"\x15publication_reference\x18\v \x01(\tB\x03\xe0A\x03R\x14publicationReference\"\xbf\x05\n" +
 	"\tExtension\x12(\n" +
 	"\rrequested_end\x18\x01 \x01(\tB\x03\xe0A\x03R\frequestedEnd\x12J\n" +
 	"\x10council_decision\x18\x02 \x01(\v2\x1a.forsok.v1.CouncilDecisionB\x03\xe0A\x03R\x0fcouncilDecision\x12.\n" +
@@ -2050,7 +2077,8 @@ const file_forsok_v1_application_proto_rawDesc = "" +
 	"decided_by\x18\n" +
 	" \x01(\v2\x11.forsok.v1.PersonB\x03\xe0A\x03R\tdecidedBy\x12@\n" +
 	"\vdecide_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"decideTime\"F\n" +
+	"decideTime\x12!\n" +
+	"\tauthority\x18\f \x01(\tB\x03\xe0A\x03R\tauthority\"F\n" +
 	"\x05State\x12\x15\n" +
 	"\x11STATE_UNSPECIFIED\x10\x00\x12\r\n" +
 	"\tREQUESTED\x10\x01\x12\v\n" +
@@ -2065,25 +2093,27 @@ const file_forsok_v1_application_proto_rawDesc = "" +
 	"\rChangeRequest\x12!\n" +
 	"\tquestions\x18\x01 \x01(\tB\x03\xe0A\x03R\tquestions\x129\n" +
 	"\frequested_by\x18\x02 \x01(\v2\x11.forsok.v1.PersonB\x03\xe0A\x03R\vrequestedBy\x123\n" +
-	"\x04time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\x04time\"\xd0\x01\n" +
+	"\x04time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\x04time\"\xf3\x01\n" +
 	"\vTermination\x12\x1d\n" +
 	"\areasons\x18\x01 \x01(\tB\x03\xe0A\x03R\areasons\x126\n" +
 	"\x14repealing_instrument\x18\x02 \x01(\tB\x03\xe0A\x03R\x13repealingInstrument\x125\n" +
 	"\n" +
 	"decided_by\x18\x03 \x01(\v2\x11.forsok.v1.PersonB\x03\xe0A\x03R\tdecidedBy\x123\n" +
-	"\x04time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\x04time\"\xd1\x01\n" +
+	"\x04time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\x04time\x12!\n" +
+	"\tauthority\x18\x05 \x01(\tB\x03\xe0A\x03R\tauthority\"\xd1\x01\n" +
 	"\x10EvaluationReport\x12.\n" +
 	"\x10report_reference\x18\x01 \x01(\tB\x03\xe0A\x03R\x0freportReference\x12\x1d\n" +
 	"\asummary\x18\x02 \x01(\tB\x03\xe0A\x03R\asummary\x129\n" +
 	"\fsubmitted_by\x18\x03 \x01(\v2\x11.forsok.v1.PersonB\x03\xe0A\x03R\vsubmittedBy\x123\n" +
-	"\x04time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\x04time\"\x87\x02\n" +
+	"\x04time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\x04time\"\xaa\x02\n" +
 	"\aClosure\x12=\n" +
 	"\aoutcome\x18\x01 \x01(\x0e2\x1e.forsok.v1.Application.OutcomeB\x03\xe0A\x03R\aoutcome\x12\x1d\n" +
 	"\areasons\x18\x02 \x01(\tB\x03\xe0A\x03R\areasons\x122\n" +
 	"\x12without_evaluation\x18\x03 \x01(\bB\x03\xe0A\x03R\x11withoutEvaluation\x125\n" +
 	"\n" +
 	"decided_by\x18\x04 \x01(\v2\x11.forsok.v1.PersonB\x03\xe0A\x03R\tdecidedBy\x123\n" +
-	"\x04time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\x04timeB1Z/github.com/forsok/forsok/api/forsok/v1;forsokv1b\x06proto3"
+	"\x04time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\x04time\x12!\n" +
+	"\tauthority\x18\x06 \x01(\tB\x03\xe0A\x03R\tauthorityB1Z/github.com/forsok/forsok/api/forsok/v1;forsokv1b\x06proto3"
 
 var (
 	file_forsok_v1_application_proto_rawDescOnce sync.Once
