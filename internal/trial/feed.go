@@ -179,13 +179,9 @@ func (s *Service) ListEvents(ctx context.Context, actor Actor, after uint64, pag
 	if err != nil {
 		return nil, 0, err
 	}
-	switch {
-	case pageSize < 0:
-		return nil, 0, Invalid([]Violation{{Field: "page_size", Reason: "PAGE_SIZE_NEGATIVE", Description: "page_size must be zero (the default, 100) or positive"}})
-	case pageSize == 0:
-		pageSize = defaultFeedPage
-	case pageSize > maxFeedPage:
-		pageSize = maxFeedPage
+	pageSize, vs := pageSizeFor(pageSize, defaultFeedPage)
+	if err := Invalid(vs); err != nil {
+		return nil, 0, err
 	}
 	var events []*Event
 	err = s.Store.View(ctx, func(tx ReadTx) error {

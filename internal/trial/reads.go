@@ -54,6 +54,22 @@ func (s *Service) load(tx ReadTx, actor Actor, id string) (*Application, View, e
 	return app, view, nil
 }
 
+// maxPageSize is the largest page any list returns; larger requests get this (AIP-158).
+const maxPageSize = 1000
+
+// pageSizeFor returns the page size a list uses for the requested one (AIP-158): def
+// for zero, at most maxPageSize, and a violation naming page_size for a negative one.
+func pageSizeFor(requested, def int) (int, []Violation) {
+	switch {
+	case requested < 0:
+		return 0, []Violation{{Field: "page_size", Reason: "PAGE_SIZE_NEGATIVE",
+			Description: fmt.Sprintf("page_size must be zero (the default, %d) or positive", def)}}
+	case requested == 0:
+		return def, nil
+	}
+	return min(requested, maxPageSize), nil
+}
+
 // nonDraftStates are the states KDD sees.
 var nonDraftStates = slices.DeleteFunc(slices.Clone(States), func(s State) bool { return s == StateDraft })
 
@@ -74,9 +90,9 @@ func (s *Service) ListApplications(ctx context.Context, actor Actor, filter, ord
 	}
 	order, err := ParseOrderBy(orderBy)
 	vs = append(vs, violationsOf(err)...)
-	if pageSize < 0 {
-		vs = append(vs, Violation{Field: "page_size", Reason: "PAGE_SIZE_NEGATIVE", Description: "page_size must be zero (the default, 50) or positive"})
-	}
+	// The store applies the default and the cap to the size asked for.
+	_, sizeViolations := pageSizeFor(pageSize, 50)
+	vs = append(vs, sizeViolations...)
 	if err := Invalid(vs); err != nil {
 		return nil, "", err
 	}
@@ -173,22 +189,13 @@ func (s *Service) ListApplicationEvents(ctx context.Context, actor Actor, appID 
 	if err := requireCaller(actor); err != nil {
 		return nil, "", err
 	}
-	var vs []Violation
-	if pageSize < 0 {
-		vs = append(vs, Violation{Field: "page_size", Reason: "PAGE_SIZE_NEGATIVE", Description: "page_size must be zero (the default, 100) or positive"})
-	}
+	pageSize, vs := pageSizeFor(pageSize, 100)
 	after, err := parseEventToken(appID, pageToken)
 	if err != nil {
 		vs = append(vs, Violation{Field: "page_token", Reason: "PAGE_TOKEN_INVALID", Description: "page_token is not one this list returned; start again without it"})
 	}
 	if err := Invalid(vs); err != nil {
 		return nil, "", err
-	}
-	switch {
-	case pageSize == 0:
-		pageSize = 100
-	case pageSize > 1000:
-		pageSize = 1000
 	}
 	var events []*Event
 	err = s.Store.View(ctx, func(tx ReadTx) error {
@@ -330,22 +337,13 @@ func (s *Service) ListOpenConsultations(ctx context.Context, actor Actor, pageSi
 	default:
 		return nil, "", Errorf(CodePermissionDenied, "%s may not list consultations across cases; list those of one application instead", roleName(actor.Role))
 	}
-	var vs []Violation
-	if pageSize < 0 {
-		vs = append(vs, Violation{Field: "page_size", Reason: "PAGE_SIZE_NEGATIVE", Description: "page_size must be zero (the default, 50) or positive"})
-	}
+	pageSize, vs := pageSizeFor(pageSize, 50)
 	after, err := base64.RawURLEncoding.DecodeString(pageToken)
 	if err != nil {
 		vs = append(vs, Violation{Field: "page_token", Reason: "PAGE_TOKEN_INVALID", Description: "page_token is not one this list returned; start again without it"})
 	}
 	if err := Invalid(vs); err != nil {
 		return nil, "", err
-	}
-	switch {
-	case pageSize == 0:
-		pageSize = 50
-	case pageSize > 1000:
-		pageSize = 1000
 	}
 	var cons []*Consultation
 	var next string

@@ -296,10 +296,7 @@ func (s *Service) ListDeliveries(ctx context.Context, actor Actor, subscriptionI
 	if err != nil {
 		return nil, "", err
 	}
-	var vs []Violation
-	if pageSize < 0 {
-		vs = append(vs, Violation{Field: "page_size", Reason: "PAGE_SIZE_NEGATIVE", Description: "page_size must be zero (the default, 50) or positive"})
-	}
+	pageSize, vs := pageSizeFor(pageSize, 50)
 	var before uint64
 	if pageToken != "" {
 		b, err := base64.RawURLEncoding.DecodeString(pageToken)
@@ -313,12 +310,6 @@ func (s *Service) ListDeliveries(ctx context.Context, actor Actor, subscriptionI
 	}
 	if err := Invalid(vs); err != nil {
 		return nil, "", err
-	}
-	switch {
-	case pageSize == 0:
-		pageSize = 50
-	case pageSize > 1000:
-		pageSize = 1000
 	}
 	var out []*Delivery
 	err = s.Store.View(ctx, func(tx ReadTx) error {
