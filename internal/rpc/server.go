@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"io"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -210,11 +211,8 @@ func populatedPaths(a *forsokv1.Application) []string {
 	var paths []string
 	writable := trial.DraftFields()
 	a.ProtoReflect().Range(func(fd protoreflect.FieldDescriptor, _ protoreflect.Value) bool {
-		name := string(fd.Name())
-		for _, w := range writable {
-			if w == name {
-				paths = append(paths, name)
-			}
+		if name := string(fd.Name()); slices.Contains(writable, name) {
+			paths = append(paths, name)
 		}
 		return true
 	})
@@ -321,21 +319,30 @@ func (s *Server) consultationResult(c *trial.Consultation, err error) (*forsokv1
 	return consultationToProto(c, s.today()), nil
 }
 
-// ListConsultations implements forsok.v1.ApplicationService. A case has a handful of
-// consultations, so they come in one page.
+// ListConsultations implements forsok.v1.ApplicationService: one case's consultations,
+// or with the parent "applications/-" the open ones across cases, earliest due first.
 func (s *Server) ListConsultations(ctx context.Context, req *forsokv1.ListConsultationsRequest) (*forsokv1.ListConsultationsResponse, error) {
+	var cons []*trial.Consultation
+	var next string
+	var err error
 	if req.GetParent() == "applications/-" {
-		cons, next, err := s.svc.ListOpenConsultations(ctx, actorFrom(ctx), int(req.GetPageSize()), req.GetPageToken())
-		if err != nil {
-			return nil, err
-		}
-		resp := &forsokv1.ListConsultationsResponse{NextPageToken: next}
-		today := s.today()
-		for _, c := range cons {
-			resp.Consultations = append(resp.Consultations, consultationToProto(c, today))
-		}
-		return resp, nil
+		cons, next, err = s.svc.ListOpenConsultations(ctx, actorFrom(ctx), int(req.GetPageSize()), req.GetPageToken())
+	} else {
+		cons, err = s.consultationsOf(ctx, req)
 	}
+	if err != nil {
+		return nil, err
+	}
+	resp := &forsokv1.ListConsultationsResponse{NextPageToken: next}
+	today := s.today()
+	for _, c := range cons {
+		resp.Consultations = append(resp.Consultations, consultationToProto(c, today))
+	}
+	return resp, nil
+}
+
+// consultationsOf lists one case's consultations: a handful, so they come in one page.
+func (s *Server) consultationsOf(ctx context.Context, req *forsokv1.ListConsultationsRequest) ([]*trial.Consultation, error) {
 	id, err := trial.ParseApplicationName(req.GetParent(), "parent")
 	if err != nil {
 		return nil, err
@@ -344,16 +351,7 @@ func (s *Server) ListConsultations(ctx context.Context, req *forsokv1.ListConsul
 		return nil, trial.Invalid([]trial.Violation{{Field: "page_token", Reason: "PAGE_TOKEN_INVALID",
 			Description: "consultations come in one page; there is no next page to ask for"}})
 	}
-	cons, err := s.svc.ListConsultations(ctx, actorFrom(ctx), id)
-	if err != nil {
-		return nil, err
-	}
-	resp := &forsokv1.ListConsultationsResponse{}
-	today := s.today()
-	for _, c := range cons {
-		resp.Consultations = append(resp.Consultations, consultationToProto(c, today))
-	}
-	return resp, nil
+	return s.svc.ListConsultations(ctx, actorFrom(ctx), id)
 }
 
 // RespondToConsultation implements forsok.v1.ApplicationService.
