@@ -97,6 +97,7 @@ func (s *Service) ListApplications(ctx context.Context, actor Actor, filter, ord
 		return nil, "", err
 	}
 	q := Query{Filter: f, Order: order, Today: s.Today(), PageSize: pageSize, PageToken: pageToken}
+	public := false // the register: anonymous callers and operators see public fields only
 	switch actor.Role {
 	case RoleKDDHandler, RoleKDDApprover, RoleSystem:
 		q.States = nonDraftStates
@@ -112,6 +113,7 @@ func (s *Service) ListApplications(ctx context.Context, actor Actor, filter, ord
 		q.ConsultedMinistry = actor.Ministry
 	default:
 		q.States = publicStates
+		public = true
 	}
 	var apps []*Application
 	var next string
@@ -122,7 +124,7 @@ func (s *Service) ListApplications(ctx context.Context, actor Actor, filter, ord
 	if err != nil {
 		return nil, "", err
 	}
-	if actor.Role != RoleMunicipality && actor.Role != RoleMinistry && !actor.Role.KDD() && actor.Role != RoleSystem {
+	if public {
 		for i, a := range apps {
 			apps[i] = PublicView(a)
 		}
