@@ -103,7 +103,8 @@ func (s *Service) fire(ctx context.Context, t Timer) error {
 		case TimerConsultationDueSoon:
 			err = s.notice(a, NoticeConsultationDueSoon, t.Subject, "", "consultation "+t.Subject+" is due soon")
 		case TimerConsultationOverdue:
-			err = s.notice(a, NoticeConsultationOverdue, t.Subject, FlagConsultationOverdue, "consultation "+t.Subject+" is past its due date")
+			// No flag to pass: save derives CONSULTATION_OVERDUE from the open consultations.
+			err = s.notice(a, NoticeConsultationOverdue, t.Subject, "", "consultation "+t.Subject+" is past its due date")
 		case TimerTrialEndingSoon:
 			err = s.notice(a, NoticeTrialEndingSoon, t.Subject, "", "the trial period ends on "+t.Subject)
 		case TimerEvaluationDueSoon:
