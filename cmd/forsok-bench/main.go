@@ -41,6 +41,7 @@ import (
 	"github.com/forsok/forsok/internal/auth"
 	"github.com/forsok/forsok/internal/loadgen"
 	"github.com/forsok/forsok/internal/trial"
+	"github.com/forsok/forsok/internal/workflow"
 )
 
 // allPhases are the measured phases, in the order they run.
@@ -395,7 +396,7 @@ func seedStore(ctx context.Context, r *Report, dir string, ms []loadgen.Municipa
 	if len(sd.Visible) == 0 {
 		return nil, false, errors.New("seeding left no case KDD can see")
 	}
-	err = store.View(ctx, func(tx trial.ReadTx) error {
+	err = store.View(ctx, func(tx workflow.ReadTx) error {
 		id, err := trial.ParseApplicationName(sd.Visible[len(sd.Visible)-1], "name")
 		if err != nil {
 			return err

@@ -15,6 +15,7 @@ import (
 	"github.com/forsok/forsok/internal/boltstore"
 	"github.com/forsok/forsok/internal/rpc"
 	"github.com/forsok/forsok/internal/trial"
+	"github.com/forsok/forsok/internal/workflow"
 )
 
 // stack is the server as cmd/forsokd wires it (store, service, gRPC server, REST gateway,
@@ -22,7 +23,7 @@ import (
 // The scheduler does not run: it is not on the path of a request.
 type stack struct {
 	store   *boltstore.Store
-	svc     *trial.Service
+	svc     *workflow.Service
 	auth    *auth.Authenticator
 	key     *auth.DevKey
 	server  *rpc.Server
@@ -42,9 +43,9 @@ func openStore(dir string, maxBatch int) (*boltstore.Store, error) {
 
 // newService returns the service and the development-mode authenticator on the data
 // directory's key, as forsokd's Run makes them.
-func newService(store *boltstore.Store, dir string) (*trial.Service, *auth.Authenticator, *auth.DevKey, error) {
+func newService(store *boltstore.Store, dir string) (*workflow.Service, *auth.Authenticator, *auth.DevKey, error) {
 	ref := trial.DefaultReference()
-	svc, err := trial.NewService(store, ref)
+	svc, err := workflow.NewService(store, ref)
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/forsok/forsok/internal/boltstore"
 	"github.com/forsok/forsok/internal/loadgen"
 	"github.com/forsok/forsok/internal/trial"
+	"github.com/forsok/forsok/internal/workflow"
 )
 
 // verdict is what one verification found.
@@ -63,13 +64,13 @@ func verify(path string, workers []*worker) (verdict, error) {
 	if err := store.Check(); err != nil {
 		v.problem("store check: %v", err)
 	}
-	err = store.View(context.Background(), func(tx trial.ReadTx) error {
+	err = store.View(context.Background(), func(tx workflow.ReadTx) error {
 		return verifyCases(tx, workers, &v)
 	})
 	return v, err
 }
 
-func verifyCases(tx trial.ReadTx, workers []*worker, v *verdict) error {
+func verifyCases(tx workflow.ReadTx, workers []*worker, v *verdict) error {
 	// Every case in the store.
 	stored := map[string]*trial.Application{}
 	for token := ""; ; {

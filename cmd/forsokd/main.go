@@ -30,6 +30,7 @@ import (
 	"github.com/forsok/forsok/internal/boltstore"
 	"github.com/forsok/forsok/internal/rpc"
 	"github.com/forsok/forsok/internal/trial"
+	"github.com/forsok/forsok/internal/workflow"
 )
 
 func main() {
@@ -213,7 +214,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.store, err = boltstore.Open(path, boltstore.Options{Now: m.Now}); err != nil {
 		return fmt.Errorf("open %s: %w", path, err)
 	}
-	svc, err := trial.NewService(m.store, ref)
+	svc, err := workflow.NewService(m.store, ref)
 	if err != nil {
 		return err
 	}

@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/forsok/forsok/internal/rpc"
-	"github.com/forsok/forsok/internal/trial"
 	"github.com/forsok/forsok/internal/webhook"
+	"github.com/forsok/forsok/internal/workflow"
 )
 
 // WebhookOptions tune the webhook delivery worker; the zero value takes the webhook
@@ -38,7 +38,7 @@ func (m *Main) webhookPolicy() *webhook.TargetPolicy {
 // startWebhooks lets svc accept subscriptions to targets the policy allows and starts
 // the worker that sends the outbox, as the scheduler is started: on its own context, so
 // that Close stops it after the listeners.
-func (m *Main) startWebhooks(svc *trial.Service) {
+func (m *Main) startWebhooks(svc *workflow.Service) {
 	policy := m.webhookPolicy()
 	svc.Webhooks.CheckTarget = policy.Check
 	o := m.Webhooks

@@ -18,6 +18,7 @@ import (
 
 	"github.com/forsok/forsok/internal/boltstore"
 	"github.com/forsok/forsok/internal/trial"
+	"github.com/forsok/forsok/internal/workflow"
 )
 
 // The listing tests compare the store with a model: the list keys of every stored case
@@ -93,7 +94,7 @@ func seedList(tb testing.TB, s *boltstore.Store, rng *rand.Rand, n int) listMode
 	m := listModel{}
 	for done := 0; done < n; {
 		batch := min(n-done, 50)
-		err := s.Update(context.Background(), func(tx trial.Tx) error {
+		err := s.Update(context.Background(), func(tx workflow.Tx) error {
 			for range batch {
 				id, err := tx.NextApplicationID(2026)
 				if err != nil {
@@ -192,7 +193,7 @@ func listPages(tb testing.TB, s *boltstore.Store, q trial.Query) []string {
 		}
 		var apps []*trial.Application
 		var next string
-		err := s.View(context.Background(), func(tx trial.ReadTx) error {
+		err := s.View(context.Background(), func(tx workflow.ReadTx) error {
 			var err error
 			apps, next, err = tx.ListApplications(q)
 			return err
@@ -345,7 +346,7 @@ func TestStore_ListApplicationsOrders(t *testing.T) {
 		{"", day(1)},          // 5: a draft
 		{"2026/100", day(-1)}, // 6
 	}
-	mustUpdate(t, s, func(tx trial.Tx) error {
+	mustUpdate(t, s, func(tx workflow.Tx) error {
 		for _, f := range fixture {
 			id, err := tx.NextApplicationID(2026)
 			if err != nil {
@@ -393,7 +394,7 @@ func TestStore_ListApplicationsOrders(t *testing.T) {
 // again at its new place, and one updated before its turn moves.
 func TestStore_ListApplicationsChangesBetweenPagesByUpdateTime(t *testing.T) {
 	s := mustOpen(t)
-	mustUpdate(t, s, func(tx trial.Tx) error {
+	mustUpdate(t, s, func(tx workflow.Tx) error {
 		for i := range 5 {
 			id, err := tx.NextApplicationID(2026)
 			if err != nil {
@@ -411,7 +412,7 @@ func TestStore_ListApplicationsChangesBetweenPagesByUpdateTime(t *testing.T) {
 	page := func() []string {
 		t.Helper()
 		var ids []string
-		mustView(t, s, func(tx trial.ReadTx) error {
+		mustView(t, s, func(tx workflow.ReadTx) error {
 			apps, next, err := tx.ListApplications(q)
 			for _, a := range apps {
 				ids = append(ids, a.ID)
@@ -425,7 +426,7 @@ func TestStore_ListApplicationsChangesBetweenPagesByUpdateTime(t *testing.T) {
 		t.Fatalf("page 1: got %v, want %v", got, want)
 	}
 	touch := func(n int, at time.Time) {
-		mustUpdate(t, s, func(tx trial.Tx) error {
+		mustUpdate(t, s, func(tx workflow.Tx) error {
 			a, err := tx.Application(seq(n)[0])
 			if err != nil {
 				return err
@@ -453,7 +454,7 @@ const base64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345678
 func firstToken(t *testing.T, s *boltstore.Store, q trial.Query) string {
 	t.Helper()
 	var token string
-	mustView(t, s, func(tx trial.ReadTx) error {
+	mustView(t, s, func(tx workflow.ReadTx) error {
 		var err error
 		_, token, err = tx.ListApplications(q)
 		return err
@@ -482,7 +483,7 @@ func TestStore_ListApplicationsTokens(t *testing.T) {
 	token := firstToken(t, s, q)
 	use := func(q trial.Query, token string) error {
 		q.PageToken = token
-		return s.View(context.Background(), func(tx trial.ReadTx) error {
+		return s.View(context.Background(), func(tx workflow.ReadTx) error {
 			_, _, err := tx.ListApplications(q)
 			return err
 		})
@@ -531,7 +532,7 @@ func TestStore_ListApplicationsTokens(t *testing.T) {
 	t.Run("ErrOtherStore", func(t *testing.T) {
 		other := mustOpen(t)
 		putListFixture(t, other)
-		err := other.View(context.Background(), func(tx trial.ReadTx) error {
+		err := other.View(context.Background(), func(tx workflow.ReadTx) error {
 			q := q
 			q.PageToken = token
 			_, _, err := tx.ListApplications(q)
@@ -696,7 +697,7 @@ func FuzzPageToken(f *testing.F) {
 	for i, q := range queries {
 		for {
 			var next string
-			if err := s.View(context.Background(), func(tx trial.ReadTx) error {
+			if err := s.View(context.Background(), func(tx workflow.ReadTx) error {
 				var err error
 				_, next, err = tx.ListApplications(q)
 				return err
@@ -717,7 +718,7 @@ func FuzzPageToken(f *testing.F) {
 		i := int(which) % len(queries)
 		q := queries[i]
 		q.PageToken = token
-		err := s.View(context.Background(), func(tx trial.ReadTx) error {
+		err := s.View(context.Background(), func(tx workflow.ReadTx) error {
 			_, _, err := tx.ListApplications(q)
 			return err
 		})
@@ -741,7 +742,7 @@ func BenchmarkListApplications(b *testing.B) {
 	s := openListStore(b)
 	rng := rand.New(rand.NewPCG(9, 10))
 	for done := 0; done < 100_000; done += 1000 {
-		err := s.Update(context.Background(), func(tx trial.Tx) error {
+		err := s.Update(context.Background(), func(tx workflow.Tx) error {
 			for range 1000 {
 				id, err := tx.NextApplicationID(2026)
 				if err != nil {
@@ -791,7 +792,7 @@ func BenchmarkListApplications(b *testing.B) {
 			var durations []time.Duration
 			for b.Loop() {
 				start := time.Now()
-				err := s.View(context.Background(), func(tx trial.ReadTx) error {
+				err := s.View(context.Background(), func(tx workflow.ReadTx) error {
 					_, _, err := tx.ListApplications(q)
 					return err
 				})

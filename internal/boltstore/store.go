@@ -9,7 +9,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 
-	"github.com/forsok/forsok/internal/trial"
+	"github.com/forsok/forsok/internal/workflow"
 )
 
 // SchemaVersion is the version of the bucket layout and encoding this package writes.
@@ -62,7 +62,7 @@ type Store struct {
 	w   *writer
 }
 
-var _ trial.Store = (*Store)(nil)
+var _ workflow.Store = (*Store)(nil)
 
 // Open opens the database file at path, creating it with mode 0600 if it does not exist,
 // creates missing buckets and checks the schema version, migrating an older file.
@@ -107,7 +107,7 @@ func (s *Store) Close() error {
 
 // View runs fn in a read-only transaction on a consistent snapshot. Readers do not wait
 // for the writer.
-func (s *Store) View(ctx context.Context, fn func(trial.ReadTx) error) error {
+func (s *Store) View(ctx context.Context, fn func(workflow.ReadTx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -127,7 +127,7 @@ func (s *Store) View(ctx context.Context, fn func(trial.ReadTx) error) error {
 // them all durable. A call whose fn fails does not fail its batch-mates, but when it
 // fails after writing, the others' fns run again; so fn may run more than once, and each
 // run gets a fresh Tx that carries nothing over from an earlier one.
-func (s *Store) Update(ctx context.Context, fn func(trial.Tx) error) error {
+func (s *Store) Update(ctx context.Context, fn func(workflow.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/forsok/forsok/internal/trial"
+	"github.com/forsok/forsok/internal/workflow"
 )
 
 // pruneLimit bounds how many expired request records one PutRequest deletes, so a backlog
@@ -32,7 +33,7 @@ type writeTx struct {
 	readTx
 }
 
-var _ trial.Tx = (*writeTx)(nil)
+var _ workflow.Tx = (*writeTx)(nil)
 
 // decode unmarshals a stored value into a fresh v. JSON decoding copies everything out of
 // data, which bbolt owns and which is valid only inside the transaction.
@@ -137,7 +138,7 @@ func (r *readTx) ListEvents(applicationID string, after uint64, limit int) ([]*t
 }
 
 // Request implements trial.ReadTx. A record older than the TTL is absent.
-func (r *readTx) Request(key string) (*trial.RequestRecord, error) {
+func (r *readTx) Request(key string) (*workflow.RequestRecord, error) {
 	if key == "" {
 		return nil, nil
 	}
@@ -145,7 +146,7 @@ func (r *readTx) Request(key string) (*trial.RequestRecord, error) {
 	if data == nil {
 		return nil, nil
 	}
-	rec := new(trial.RequestRecord)
+	rec := new(workflow.RequestRecord)
 	if err := decode("request record", key, data, rec); err != nil {
 		return nil, err
 	}
@@ -386,7 +387,7 @@ func (w *writeTx) AppendEvent(e *trial.Event) error {
 
 // PutRequest implements trial.Tx. A record without a time is stamped with the
 // transaction's clock (on a copy: rec is the caller's). Expired records are pruned.
-func (w *writeTx) PutRequest(key string, rec *trial.RequestRecord) error {
+func (w *writeTx) PutRequest(key string, rec *workflow.RequestRecord) error {
 	if key == "" || rec == nil {
 		return errors.New("boltstore: put request: no key or record")
 	}
@@ -401,7 +402,7 @@ func (w *writeTx) PutRequest(key string, rec *trial.RequestRecord) error {
 	requests := w.tx.Bucket(bucketRequests)
 	byTime := w.tx.Bucket(bucketRequestsByTime)
 	if old := requests.Get([]byte(key)); old != nil {
-		var prev trial.RequestRecord
+		var prev workflow.RequestRecord
 		if err := decode("request record", key, old, &prev); err != nil {
 			return err
 		}

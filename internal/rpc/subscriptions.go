@@ -9,6 +9,7 @@ import (
 
 	forsokv1 "github.com/forsok/forsok/api/forsok/v1"
 	"github.com/forsok/forsok/internal/trial"
+	"github.com/forsok/forsok/internal/workflow"
 )
 
 // subscriptionServer is forsok.v1.SubscriptionService: webhook subscriptions and their
@@ -26,7 +27,7 @@ func (s *Server) registerSubscriptions() {
 // CreateSubscription implements forsok.v1.SubscriptionService.
 func (ss *subscriptionServer) CreateSubscription(ctx context.Context, req *forsokv1.CreateSubscriptionRequest) (*forsokv1.Subscription, error) {
 	p := req.GetSubscription()
-	in := trial.SubscriptionInput{TargetURL: p.GetTargetUrl(), Secret: p.GetSecret()}
+	in := workflow.SubscriptionInput{TargetURL: p.GetTargetUrl(), Secret: p.GetSecret()}
 	for _, t := range p.GetEventTypes() {
 		in.EventTypes = append(in.EventTypes, trial.Action(t))
 	}

@@ -1,8 +1,10 @@
-package trial
+package workflow
 
 import (
 	"context"
 	"sync"
+
+	"github.com/forsok/forsok/internal/trial"
 )
 
 // The event feed: every event in sequence order, as far as the caller may see it,
@@ -53,19 +55,19 @@ func (s *Service) update(ctx context.Context, fn func(Tx) error) error {
 // case record its new chain head, indexes the event for the feed and writes an outbox
 // entry for every subscription it matches. app and cons are the case as the event
 // leaves it; for a deleted draft, app is the draft with state StateNone.
-func (s *Service) record(tx Tx, app *Application, cons []*Consultation, e *Event) error {
+func (s *Service) record(tx Tx, app *trial.Application, cons []*trial.Consultation, e *trial.Event) error {
 	if err := tx.AppendEvent(e); err != nil {
 		return err
 	}
 	seen := app
-	if app.State == StateNone {
+	if app.State == trial.StateNone {
 		before := *app
 		before.State = e.FromState
 		seen = &before
 	} else {
-		app.ChainHead = &ChainHead{Sequence: e.Sequence, Hash: e.Hash}
+		app.ChainHead = &trial.ChainHead{Sequence: e.Sequence, Hash: e.Hash}
 	}
-	audience := Audience(seen, cons)
+	audience := trial.Audience(seen, cons)
 	if err := tx.IndexEvent(e.Sequence, audience); err != nil {
 		return err
 	}
@@ -81,13 +83,13 @@ const (
 )
 
 // feedParty returns the party whose feed the caller reads.
-func feedParty(actor Actor) (Party, error) {
+func feedParty(actor trial.Actor) (trial.Party, error) {
 	if err := requireCaller(actor); err != nil {
 		return "", err
 	}
-	p, ok := PartyOf(actor)
+	p, ok := trial.PartyOf(actor)
 	if !ok {
-		return "", Errorf(CodePermissionDenied, "%s sees no case events: the feed is for municipalities, ministries and KDD", roleName(actor.Role))
+		return "", trial.Errorf(trial.CodePermissionDenied, "%s sees no case events: the feed is for municipalities, ministries and KDD", trial.RoleName(actor.Role))
 	}
 	return p, nil
 }
@@ -95,16 +97,16 @@ func feedParty(actor Actor) (Party, error) {
 // ListEvents returns a page of the events the caller sees with a sequence above after,
 // in sequence order, and the after of the next page: the last sequence returned, or
 // after itself when there is none yet (ask again later with the same value).
-func (s *Service) ListEvents(ctx context.Context, actor Actor, after uint64, pageSize int) ([]*Event, uint64, error) {
+func (s *Service) ListEvents(ctx context.Context, actor trial.Actor, after uint64, pageSize int) ([]*trial.Event, uint64, error) {
 	party, err := feedParty(actor)
 	if err != nil {
 		return nil, 0, err
 	}
 	pageSize, vs := pageSizeFor(pageSize, defaultFeedPage)
-	if err := Invalid(vs); err != nil {
+	if err := trial.Invalid(vs); err != nil {
 		return nil, 0, err
 	}
-	var events []*Event
+	var events []*trial.Event
 	err = s.Store.View(ctx, func(tx ReadTx) error {
 		var err error
 		events, err = tx.FeedEvents(party, after, pageSize)
@@ -125,7 +127,7 @@ func (s *Service) ListEvents(ctx context.Context, actor Actor, after uint64, pag
 // returns ctx's error) or send fails. A nil after starts from now: only events
 // committed after the call. Sequence numbers follow commit order and a reader that sees
 // an event sees every one below it, so following the cursor misses nothing.
-func (s *Service) WatchEvents(ctx context.Context, actor Actor, after *uint64, send func(*Event) error) error {
+func (s *Service) WatchEvents(ctx context.Context, actor trial.Actor, after *uint64, send func(*trial.Event) error) error {
 	party, err := feedParty(actor)
 	if err != nil {
 		return err
@@ -145,7 +147,7 @@ func (s *Service) WatchEvents(ctx context.Context, actor Actor, after *uint64, s
 	}
 	for {
 		wake := s.feed.wait()
-		var events []*Event
+		var events []*trial.Event
 		err := s.Store.View(ctx, func(tx ReadTx) error {
 			var err error
 			events, err = tx.FeedEvents(party, cursor, watchBatch)
@@ -174,20 +176,20 @@ func (s *Service) WatchEvents(ctx context.Context, actor Actor, after *uint64, s
 // ExportApplicationEvents returns the case and its whole history in one consistent
 // read, for archiving: every event with its hashes, and the chain head the case
 // records. The caller must see the whole case, as for ListApplicationEvents.
-func (s *Service) ExportApplicationEvents(ctx context.Context, actor Actor, appID string) (*Application, []*Event, error) {
+func (s *Service) ExportApplicationEvents(ctx context.Context, actor trial.Actor, appID string) (*trial.Application, []*trial.Event, error) {
 	if err := requireCaller(actor); err != nil {
 		return nil, nil, err
 	}
-	var app *Application
-	var events []*Event
+	var app *trial.Application
+	var events []*trial.Event
 	err := s.Store.View(ctx, func(tx ReadTx) error {
-		var view View
+		var view trial.View
 		var err error
 		if app, view, err = s.load(tx, actor, appID); err != nil {
 			return err
 		}
-		if view != ViewFull {
-			return Errorf(CodePermissionDenied, "the history of %s is not public", ApplicationName(appID))
+		if view != trial.ViewFull {
+			return trial.Errorf(trial.CodePermissionDenied, "the history of %s is not public", trial.ApplicationName(appID))
 		}
 		var after uint64
 		for {

@@ -1,4 +1,4 @@
-package trial
+package workflow
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/forsok/forsok/internal/trial"
 )
 
 // Webhooks: a party (a municipality, a ministry, KDD) subscribes a URL to the events it
@@ -42,76 +44,76 @@ const (
 // SubscriptionInput is what a caller writes of a subscription.
 type SubscriptionInput struct {
 	TargetURL  string
-	EventTypes []Action
+	EventTypes []trial.Action
 	Secret     string
 }
 
 // subscriber returns the caller's party, refusing callers who see no events.
-func subscriber(actor Actor) (Party, error) {
+func subscriber(actor trial.Actor) (trial.Party, error) {
 	if err := requireCaller(actor); err != nil {
 		return "", err
 	}
-	p, ok := PartyOf(actor)
+	p, ok := trial.PartyOf(actor)
 	if !ok {
-		return "", Errorf(CodePermissionDenied, "%s may not subscribe to events: webhooks are for municipalities, ministries and KDD", roleName(actor.Role))
+		return "", trial.Errorf(trial.CodePermissionDenied, "%s may not subscribe to events: webhooks are for municipalities, ministries and KDD", trial.RoleName(actor.Role))
 	}
 	return p, nil
 }
 
 // CreateSubscription subscribes the caller's party to the events it sees.
-func (s *Service) CreateSubscription(ctx context.Context, actor Actor, in SubscriptionInput) (*Subscription, error) {
+func (s *Service) CreateSubscription(ctx context.Context, actor trial.Actor, in SubscriptionInput) (*trial.Subscription, error) {
 	owner, err := subscriber(actor)
 	if err != nil {
 		return nil, err
 	}
-	var vs []Violation
+	var vs []trial.Violation
 	switch {
 	case strings.TrimSpace(in.TargetURL) == "":
-		vs = append(vs, Violation{Field: "subscription.target_url", Reason: "FIELD_REQUIRED", Description: "target_url is required: the https URL events are POSTed to"})
+		vs = append(vs, trial.Violation{Field: "subscription.target_url", Reason: "FIELD_REQUIRED", Description: "target_url is required: the https URL events are POSTed to"})
 	case s.Webhooks.CheckTarget == nil:
-		return nil, Errorf(CodeFailedPrecondition, "webhooks are not enabled on this server")
+		return nil, trial.Errorf(trial.CodeFailedPrecondition, "webhooks are not enabled on this server")
 	default:
 		if err := s.Webhooks.CheckTarget(ctx, in.TargetURL); err != nil {
-			vs = append(vs, Violation{Field: "subscription.target_url", Reason: "TARGET_URL_REFUSED", Description: err.Error()})
+			vs = append(vs, trial.Violation{Field: "subscription.target_url", Reason: "TARGET_URL_REFUSED", Description: err.Error()})
 		}
 	}
 	if n := len(in.Secret); n < minSecretLength || n > maxSecretLength {
-		vs = append(vs, Violation{Field: "subscription.secret", Reason: "SECRET_LENGTH",
+		vs = append(vs, trial.Violation{Field: "subscription.secret", Reason: "SECRET_LENGTH",
 			Description: fmt.Sprintf("secret must be %d to %d characters (32 random bytes, base64-encoded, is a good choice); got %d", minSecretLength, maxSecretLength, n)})
 	}
-	known := EventTypes()
-	var types []Action
+	known := trial.EventTypes()
+	var types []trial.Action
 	for i, t := range in.EventTypes {
 		switch {
 		case !slices.Contains(known, t):
-			vs = append(vs, Violation{Field: fmt.Sprintf("subscription.event_types[%d]", i), Reason: "UNKNOWN_EVENT_TYPE",
+			vs = append(vs, trial.Violation{Field: fmt.Sprintf("subscription.event_types[%d]", i), Reason: "UNKNOWN_EVENT_TYPE",
 				Description: fmt.Sprintf("%q is not an event type; event types are the actions %s", t, actionList(known))})
 		case !slices.Contains(types, t):
 			types = append(types, t)
 		}
 	}
-	if err := Invalid(vs); err != nil {
+	if err := trial.Invalid(vs); err != nil {
 		return nil, err
 	}
 	limit := s.Webhooks.MaxPerOwner
 	if limit <= 0 {
 		limit = defaultMaxSubscriptions
 	}
-	var sub *Subscription
+	var sub *trial.Subscription
 	err = s.Store.Update(ctx, func(tx Tx) error {
 		existing, err := tx.Subscriptions(owner)
 		if err != nil {
 			return err
 		}
 		if len(existing) >= limit {
-			return Errorf(CodeResourceExhausted, "your organisation has %d subscriptions, the most allowed; delete one first", len(existing))
+			return trial.Errorf(trial.CodeResourceExhausted, "your organisation has %d subscriptions, the most allowed; delete one first", len(existing))
 		}
 		id, err := tx.NextSubscriptionID()
 		if err != nil {
 			return err
 		}
 		now := s.now()
-		sub = &Subscription{ID: id, Owner: owner, OwnerOrganisation: actor.OrganisationNumber, TargetURL: in.TargetURL,
+		sub = &trial.Subscription{ID: id, Owner: owner, OwnerOrganisation: actor.OrganisationNumber, TargetURL: in.TargetURL,
 			EventTypes: types, Secret: in.Secret, CreatedBy: actor.Person(), CreateTime: now, UpdateTime: now}
 		return tx.PutSubscription(sub)
 	})
@@ -121,7 +123,7 @@ func (s *Service) CreateSubscription(ctx context.Context, actor Actor, in Subscr
 	return sub, nil
 }
 
-func actionList(actions []Action) string {
+func actionList(actions []trial.Action) string {
 	names := make([]string, len(actions))
 	for i, a := range actions {
 		names[i] = string(a)
@@ -131,21 +133,21 @@ func actionList(actions []Action) string {
 
 // ownSubscription reads the subscription if the caller's party owns it; anyone else
 // gets NOT_FOUND, exactly as for a missing one.
-func ownSubscription(tx ReadTx, owner Party, id string) (*Subscription, error) {
+func ownSubscription(tx ReadTx, owner trial.Party, id string) (*trial.Subscription, error) {
 	sub, err := tx.Subscription(id)
-	if errors.Is(err, ErrNotFound) || (err == nil && sub.Owner != owner) {
-		return nil, Errorf(CodeNotFound, "subscription %s not found", SubscriptionName(id))
+	if errors.Is(err, trial.ErrNotFound) || (err == nil && sub.Owner != owner) {
+		return nil, trial.Errorf(trial.CodeNotFound, "subscription %s not found", trial.SubscriptionName(id))
 	}
 	return sub, err
 }
 
 // GetSubscription returns one of the caller's subscriptions.
-func (s *Service) GetSubscription(ctx context.Context, actor Actor, id string) (*Subscription, error) {
+func (s *Service) GetSubscription(ctx context.Context, actor trial.Actor, id string) (*trial.Subscription, error) {
 	owner, err := subscriber(actor)
 	if err != nil {
 		return nil, err
 	}
-	var sub *Subscription
+	var sub *trial.Subscription
 	err = s.Store.View(ctx, func(tx ReadTx) error {
 		sub, err = ownSubscription(tx, owner, id)
 		return err
@@ -155,12 +157,12 @@ func (s *Service) GetSubscription(ctx context.Context, actor Actor, id string) (
 
 // ListSubscriptions returns the caller's subscriptions in creation order; there are
 // few (WebhookConfig.MaxPerOwner), so they come in one page.
-func (s *Service) ListSubscriptions(ctx context.Context, actor Actor) ([]*Subscription, error) {
+func (s *Service) ListSubscriptions(ctx context.Context, actor trial.Actor) ([]*trial.Subscription, error) {
 	owner, err := subscriber(actor)
 	if err != nil {
 		return nil, err
 	}
-	var subs []*Subscription
+	var subs []*trial.Subscription
 	err = s.Store.View(ctx, func(tx ReadTx) error {
 		subs, err = tx.Subscriptions(owner)
 		return err
@@ -170,7 +172,7 @@ func (s *Service) ListSubscriptions(ctx context.Context, actor Actor) ([]*Subscr
 
 // DeleteSubscription deletes one of the caller's subscriptions and its deliveries,
 // pending ones included.
-func (s *Service) DeleteSubscription(ctx context.Context, actor Actor, id string) error {
+func (s *Service) DeleteSubscription(ctx context.Context, actor trial.Actor, id string) error {
 	owner, err := subscriber(actor)
 	if err != nil {
 		return err
@@ -184,7 +186,7 @@ func (s *Service) DeleteSubscription(ctx context.Context, actor Actor, id string
 }
 
 // ListDeliveries returns a page of a subscription's deliveries, newest first.
-func (s *Service) ListDeliveries(ctx context.Context, actor Actor, subscriptionID string, pageSize int, pageToken string) ([]*Delivery, string, error) {
+func (s *Service) ListDeliveries(ctx context.Context, actor trial.Actor, subscriptionID string, pageSize int, pageToken string) ([]*trial.Delivery, string, error) {
 	owner, err := subscriber(actor)
 	if err != nil {
 		return nil, "", err
@@ -198,13 +200,13 @@ func (s *Service) ListDeliveries(ctx context.Context, actor Actor, subscriptionI
 			before, err = strconv.ParseUint(seq, 10, 64)
 		}
 		if err != nil || !ok || id != subscriptionID || before == 0 {
-			vs = append(vs, Violation{Field: "page_token", Reason: "PAGE_TOKEN_INVALID", Description: "page_token is not one this list returned; start again without it"})
+			vs = append(vs, trial.Violation{Field: "page_token", Reason: "PAGE_TOKEN_INVALID", Description: "page_token is not one this list returned; start again without it"})
 		}
 	}
-	if err := Invalid(vs); err != nil {
+	if err := trial.Invalid(vs); err != nil {
 		return nil, "", err
 	}
-	var out []*Delivery
+	var out []*trial.Delivery
 	err = s.Store.View(ctx, func(tx ReadTx) error {
 		if _, err := ownSubscription(tx, owner, subscriptionID); err != nil {
 			return err
@@ -225,26 +227,26 @@ func (s *Service) ListDeliveries(ctx context.Context, actor Actor, subscriptionI
 
 // RedeliverEvent asks for a delivery to be sent again now, whatever its state, with a
 // fresh count of attempts. The receiver gets the same event id again.
-func (s *Service) RedeliverEvent(ctx context.Context, actor Actor, subscriptionID string, seq uint64) (*Delivery, error) {
+func (s *Service) RedeliverEvent(ctx context.Context, actor trial.Actor, subscriptionID string, seq uint64) (*trial.Delivery, error) {
 	owner, err := subscriber(actor)
 	if err != nil {
 		return nil, err
 	}
-	var d *Delivery
+	var d *trial.Delivery
 	err = s.update(ctx, func(tx Tx) error {
 		if _, err := ownSubscription(tx, owner, subscriptionID); err != nil {
 			return err
 		}
 		var err error
 		d, err = tx.Delivery(subscriptionID, seq)
-		if errors.Is(err, ErrNotFound) {
-			return Errorf(CodeNotFound, "delivery %s not found", DeliveryName(subscriptionID, seq))
+		if errors.Is(err, trial.ErrNotFound) {
+			return trial.Errorf(trial.CodeNotFound, "delivery %s not found", trial.DeliveryName(subscriptionID, seq))
 		}
 		if err != nil {
 			return err
 		}
 		now := s.now()
-		d.State, d.AttemptCount, d.Round, d.NextAttemptTime, d.UpdateTime = DeliveryPending, 0, d.Round+1, now, now
+		d.State, d.AttemptCount, d.Round, d.NextAttemptTime, d.UpdateTime = trial.DeliveryPending, 0, d.Round+1, now, now
 		return tx.PutDelivery(d)
 	})
 	if err != nil {
@@ -255,7 +257,7 @@ func (s *Service) RedeliverEvent(ctx context.Context, actor Actor, subscriptionI
 
 // enqueueDeliveries writes, in the event's transaction, a PENDING delivery of e for
 // every subscription of a party in the event's audience that wants its action.
-func (s *Service) enqueueDeliveries(tx Tx, audience []Party, e *Event) error {
+func (s *Service) enqueueDeliveries(tx Tx, audience []trial.Party, e *trial.Event) error {
 	for _, p := range audience {
 		subs, err := tx.Subscriptions(p)
 		if err != nil {
@@ -265,8 +267,8 @@ func (s *Service) enqueueDeliveries(tx Tx, audience []Party, e *Event) error {
 			if !sub.Matches(e.Action) {
 				continue
 			}
-			d := &Delivery{SubscriptionID: sub.ID, Sequence: e.Sequence, ApplicationID: e.ApplicationID, Action: e.Action,
-				State: DeliveryPending, NextAttemptTime: e.Time, CreateTime: e.Time, UpdateTime: e.Time}
+			d := &trial.Delivery{SubscriptionID: sub.ID, Sequence: e.Sequence, ApplicationID: e.ApplicationID, Action: e.Action,
+				State: trial.DeliveryPending, NextAttemptTime: e.Time, CreateTime: e.Time, UpdateTime: e.Time}
 			if err := tx.PutDelivery(d); err != nil {
 				return err
 			}
@@ -278,15 +280,15 @@ func (s *Service) enqueueDeliveries(tx Tx, audience []Party, e *Event) error {
 // DeliveryTask is a delivery to make, with its subscription (target and secret) and
 // its event.
 type DeliveryTask struct {
-	Subscription *Subscription
-	Delivery     *Delivery
-	Event        *Event
+	Subscription *trial.Subscription
+	Delivery     *trial.Delivery
+	Event        *trial.Event
 }
 
 // PendingDeliveries returns the oldest PENDING delivery of every subscription that has
 // one: the heads of the outbox queues.
-func (s *Service) PendingDeliveries(ctx context.Context) ([]*Delivery, error) {
-	var out []*Delivery
+func (s *Service) PendingDeliveries(ctx context.Context) ([]*trial.Delivery, error) {
+	var out []*trial.Delivery
 	err := s.Store.View(ctx, func(tx ReadTx) error {
 		after := ""
 		for {
@@ -314,7 +316,7 @@ func (s *Service) NextDelivery(ctx context.Context, subscriptionID string) (*Del
 			return err
 		}
 		sub, err := tx.Subscription(subscriptionID)
-		if errors.Is(err, ErrNotFound) {
+		if errors.Is(err, trial.ErrNotFound) {
 			return nil
 		}
 		if err != nil {
@@ -344,10 +346,10 @@ func prevCounterID(id string) string {
 // settles it: state SUCCEEDED, DEAD, or PENDING again until retryAt. When the owner
 // asked for a redelivery meanwhile (or deleted the subscription), the attempt is kept
 // in the history, or dropped, without settling anything.
-func (s *Service) RecordDeliveryAttempt(ctx context.Context, d *Delivery, attempt DeliveryAttempt, state DeliveryState, retryAt time.Time) error {
+func (s *Service) RecordDeliveryAttempt(ctx context.Context, d *trial.Delivery, attempt trial.DeliveryAttempt, state trial.DeliveryState, retryAt time.Time) error {
 	return s.Store.Update(ctx, func(tx Tx) error {
 		stored, err := tx.Delivery(d.SubscriptionID, d.Sequence)
-		if errors.Is(err, ErrNotFound) {
+		if errors.Is(err, trial.ErrNotFound) {
 			return nil
 		}
 		if err != nil {
@@ -358,11 +360,11 @@ func (s *Service) RecordDeliveryAttempt(ctx context.Context, d *Delivery, attemp
 			stored.Attempts = slices.Clone(stored.Attempts[n-maxAttemptsKept:])
 		}
 		stored.UpdateTime = s.now()
-		if stored.Round == d.Round && stored.State == DeliveryPending {
+		if stored.Round == d.Round && stored.State == trial.DeliveryPending {
 			stored.AttemptCount++
 			stored.State = state
 			stored.NextAttemptTime = time.Time{}
-			if state == DeliveryPending {
+			if state == trial.DeliveryPending {
 				stored.NextAttemptTime = retryAt
 			}
 		}

@@ -1,4 +1,4 @@
-package trial
+package workflow
 
 import (
 	"context"
@@ -9,21 +9,23 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/forsok/forsok/internal/trial"
 )
 
 // GetApplication returns the case as the caller may see it: whole, or the public
 // register's fields.
-func (s *Service) GetApplication(ctx context.Context, actor Actor, id string) (*Application, error) {
-	var app *Application
+func (s *Service) GetApplication(ctx context.Context, actor trial.Actor, id string) (*trial.Application, error) {
+	var app *trial.Application
 	err := s.Store.View(ctx, func(tx ReadTx) error {
-		var view View
+		var view trial.View
 		var err error
 		app, view, err = s.load(tx, actor, id)
 		if err != nil {
 			return err
 		}
-		if view == ViewPublic {
-			app = PublicView(app)
+		if view == trial.ViewPublic {
+			app = trial.PublicView(app)
 		}
 		return nil
 	})
@@ -31,25 +33,25 @@ func (s *Service) GetApplication(ctx context.Context, actor Actor, id string) (*
 }
 
 // load reads a case and decides the caller's view; a case it may not see is not found.
-func (s *Service) load(tx ReadTx, actor Actor, id string) (*Application, View, error) {
+func (s *Service) load(tx ReadTx, actor trial.Actor, id string) (*trial.Application, trial.View, error) {
 	app, err := tx.Application(id)
 	if err != nil {
-		if err == ErrNotFound {
-			return nil, ViewNone, notFound(id)
+		if err == trial.ErrNotFound {
+			return nil, trial.ViewNone, notFound(id)
 		}
-		return nil, ViewNone, err
+		return nil, trial.ViewNone, err
 	}
 	// Only a ministry's view depends on the consultations; everyone else is spared
 	// decoding them on every read.
-	var cons []*Consultation
-	if actor.Role == RoleMinistry {
+	var cons []*trial.Consultation
+	if actor.Role == trial.RoleMinistry {
 		if cons, err = tx.Consultations(id); err != nil {
-			return nil, ViewNone, err
+			return nil, trial.ViewNone, err
 		}
 	}
-	view := ViewOf(actor, app, cons)
-	if view == ViewNone {
-		return nil, ViewNone, notFound(id)
+	view := trial.ViewOf(actor, app, cons)
+	if view == trial.ViewNone {
+		return nil, trial.ViewNone, notFound(id)
 	}
 	return app, view, nil
 }
@@ -59,10 +61,10 @@ const maxPageSize = 1000
 
 // pageSizeFor returns the page size a list uses for the requested one (AIP-158): def
 // for zero, at most maxPageSize, and a violation naming page_size for a negative one.
-func pageSizeFor(requested, def int) (int, []Violation) {
+func pageSizeFor(requested, def int) (int, []trial.Violation) {
 	switch {
 	case requested < 0:
-		return 0, []Violation{{Field: "page_size", Reason: "PAGE_SIZE_NEGATIVE",
+		return 0, []trial.Violation{{Field: "page_size", Reason: "PAGE_SIZE_NEGATIVE",
 			Description: fmt.Sprintf("page_size must be zero (the default, %d) or positive", def)}}
 	case requested == 0:
 		return def, nil
@@ -71,42 +73,42 @@ func pageSizeFor(requested, def int) (int, []Violation) {
 }
 
 // nonDraftStates are the states KDD sees.
-var nonDraftStates = slices.DeleteFunc(slices.Clone(States), func(s State) bool { return s == StateDraft })
+var nonDraftStates = slices.DeleteFunc(slices.Clone(trial.States), func(s trial.State) bool { return s == trial.StateDraft })
 
 // publicStates are the public register's states.
-var publicStates = slices.DeleteFunc(slices.Clone(States), func(s State) bool { return !s.Public() })
+var publicStates = slices.DeleteFunc(slices.Clone(trial.States), func(s trial.State) bool { return !s.Public() })
 
 // ListApplications lists the cases the caller sees, filtered (AIP-160 subset, see
 // ParseFilter), ordered (AIP-132, see ParseOrderBy) and paged (AIP-158). A municipality
 // sees its own cases, a ministry the cases it was consulted on, KDD every submitted case,
 // and a caller without a token (or an operator) the public register: the caller's filter
 // is ANDed with that, so it can narrow the list but never widen it.
-func (s *Service) ListApplications(ctx context.Context, actor Actor, filter, orderBy string, pageSize int, pageToken string) ([]*Application, string, error) {
-	var vs []Violation
-	f, err := ParseFilter(filter, s.Location)
+func (s *Service) ListApplications(ctx context.Context, actor trial.Actor, filter, orderBy string, pageSize int, pageToken string) ([]*trial.Application, string, error) {
+	var vs []trial.Violation
+	f, err := trial.ParseFilter(filter, s.Location)
 	vs = append(vs, violationsOf(err)...)
 	if err == nil {
 		vs = append(vs, s.filterReferences(f)...)
 	}
-	order, err := ParseOrderBy(orderBy)
+	order, err := trial.ParseOrderBy(orderBy)
 	vs = append(vs, violationsOf(err)...)
 	// The store applies the default and the cap to the size asked for.
 	_, sizeViolations := pageSizeFor(pageSize, 50)
 	vs = append(vs, sizeViolations...)
-	if err := Invalid(vs); err != nil {
+	if err := trial.Invalid(vs); err != nil {
 		return nil, "", err
 	}
-	q := Query{Filter: f, Order: order, Today: s.Today(), PageSize: pageSize, PageToken: pageToken}
+	q := trial.Query{Filter: f, Order: order, Today: s.Today(), PageSize: pageSize, PageToken: pageToken}
 	public := false // the register: anonymous callers and operators see public fields only
 	switch actor.Role {
-	case RoleKDDHandler, RoleKDDApprover, RoleSystem:
+	case trial.RoleKDDHandler, trial.RoleKDDApprover, trial.RoleSystem:
 		q.States = nonDraftStates
-	case RoleMunicipality:
+	case trial.RoleMunicipality:
 		if actor.OrganisationNumber == "" {
 			return nil, "", nil // an empty restriction would restrict nothing
 		}
 		q.ApplicantOrganisation = actor.OrganisationNumber
-	case RoleMinistry:
+	case trial.RoleMinistry:
 		if actor.Ministry == "" {
 			return nil, "", nil
 		}
@@ -115,7 +117,7 @@ func (s *Service) ListApplications(ctx context.Context, actor Actor, filter, ord
 		q.States = publicStates
 		public = true
 	}
-	var apps []*Application
+	var apps []*trial.Application
 	var next string
 	err = s.Store.View(ctx, func(tx ReadTx) error {
 		apps, next, err = tx.ListApplications(q)
@@ -126,7 +128,7 @@ func (s *Service) ListApplications(ctx context.Context, actor Actor, filter, ord
 	}
 	if public {
 		for i, a := range apps {
-			apps[i] = PublicView(a)
+			apps[i] = trial.PublicView(a)
 		}
 	}
 	return apps, next, nil
@@ -134,20 +136,20 @@ func (s *Service) ListApplications(ctx context.Context, actor Actor, filter, ord
 
 // filterReferences refuses ministry codes the reference data does not know: such a
 // filter is a typo, not a question with an empty answer.
-func (s *Service) filterReferences(f *Filter) []Violation {
-	var vs []Violation
+func (s *Service) filterReferences(f *trial.Filter) []trial.Violation {
+	var vs []trial.Violation
 	for _, c := range f.Comparisons() {
-		if _, ok := s.Reference.Ministry(c.Value); c.Field == FilterFieldMinistry && !ok {
-			vs = append(vs, Violation{Field: "filter", Reason: "FILTER_INVALID",
-				Description: fmt.Sprintf("ministry %q is not a ministry code: use one of %s", c.Value, ministryCodes(s.Reference))})
+		if _, ok := s.Reference.Ministry(c.Value); c.Field == trial.FilterFieldMinistry && !ok {
+			vs = append(vs, trial.Violation{Field: "filter", Reason: "FILTER_INVALID",
+				Description: fmt.Sprintf("ministry %q is not a ministry code: use one of %s", c.Value, trial.MinistryCodes(s.Reference))})
 		}
 	}
 	return vs
 }
 
 // violationsOf returns the violations of a CodeInvalidArgument error, nil for nil.
-func violationsOf(err error) []Violation {
-	var e *Error
+func violationsOf(err error) []trial.Violation {
+	var e *trial.Error
 	if errors.As(err, &e) {
 		return e.Violations
 	}
@@ -156,18 +158,18 @@ func violationsOf(err error) []Violation {
 
 // ListConsultations lists the case's consultations as the caller may see them: KDD all,
 // a ministry its own, the applicants each one's ministry, question, status and due date.
-func (s *Service) ListConsultations(ctx context.Context, actor Actor, appID string) ([]*Consultation, error) {
+func (s *Service) ListConsultations(ctx context.Context, actor trial.Actor, appID string) ([]*trial.Consultation, error) {
 	if err := requireCaller(actor); err != nil {
 		return nil, err
 	}
-	var out []*Consultation
+	var out []*trial.Consultation
 	err := s.Store.View(ctx, func(tx ReadTx) error {
 		_, view, err := s.load(tx, actor, appID)
 		if err != nil {
 			return err
 		}
-		if view != ViewFull {
-			return Errorf(CodePermissionDenied, "the consultations of %s are not public", ApplicationName(appID))
+		if view != trial.ViewFull {
+			return trial.Errorf(trial.CodePermissionDenied, "the consultations of %s are not public", trial.ApplicationName(appID))
 		}
 		cons, err := tx.Consultations(appID)
 		if err != nil {
@@ -175,8 +177,8 @@ func (s *Service) ListConsultations(ctx context.Context, actor Actor, appID stri
 		}
 		for _, c := range cons {
 			switch {
-			case actor.Role == RoleMunicipality:
-				out = append(out, ApplicantConsultationView(c))
+			case actor.Role == trial.RoleMunicipality:
+				out = append(out, trial.ApplicantConsultationView(c))
 			case consultationVisible(actor, c):
 				out = append(out, c)
 			}
@@ -187,26 +189,26 @@ func (s *Service) ListConsultations(ctx context.Context, actor Actor, appID stri
 }
 
 // ListApplicationEvents returns a page of the case's history in sequence order.
-func (s *Service) ListApplicationEvents(ctx context.Context, actor Actor, appID string, pageSize int, pageToken string) ([]*Event, string, error) {
+func (s *Service) ListApplicationEvents(ctx context.Context, actor trial.Actor, appID string, pageSize int, pageToken string) ([]*trial.Event, string, error) {
 	if err := requireCaller(actor); err != nil {
 		return nil, "", err
 	}
 	pageSize, vs := pageSizeFor(pageSize, 100)
 	after, err := parseEventToken(appID, pageToken)
 	if err != nil {
-		vs = append(vs, Violation{Field: "page_token", Reason: "PAGE_TOKEN_INVALID", Description: "page_token is not one this list returned; start again without it"})
+		vs = append(vs, trial.Violation{Field: "page_token", Reason: "PAGE_TOKEN_INVALID", Description: "page_token is not one this list returned; start again without it"})
 	}
-	if err := Invalid(vs); err != nil {
+	if err := trial.Invalid(vs); err != nil {
 		return nil, "", err
 	}
-	var events []*Event
+	var events []*trial.Event
 	err = s.Store.View(ctx, func(tx ReadTx) error {
 		_, view, err := s.load(tx, actor, appID)
 		if err != nil {
 			return err
 		}
-		if view != ViewFull {
-			return Errorf(CodePermissionDenied, "the history of %s is not public", ApplicationName(appID))
+		if view != trial.ViewFull {
+			return trial.Errorf(trial.CodePermissionDenied, "the history of %s is not public", trial.ApplicationName(appID))
 		}
 		events, err = tx.ListEvents(appID, after, pageSize+1)
 		return err
@@ -243,18 +245,18 @@ func parseEventToken(appID, token string) (uint64, error) {
 
 // AllowedAction is an action and, when the caller cannot take it now, why not.
 type AllowedAction struct {
-	Action  Action
+	Action  trial.Action
 	Allowed bool
 	// Failing lists the rules that refuse the action now: "ROLE" when the caller may
 	// not take it, "STATE" when the case is in the wrong state, and the legal guards
 	// that fail on the case as it stands.
-	Failing []Violation
+	Failing []trial.Violation
 }
 
 // ListAllowedActions tells the caller what it may do next on the case, and for each
 // action the guards that currently fail. Guards that depend on a request's body are
 // evaluated with the case's own values (the planned period for approval).
-func (s *Service) ListAllowedActions(ctx context.Context, actor Actor, appID string) ([]AllowedAction, error) {
+func (s *Service) ListAllowedActions(ctx context.Context, actor trial.Actor, appID string) ([]AllowedAction, error) {
 	if err := requireCaller(actor); err != nil {
 		return nil, err
 	}
@@ -269,8 +271,8 @@ func (s *Service) ListAllowedActions(ctx context.Context, actor Actor, appID str
 			return err
 		}
 		today := s.today(s.now())
-		for _, action := range Actions() {
-			if action == ActionCreate {
+		for _, action := range trial.Actions() {
+			if action == trial.ActionCreate {
 				continue
 			}
 			out = append(out, s.preview(actor, app, cons, action, today))
@@ -280,26 +282,26 @@ func (s *Service) ListAllowedActions(ctx context.Context, actor Actor, appID str
 	return out, err
 }
 
-func (s *Service) preview(actor Actor, app *Application, cons []*Consultation, action Action, today time.Time) AllowedAction {
-	var failing []Violation
+func (s *Service) preview(actor trial.Actor, app *trial.Application, cons []*trial.Consultation, action trial.Action, today time.Time) AllowedAction {
+	var failing []trial.Violation
 	ministry := ""
-	if action == ActionRespondToConsultation || action == ActionCancelConsultation {
+	if action == trial.ActionRespondToConsultation || action == trial.ActionCancelConsultation {
 		ministry = actor.Ministry
 		open := false
 		for _, c := range cons {
-			if c.State == ConsultationRequested && (actor.Role != RoleMinistry || c.Ministry == actor.Ministry) {
+			if c.State == trial.ConsultationRequested && (actor.Role != trial.RoleMinistry || c.Ministry == actor.Ministry) {
 				open, ministry = true, c.Ministry
 			}
 		}
 		if !open {
-			failing = append(failing, Violation{Rule: "STATE", Field: "consultations", Reason: "NO_OPEN_CONSULTATION", Description: "there is no open consultation to act on"})
+			failing = append(failing, trial.Violation{Rule: "STATE", Field: "consultations", Reason: "NO_OPEN_CONSULTATION", Description: "there is no open consultation to act on"})
 		}
 	}
-	if err := Permitted(actor, action, app, ministry); err != nil {
-		failing = append(failing, Violation{Rule: "ROLE", Reason: "PERMISSION_DENIED", Description: err.Error()})
+	if err := trial.Permitted(actor, action, app, ministry); err != nil {
+		failing = append(failing, trial.Violation{Rule: "ROLE", Reason: "PERMISSION_DENIED", Description: err.Error()})
 	}
-	if _, err := Next(app.State, action); err != nil {
-		if e, ok := err.(*Error); ok {
+	if _, err := trial.Next(app.State, action); err != nil {
+		if e, ok := err.(*trial.Error); ok {
 			failing = append(failing, e.Violations...)
 		}
 	} else {
@@ -308,18 +310,18 @@ func (s *Service) preview(actor Actor, app *Application, cons []*Consultation, a
 	return AllowedAction{Action: action, Allowed: len(failing) == 0, Failing: failing}
 }
 
-func (s *Service) previewGuards(app *Application, cons []*Consultation, action Action, today time.Time) []Violation {
+func (s *Service) previewGuards(app *trial.Application, cons []*trial.Consultation, action trial.Action, today time.Time) []trial.Violation {
 	switch action {
-	case ActionSubmit:
-		return SubmitGuards(app, s.Reference, today)
-	case ActionApprove:
-		return ApproveGuards(app, cons, ApproveInput{ApprovedStart: app.PlannedStart, ApprovedEnd: app.PlannedEnd}, s.Reference)
-	case ActionActivate:
-		return ActivateGuards(app, today)
-	case ActionEndPeriod:
-		return EndPeriodGuards(app, today)
-	case ActionClose:
-		return CloseGuards(app, CloseInput{Outcome: OutcomeMadePermanent})
+	case trial.ActionSubmit:
+		return trial.SubmitGuards(app, s.Reference, today)
+	case trial.ActionApprove:
+		return trial.ApproveGuards(app, cons, trial.ApproveInput{ApprovedStart: app.PlannedStart, ApprovedEnd: app.PlannedEnd}, s.Reference)
+	case trial.ActionActivate:
+		return trial.ActivateGuards(app, today)
+	case trial.ActionEndPeriod:
+		return trial.EndPeriodGuards(app, today)
+	case trial.ActionClose:
+		return trial.CloseGuards(app, trial.CloseInput{Outcome: trial.OutcomeMadePermanent})
 	}
 	return nil
 }
@@ -327,27 +329,27 @@ func (s *Service) previewGuards(app *Application, cons []*Consultation, action A
 // ListOpenConsultations lists the open consultations across cases, earliest due first
 // (AIP-159's "applications/-"): a ministry's own, or every one for KDD. It is the work
 // list of what is due.
-func (s *Service) ListOpenConsultations(ctx context.Context, actor Actor, pageSize int, pageToken string) ([]*Consultation, string, error) {
+func (s *Service) ListOpenConsultations(ctx context.Context, actor trial.Actor, pageSize int, pageToken string) ([]*trial.Consultation, string, error) {
 	if err := requireCaller(actor); err != nil {
 		return nil, "", err
 	}
 	ministry := ""
 	switch {
-	case actor.Role == RoleMinistry:
+	case actor.Role == trial.RoleMinistry:
 		ministry = actor.Ministry
-	case actor.Role.KDD() || actor.Role == RoleSystem:
+	case actor.Role.KDD() || actor.Role == trial.RoleSystem:
 	default:
-		return nil, "", Errorf(CodePermissionDenied, "%s may not list consultations across cases; list those of one application instead", roleName(actor.Role))
+		return nil, "", trial.Errorf(trial.CodePermissionDenied, "%s may not list consultations across cases; list those of one application instead", trial.RoleName(actor.Role))
 	}
 	pageSize, vs := pageSizeFor(pageSize, 50)
 	after, err := base64.RawURLEncoding.DecodeString(pageToken)
 	if err != nil {
-		vs = append(vs, Violation{Field: "page_token", Reason: "PAGE_TOKEN_INVALID", Description: "page_token is not one this list returned; start again without it"})
+		vs = append(vs, trial.Violation{Field: "page_token", Reason: "PAGE_TOKEN_INVALID", Description: "page_token is not one this list returned; start again without it"})
 	}
-	if err := Invalid(vs); err != nil {
+	if err := trial.Invalid(vs); err != nil {
 		return nil, "", err
 	}
-	var cons []*Consultation
+	var cons []*trial.Consultation
 	var next string
 	err = s.Store.View(ctx, func(tx ReadTx) error {
 		var err error
