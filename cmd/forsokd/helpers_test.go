@@ -129,7 +129,8 @@ func startServer(t *testing.T, dataDir string, clock *fakeClock) *server {
 
 // startServerWithScheduler is startServer with the scheduler looking for due timers
 // every interval.
-func startServerWithScheduler(t *testing.T, dataDir string, clock *fakeClock, interval time.Duration) *server {
+// configure, if given, adjusts the Main before it runs.
+func startServerWithScheduler(t *testing.T, dataDir string, clock *fakeClock, interval time.Duration, configure ...func(*Main)) *server {
 	t.Helper()
 	logs := &syncBuffer{}
 	m := NewMain()
@@ -139,6 +140,9 @@ func startServerWithScheduler(t *testing.T, dataDir string, clock *fakeClock, in
 	m.Logger = slog.New(slog.NewJSONHandler(logs, nil))
 	m.Now = clock.Now
 	m.SchedulerInterval = interval
+	for _, f := range configure {
+		f(m)
+	}
 	if err := m.Run(t.Context()); err != nil {
 		_ = m.Close()
 		t.Fatalf("Run: %v", err)

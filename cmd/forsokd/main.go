@@ -97,6 +97,11 @@ type Config struct {
 	// WebhookAllow lists the hosts webhooks may POST to ("a.example,*.b.example");
 	// empty allows any public host (webhooks.go).
 	WebhookAllow string
+	// Clamd is the virus scanner's address ("tcp:127.0.0.1:3310", "unix:/run/clamav/clamd.ctl");
+	// empty leaves documents PENDING (documents.go).
+	Clamd string
+	// MaxDocumentBytes limits one document, MaxCaseDocumentBytes a case's documents.
+	MaxDocumentBytes, MaxCaseDocumentBytes int
 }
 
 // Main is the running program. Run starts it without blocking; Close stops it.
@@ -127,7 +132,7 @@ type Main struct {
 func NewMain() *Main {
 	return &Main{
 		Config: Config{DataDir: "./data", HTTPAddr: "localhost:8080", GRPCAddr: "localhost:9090", ConsultationDueDays: 15, EvaluationDueMonths: 6,
-			ShutdownTimeout: DefaultShutdownTimeout},
+			ShutdownTimeout: DefaultShutdownTimeout, MaxDocumentBytes: workflow.DefaultMaxDocumentBytes, MaxCaseDocumentBytes: workflow.DefaultMaxCaseBytes},
 		Logger: slog.New(slog.NewJSONHandler(os.Stderr, nil)),
 		Now:    time.Now,
 
@@ -158,6 +163,9 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	}
 	intFlag(&m.Config.ConsultationDueDays, "consultation-due-days", "CONSULTATION_DUE_DAYS", "working `days` a ministry has to answer when KDD gives no due date")
 	intFlag(&m.Config.EvaluationDueMonths, "evaluation-due-months", "EVALUATION_DUE_MONTHS", "`months` after a trial ends that its evaluation report is due")
+	fs.StringVar(&m.Config.Clamd, "clamd", env("CLAMD", m.Config.Clamd), "virus scanner (clamd) `address`, tcp:HOST:PORT or unix:PATH; empty: documents stay PENDING, fetched only by their uploader and KDD (FORSOK_CLAMD)")
+	intFlag(&m.Config.MaxDocumentBytes, "max-document-bytes", "MAX_DOCUMENT_BYTES", "size limit of one document in `bytes`")
+	intFlag(&m.Config.MaxCaseDocumentBytes, "max-case-document-bytes", "MAX_CASE_DOCUMENT_BYTES", "size limit of a case's documents together in `bytes`")
 	fs.StringVar(&m.Config.TLSCert, "tls-cert", env("TLS_CERT", m.Config.TLSCert), "TLS certificate `file` (PEM) for both listeners; with -tls-key (FORSOK_TLS_CERT)")
 	fs.StringVar(&m.Config.TLSKey, "tls-key", env("TLS_KEY", m.Config.TLSKey), "TLS private key `file` (PEM) (FORSOK_TLS_KEY)")
 	fs.StringVar(&m.Config.TLSClientCA, "tls-client-ca", env("TLS_CLIENT_CA", m.Config.TLSClientCA), "CA certificates `file` (PEM): require client certificates signed by them (FORSOK_TLS_CLIENT_CA)")
@@ -224,6 +232,9 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	if m.Config.EvaluationDueMonths > 0 {
 		svc.Schedule.EvaluationDueMonths = m.Config.EvaluationDueMonths
+	}
+	if err := m.configureDocuments(svc); err != nil {
+		return err
 	}
 	schedCtx, cancel := context.WithCancel(context.Background())
 	m.scheduler.cancel, m.scheduler.done = cancel, make(chan struct{})

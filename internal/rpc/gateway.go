@@ -68,7 +68,10 @@ func NewGateway(ctx context.Context, s *Server) (*Gateway, error) {
 	root.HandleFunc("GET /readyz", s.serveReadyz)
 	root.Handle("GET /metrics", s.metricsHandler())
 	root.HandleFunc("GET "+BackupPath, s.serveBackup(mux))
-	return &Gateway{handler: withRequestID(limitBody(root, int64(s.maxBytes))), conn: conn, listener: lis}, nil
+	// Document uploads and downloads stream past the message size limit (documents_http.go).
+	docs := &documentRoutes{mux: mux, client: forsokv1.NewApplicationServiceClient(conn),
+		maxBytes: s.svc.Documents.MaxDocumentBytes(), next: limitBody(root, int64(s.maxBytes))}
+	return &Gateway{handler: withRequestID(docs), conn: conn, listener: lis}, nil
 }
 
 // ServeHTTP implements http.Handler.

@@ -163,6 +163,10 @@ var caseMatrix = []struct {
 	{byCaller{"UOONNNNNN", "UOONNNOON", "UOONNNOON", "UOONONOON", "UOONONOON", "UOOPOPOOP", "UOOPOPOOP"}, "ListApplicationEvents"},
 	// The archive export is the whole history, for whoever may read the history.
 	{byCaller{"UOONNNNNN", "UOONNNOON", "UOONNNOON", "UOONONOON", "UOONONOON", "UOOPOPOOP", "UOOPOPOOP"}, "ExportApplicationEvents"},
+	// Documents follow the case's visibility: the public view lists the public ones.
+	{byCaller{"NOONNNNNN", "NOONNNOON", "NOONNNOON", "NOONONOON", "NOONONOON", "OOOOOOOOO", "OOOOOOOOO"}, "ListDocuments"},
+	// documents/1 does not exist: not found for whoever sees the case, as for the rest.
+	{byCaller{"NNNNNNNNN", "NNNNNNNNN", "NNNNNNNNN", "NNNNNNNNN", "NNNNNNNNN", "NNNNNNNNN", "NNNNNNNNN"}, "GetDocument"},
 	// What the caller may do next: answered for every caller who sees the case.
 	{byCaller{"UOONNNNNN", "UOONNNOON", "UOONNNOON", "UOONONOON", "UOONONOON", "UOOOOOOOO", "UOOOOOOOO"}, "ListAllowedActions"},
 }
@@ -179,13 +183,17 @@ var globalMatrix = []struct {
 	{"GetWorkflow", "OOOOOOOOO"},
 	// The event feed: every party that can see cases reads its own; the operator none.
 	{"ListEvents", "UOOOOOOOP"},
+	// The journal is public (offentleglova); KDD reads it in full.
+	{"ListJournalEntries", "OOOOOOOOO"},
+	// Only KDD screens (R21); the entry named does not exist.
+	{"ScreenJournalEntry", "UPPPPPNNP"},
 }
 
 // readOnly are the RPCs that never change a case: they always run on the shared
 // fixtures.
 var readOnly = map[string]bool{
 	"GetApplication": true, "ListConsultations": true, "ListApplicationEvents": true, "ListAllowedActions": true,
-	"ExportApplicationEvents": true,
+	"ExportApplicationEvents": true, "ListDocuments": true, "GetDocument": true,
 }
 
 // Organisations of the test. The municipalities' numbers are syntactically valid
@@ -523,6 +531,15 @@ func (h *harness) call(ctx context.Context, rpcName string, r role, f fixture) (
 		return c.ExportApplicationEvents(ctx, &forsokv1.ExportApplicationEventsRequest{Parent: name})
 	case "ListEvents":
 		return c.ListEvents(ctx, &forsokv1.ListEventsRequest{PageSize: 1000})
+	case "ListDocuments":
+		return c.ListDocuments(ctx, &forsokv1.ListDocumentsRequest{Parent: name})
+	case "GetDocument":
+		return c.GetDocument(ctx, &forsokv1.GetDocumentRequest{Name: name + "/documents/1"})
+	case "ListJournalEntries":
+		return c.ListJournalEntries(ctx, &forsokv1.ListJournalEntriesRequest{})
+	case "ScreenJournalEntry":
+		return c.ScreenJournalEntry(ctx, &forsokv1.ScreenJournalEntryRequest{Name: "journalEntries/2026-999999",
+			LegalBasis: "offl. § 13 jf. fvl. § 13 første ledd nr. 1", Fields: []string{"title"}})
 	}
 	return nil, fmt.Errorf("test has no call for RPC %s", rpcName)
 }

@@ -63,6 +63,8 @@ type Server struct {
 	health   *health.Server
 	metrics  *grpcprom.ServerMetrics
 	registry *prometheus.Registry
+	// docMetrics count documents and their bytes (documents.go).
+	docMetrics documentMetrics
 	lifecycle
 	feedStreams // ends WatchEvents streams at shutdown (events.go)
 }
@@ -80,6 +82,7 @@ func NewServer(cfg Config) *Server {
 		s.registry = prometheus.NewRegistry()
 	}
 	s.metrics = newServerMetrics(s.registry)
+	s.docMetrics = newDocumentMetrics(s.registry)
 	s.lifecycle = newLifecycle(cfg.Ready, cfg.Backup)
 	// The metrics interceptor comes first, so that it counts the status the service's
 	// own interceptor has made of a domain error (and of a panic).
