@@ -103,14 +103,11 @@ func (r *readTx) Consultation(applicationID, id string) (*trial.Consultation, er
 	return c, nil
 }
 
-// ListEvents implements trial.ReadTx. A limit of zero means DefaultPageSize; the caller
-// chooses any larger limit (a case has tens of events, not thousands).
+// ListEvents implements trial.ReadTx. The caller chooses any positive limit (a case has
+// tens of events, not thousands).
 func (r *readTx) ListEvents(applicationID string, after uint64, limit int) ([]*trial.Event, error) {
-	switch {
-	case limit < 0:
-		return nil, trial.Errorf(trial.CodeInvalidArgument, "page_size must not be negative, got %d", limit)
-	case limit == 0:
-		limit = DefaultPageSize
+	if limit <= 0 {
+		return nil, fmt.Errorf("boltstore: event limit %d: the service resolves sizes before asking", limit)
 	}
 	if applicationID == "" || after == math.MaxUint64 {
 		return nil, nil

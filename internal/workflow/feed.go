@@ -76,8 +76,8 @@ func (s *Service) record(tx Tx, app *trial.Application, cons []*trial.Consultati
 
 // Feed limits.
 const (
-	defaultFeedPage = 100
-	maxFeedPage     = 1000
+	// historyBatch is how many events of a case a whole-history read takes at a time.
+	historyBatch = MaxPageSize
 	// watchBatch is how many events a watcher reads per look at the store.
 	watchBatch = 256
 )
@@ -102,7 +102,7 @@ func (s *Service) ListEvents(ctx context.Context, actor trial.Actor, after uint6
 	if err != nil {
 		return nil, 0, err
 	}
-	pageSize, vs := pageSizeFor(pageSize, defaultFeedPage)
+	pageSize, vs := pageSizeFor(pageSize, defaultEventPage)
 	if err := trial.Invalid(vs); err != nil {
 		return nil, 0, err
 	}
@@ -193,12 +193,12 @@ func (s *Service) ExportApplicationEvents(ctx context.Context, actor trial.Actor
 		}
 		var after uint64
 		for {
-			page, err := tx.ListEvents(appID, after, maxFeedPage)
+			page, err := tx.ListEvents(appID, after, historyBatch)
 			if err != nil {
 				return err
 			}
 			events = append(events, page...)
-			if len(page) < maxFeedPage {
+			if len(page) < historyBatch {
 				return nil
 			}
 			after = page[len(page)-1].Sequence

@@ -2,7 +2,6 @@ package workflow
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"slices"
@@ -157,7 +156,15 @@ func (s *Service) GetSubscription(ctx context.Context, actor trial.Actor, id str
 
 // ListSubscriptions returns the caller's subscriptions in creation order; there are
 // few (WebhookConfig.MaxPerOwner), so they come in one page.
-func (s *Service) ListSubscriptions(ctx context.Context, actor trial.Actor) ([]*trial.Subscription, error) {
+func (s *Service) ListSubscriptions(ctx context.Context, actor trial.Actor, pageSize int, pageToken string) ([]*trial.Subscription, error) {
+	// A caller has few subscriptions: they come in one page, whatever page_size says.
+	_, vs := pageSizeFor(pageSize, noDefaultPage)
+	if pageToken != "" {
+		vs = append(vs, badPageToken("subscriptions come in one page; there is no next page to ask for"))
+	}
+	if err := trial.Invalid(vs); err != nil {
+		return nil, err
+	}
 	owner, err := subscriber(actor)
 	if err != nil {
 		return nil, err
@@ -191,16 +198,13 @@ func (s *Service) ListDeliveries(ctx context.Context, actor trial.Actor, subscri
 	if err != nil {
 		return nil, "", err
 	}
-	pageSize, vs := pageSizeFor(pageSize, 50)
+	pageSize, vs := pageSizeFor(pageSize, DefaultPageSize)
 	var before uint64
 	if pageToken != "" {
-		b, err := base64.RawURLEncoding.DecodeString(pageToken)
-		id, seq, ok := strings.Cut(string(b), "/")
-		if err == nil && ok && id == subscriptionID {
-			before, err = strconv.ParseUint(seq, 10, 64)
-		}
-		if err != nil || !ok || id != subscriptionID || before == 0 {
-			vs = append(vs, trial.Violation{Field: "page_token", Reason: "PAGE_TOKEN_INVALID", Description: "page_token is not one this list returned; start again without it"})
+		var ok bool
+		// The token names the last delivery shown; a page never starts before 1.
+		if before, ok = parseSeqToken(subscriptionID, pageToken); !ok || before == 0 {
+			vs = append(vs, badPageToken(""))
 		}
 	}
 	if err := trial.Invalid(vs); err != nil {
@@ -220,7 +224,7 @@ func (s *Service) ListDeliveries(ctx context.Context, actor trial.Actor, subscri
 	next := ""
 	if len(out) > pageSize {
 		out = out[:pageSize]
-		next = base64.RawURLEncoding.EncodeToString([]byte(subscriptionID + "/" + strconv.FormatUint(out[pageSize-1].Sequence, 10)))
+		next = seqToken(subscriptionID, out[pageSize-1].Sequence)
 	}
 	return out, next, nil
 }
