@@ -40,17 +40,6 @@ func (b *broadcaster) signal() {
 // events has been committed. Take it before reading, then read, then wait on it.
 func (s *Service) Changes() <-chan struct{} { return s.feed.wait() }
 
-// update is Store.Update that wakes the feed's watchers and the webhook worker once the
-// write is committed (never before: a watcher must not look for an event that could
-// still roll back).
-func (s *Service) update(ctx context.Context, fn func(Tx) error) error {
-	err := s.Store.Update(ctx, fn)
-	if err == nil {
-		s.feed.signal()
-	}
-	return err
-}
-
 // record appends e to the case's history in tx and, in the same transaction, makes the
 // case record its new chain head, indexes the event for the feed and writes an outbox
 // entry for every subscription it matches. app and cons are the case as the event

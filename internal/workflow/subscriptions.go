@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -99,7 +98,7 @@ func (s *Service) CreateSubscription(ctx context.Context, actor trial.Actor, in 
 		limit = defaultMaxSubscriptions
 	}
 	var sub *trial.Subscription
-	err = s.Store.Update(ctx, func(tx Tx) error {
+	err = s.update(ctx, func(tx Tx) error {
 		existing, err := tx.Subscriptions(owner)
 		if err != nil {
 			return err
@@ -184,7 +183,7 @@ func (s *Service) DeleteSubscription(ctx context.Context, actor trial.Actor, id 
 	if err != nil {
 		return err
 	}
-	return s.Store.Update(ctx, func(tx Tx) error {
+	return s.update(ctx, func(tx Tx) error {
 		if _, err := ownSubscription(tx, owner, id); err != nil {
 			return err
 		}
@@ -339,11 +338,11 @@ func (s *Service) NextDelivery(ctx context.Context, subscriptionID string) (*Del
 // prevCounterID returns the id before id ("" before "1"), so that a listing after it
 // starts at id.
 func prevCounterID(id string) string {
-	n, err := strconv.ParseUint(id, 10, 64)
-	if err != nil || n <= 1 {
+	n, ok := trial.ParseCounterID(id)
+	if !ok || n <= 1 {
 		return ""
 	}
-	return strconv.FormatUint(n-1, 10)
+	return trial.FormatCounterID(n - 1)
 }
 
 // RecordDeliveryAttempt records an attempt at the delivery d as the worker read it, and
@@ -351,7 +350,7 @@ func prevCounterID(id string) string {
 // asked for a redelivery meanwhile (or deleted the subscription), the attempt is kept
 // in the history, or dropped, without settling anything.
 func (s *Service) RecordDeliveryAttempt(ctx context.Context, d *trial.Delivery, attempt trial.DeliveryAttempt, state trial.DeliveryState, retryAt time.Time) error {
-	return s.Store.Update(ctx, func(tx Tx) error {
+	return s.update(ctx, func(tx Tx) error {
 		stored, err := tx.Delivery(d.SubscriptionID, d.Sequence)
 		if errors.Is(err, trial.ErrNotFound) {
 			return nil
