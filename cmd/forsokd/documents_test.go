@@ -21,7 +21,10 @@ import (
 	forsokv1 "github.com/forsok/forsok/api/forsok/v1"
 	"github.com/forsok/forsok/internal/auth"
 	"github.com/forsok/forsok/internal/clamd"
+	"github.com/forsok/forsok/internal/server"
+	"github.com/forsok/forsok/internal/server/servertest"
 	"github.com/forsok/forsok/internal/trial"
+	"github.com/forsok/forsok/internal/trial/trialtest"
 )
 
 // pdfBytes is a small PDF: what the sniffer looks for is the header.
@@ -30,7 +33,7 @@ func pdfBytes(body string) []byte {
 }
 
 // upload sends body as the raw REST body of an upload and returns status and answer.
-func (s *server) upload(t *testing.T, name, token string, query url.Values, body io.Reader, size int64) (int, map[string]any) {
+func (s *daemon) upload(t *testing.T, name, token string, query url.Values, body io.Reader, size int64) (int, map[string]any) {
 	t.Helper()
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, s.base+"/v1/"+name+"/documents?"+query.Encode(), body)
 	if err != nil {
@@ -49,7 +52,7 @@ func (s *server) upload(t *testing.T, name, token string, query url.Values, body
 }
 
 // grpcUpload sends data over UploadDocument in 100 KiB chunks.
-func (s *server) grpcUpload(ctx context.Context, meta *forsokv1.UploadDocumentMetadata, data io.Reader) (*forsokv1.Document, error) {
+func (s *daemon) grpcUpload(ctx context.Context, meta *forsokv1.UploadDocumentMetadata, data io.Reader) (*forsokv1.Document, error) {
 	stream, err := s.api.UploadDocument(ctx)
 	if err != nil {
 		return nil, err
@@ -76,7 +79,7 @@ func (s *server) grpcUpload(ctx context.Context, meta *forsokv1.UploadDocumentMe
 }
 
 // download fetches a document over REST with optional extra headers.
-func (s *server) download(t *testing.T, docName, token string, header http.Header) (*http.Response, []byte) {
+func (s *daemon) download(t *testing.T, docName, token string, header http.Header) (*http.Response, []byte) {
 	t.Helper()
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, s.base+"/v1/"+docName+":download", nil)
 	if err != nil {
@@ -102,8 +105,8 @@ func hexSHA(b []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func withScanner(addr string) func(*Main) {
-	return func(m *Main) { m.Config.Clamd = addr; m.Config.MaxDocumentBytes = 4 << 20 }
+func withScanner(addr string) func(*server.Server) {
+	return func(s *server.Server) { s.Config.Clamd = addr; s.Config.MaxDocumentBytes = 4 << 20 }
 }
 
 // TestDocuments_EndToEnd is the "done when": a municipality uploads its council
@@ -117,8 +120,8 @@ func TestDocuments_EndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { fake.Close() })
-	clock := newFakeClock(at("2026-03-02", 9))
-	s := startServerWithScheduler(t, t.TempDir(), clock, time.Hour, withScanner(fake.Addr()))
+	clock := trialtest.NewClock(at("2026-03-02", 9))
+	s := startServerWith(t, servertest.Options{Clock: clock, Configure: withScanner(fake.Addr())})
 	name, cname := s.inConsultation(t)
 	lead, handler := s.municipality(t, leadOrg), s.handler(t)
 
@@ -230,7 +233,7 @@ func TestDocuments_EndToEnd(t *testing.T) {
 	// Wait for the interrupted call's cleanup, then check that nothing was stored.
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		n, err := s.m.store.PendingUploads()
+		n, err := s.BoltStore().PendingUploads()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -241,7 +244,7 @@ func TestDocuments_EndToEnd(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	wantEqual(t, "documents after the refusals", s.documentCount(t, name, handler), before)
-	chunks, _, err := s.m.store.ContentStats()
+	chunks, _, err := s.BoltStore().ContentStats()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,7 +271,7 @@ func TestDocuments_EndToEnd(t *testing.T) {
 		got := decodeObject(raw)
 		wantEqual(t, "filename from the part", jstr(got, "filename"), "kopi.pdf")
 		wantEqual(t, "sha256", jstr(got, "sha256"), hexSHA(council))
-		chunks, _, _ := s.m.store.ContentStats()
+		chunks, _, _ := s.BoltStore().ContentStats()
 		wantEqual(t, "chunks after identical content", chunks, 2)
 	})
 
@@ -333,7 +336,7 @@ func TestDocuments_EndToEnd(t *testing.T) {
 }
 
 // documentCount counts a case's documents as KDD sees them.
-func (s *server) documentCount(t *testing.T, name, token string) int {
+func (s *daemon) documentCount(t *testing.T, name, token string) int {
 	t.Helper()
 	return len(jlist(s.restOK(t, http.MethodGet, "/v1/"+name+"/documents", token, nil), "documents"))
 }
@@ -360,7 +363,7 @@ func mustJSON(t *testing.T, v any) []byte {
 // names the document when one byte of its stored content is flipped.
 func TestDocuments_VerifyAndBackup(t *testing.T) {
 	dir := t.TempDir()
-	clock := newFakeClock(at("2026-03-02", 9))
+	clock := trialtest.NewClock(at("2026-03-02", 9))
 	s := startServer(t, dir, clock)
 	name := s.inReview(t)
 	lead := s.municipality(t, leadOrg)
@@ -372,12 +375,12 @@ func TestDocuments_VerifyAndBackup(t *testing.T) {
 
 	backup := filepath.Join(t.TempDir(), "forsok.backup")
 	admin := s.token(t, auth.DevTokenOptions{Role: trial.RoleAdmin})
-	if err := runBackup(t.Context(), []string{"-addr", s.base, "-out", backup, "-token", admin}, noEnv, nil, &syncBuffer{}); err != nil {
+	if err := runBackup(t.Context(), []string{"-addr", s.base, "-out", backup, "-token", admin}, noEnv, nil, &servertest.LogBuffer{}); err != nil {
 		t.Fatalf("backup: %v", err)
 	}
 	s.close()
 	restored := t.TempDir()
-	if err := runRestore(t.Context(), []string{"-data", filepath.Join(restored, "data"), "-in", backup}, noEnv, nil, &syncBuffer{}); err != nil {
+	if err := runRestore(t.Context(), []string{"-data", filepath.Join(restored, "data"), "-in", backup}, noEnv, nil, &servertest.LogBuffer{}); err != nil {
 		t.Fatalf("restore: %v", err)
 	}
 	r := startServer(t, filepath.Join(restored, "data"), clock)

@@ -40,6 +40,8 @@ type documentRoutes struct {
 	client   forsokv1.ApplicationServiceClient
 	maxBytes int64
 	next     http.Handler
+	// toStatus is the server's error table, for the errors found here.
+	toStatus func(context.Context, error) error
 }
 
 // documentPath splits "/v1/applications/{id}/documents[/{doc}[:download]]".
@@ -103,7 +105,7 @@ func (d *documentRoutes) upload(w http.ResponseWriter, r *http.Request, appID st
 	if k := fields.Get("kind"); k != "" {
 		v, ok := forsokv1.Document_Kind_value[k]
 		if !ok {
-			d.fail(ctx, w, r, toStatus(ctx, trial.Invalid([]trial.Violation{{Field: "document.kind", Reason: "INVALID_KIND",
+			d.fail(ctx, w, r, d.toStatus(ctx, trial.Invalid([]trial.Violation{{Field: "document.kind", Reason: "INVALID_KIND",
 				Description: fmt.Sprintf("kind %q is not a document kind", k)}})))
 			return
 		}

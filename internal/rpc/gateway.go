@@ -70,7 +70,7 @@ func NewGateway(ctx context.Context, s *Server) (*Gateway, error) {
 	root.HandleFunc("GET "+BackupPath, s.serveBackup(mux))
 	// Document uploads and downloads stream past the message size limit (documents_http.go).
 	docs := &documentRoutes{mux: mux, client: forsokv1.NewApplicationServiceClient(conn),
-		maxBytes: s.svc.Documents.MaxDocumentBytes(), next: limitBody(root, int64(s.maxBytes))}
+		maxBytes: s.svc.Documents.MaxDocumentBytes(), next: limitBody(root, int64(s.maxBytes)), toStatus: s.toStatus}
 	return &Gateway{handler: withRequestID(docs), conn: conn, listener: lis}, nil
 }
 

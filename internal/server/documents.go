@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"fmt"
@@ -12,28 +12,28 @@ import (
 // configureDocuments gives the service its document store, limits, staging directory
 // and virus scanner. Uploads are staged in DATA/tmp, on the data's own file system;
 // what a crash left there is removed.
-func (m *Main) configureDocuments(svc *workflow.Service) error {
-	if m.Config.MaxDocumentBytes < 1 || m.Config.MaxCaseDocumentBytes < m.Config.MaxDocumentBytes {
+func (s *Server) configureDocuments() error {
+	if s.Config.MaxDocumentBytes < 1 || s.Config.MaxCaseDocumentBytes < s.Config.MaxDocumentBytes {
 		return fmt.Errorf("-max-document-bytes must be positive and at most -max-case-document-bytes")
 	}
-	tmp := filepath.Join(m.Config.DataDir, "tmp")
+	tmp := filepath.Join(s.Config.DataDir, "tmp")
 	if err := os.RemoveAll(tmp); err != nil {
 		return fmt.Errorf("clear the upload staging directory: %w", err)
 	}
 	if err := os.MkdirAll(tmp, 0o700); err != nil {
 		return fmt.Errorf("create the upload staging directory: %w", err)
 	}
-	svc.Documents = workflow.DocumentConfig{Content: m.store, TempDir: tmp,
-		MaxBytes: int64(m.Config.MaxDocumentBytes), MaxCaseBytes: int64(m.Config.MaxCaseDocumentBytes)}
-	if m.Config.Clamd != "" {
-		c, err := clamd.Parse(m.Config.Clamd)
+	s.svc.Documents = workflow.DocumentConfig{Content: s.store, TempDir: tmp,
+		MaxBytes: int64(s.Config.MaxDocumentBytes), MaxCaseBytes: int64(s.Config.MaxCaseDocumentBytes)}
+	if s.Config.Clamd != "" {
+		c, err := clamd.Parse(s.Config.Clamd)
 		if err != nil {
 			return err
 		}
-		svc.Documents.Scanner = c
-		m.Logger.Info("virus scanning with clamd", "address", m.Config.Clamd)
+		s.svc.Documents.Scanner = c
+		s.logger().Info("virus scanning with clamd", "address", s.Config.Clamd)
 	} else {
-		m.Logger.Warn("no virus scanner (-clamd): uploaded documents stay PENDING, fetched only by their uploader and KDD, never public")
+		s.logger().Warn("no virus scanner (-clamd): uploaded documents stay PENDING, fetched only by their uploader and KDD, never public")
 	}
 	return nil
 }
