@@ -82,6 +82,9 @@ var permissions = map[Action]permission{
 	ActionTerminate:             {roles: []Role{RoleKDDApprover}},
 	ActionSubmitEvaluation:      {roles: []Role{RoleMunicipality}, party: leadApplicant},
 	ActionClose:                 {roles: []Role{RoleKDDApprover}},
+	ActionConfirmLawOwner:       {roles: kddRoles},
+	ActionRecordLegalReview:     {roles: kddRoles},
+	ActionWithdrawParticipation: {roles: []Role{RoleMunicipality}, party: coApplicant},
 }
 
 // Permitted reports whether actor may take action on app, given that it may see it.
@@ -103,7 +106,7 @@ func Permitted(actor Actor, action Action, app *Application, ministry string) er
 	case coApplicant:
 		a := app.Applicant(actor.OrganisationNumber)
 		if a == nil || a.Lead {
-			return Errorf(CodePermissionDenied, "only a co-applicant confirms its participation; the lead applicant's own council decision is part of the application")
+			return Errorf(CodePermissionDenied, "only a co-applicant may %s; the lead applicant's own council decision is part of the application, and the lead withdraws the whole application", action)
 		}
 	case consulted:
 		if actor.Ministry == "" || actor.Ministry != ministry {
@@ -170,6 +173,7 @@ func PublicView(app *Application) *Application {
 			Approved: d.Approved, ApprovedStart: d.ApprovedStart, ApprovedEnd: d.ApprovedEnd,
 			Reasons: d.Reasons, ReasonCodes: d.ReasonCodes, Authority: d.Authority,
 			DecideTime: d.DecideTime, RegulationID: d.RegulationID, PublicationReference: d.PublicationReference,
+			DecideDate: d.DecideDate, GrantedExemptions: append([]int(nil), d.GrantedExemptions...), PublicationDate: d.PublicationDate,
 		}
 	}
 	for _, e := range app.Extensions {
