@@ -346,8 +346,12 @@ func TestExtensionSharperReadings(t *testing.T) {
 	t.Run("ErrR8PlusCoApplicantsCouncilMissing", func(t *testing.T) {
 		assertViolations(t, RequestExtensionGuards(joint(false), req, today), "R8+ applicants[1].extension_council_decision PARTICIPANT_EXTENSION_DECISION_MISSING")
 	})
-	t.Run("OKGrantAsRequested", func(t *testing.T) { assertViolations(t, DecideExtensionGuards(pending("2031-07-31", "", ""), grant("2031-07-31"))) })
-	t.Run("OKGrantShorter", func(t *testing.T) { assertViolations(t, DecideExtensionGuards(pending("2031-07-31", "", ""), grant("2031-01-31"))) })
+	t.Run("OKGrantAsRequested", func(t *testing.T) {
+		assertViolations(t, DecideExtensionGuards(pending("2031-07-31", "", ""), grant("2031-07-31")))
+	})
+	t.Run("OKGrantShorter", func(t *testing.T) {
+		assertViolations(t, DecideExtensionGuards(pending("2031-07-31", "", ""), grant("2031-01-31")))
+	})
 	t.Run("ErrR18GrantLongerThanRequested", func(t *testing.T) {
 		assertViolations(t, DecideExtensionGuards(pending("2031-07-31", "", ""), grant("2031-08-31")), "R18 approved_end EXTENSION_LONGER_THAN_REQUESTED")
 	})
