@@ -165,6 +165,13 @@ var caseMatrix = []struct {
 	{byCaller{"UOONNNNNN", "UOONNNOON", "UOONNNOON", "UOONONOON", "UOONONOON", "UOOPOPOOP", "UOOPOPOOP"}, "ExportApplicationEvents"},
 	// What the caller may do next: answered for every caller who sees the case.
 	{byCaller{"UOONNNNNN", "UOONNNOON", "UOONNNOON", "UOONONOON", "UOONONOON", "UOOOOOOOO", "UOOOOOOOO"}, "ListAllowedActions"},
+	// R8+: a co-applicant leaves before the decision; the lead withdraws the application.
+	{byCaller{"UPONNNNNN", "UPONNNPPN", "UPONNNPPN", "UPONPNPPN", "UPONPNPPN", "UPFPPPPPP", "UPFPPPPPP"}, "WithdrawParticipation"},
+	// R16: the fixture's law (the education act) is in the reference data, so KDD has
+	// no owner to confirm (F) wherever the state allows it.
+	{byCaller{"UPPNNNNNN", "UPPNNNFFN", "UPPNNNFFN", "UPPNPNFFN", "UPPNPNFFN", "UPPPPPFFP", "UPPPPPFFP"}, "ConfirmLawOwner"},
+	// R19: the fixture's exemption is not flagged, so there is nothing to review (F).
+	{byCaller{"UPPNNNNNN", "UPPNNNFFN", "UPPNNNFFN", "UPPNPNFFN", "UPPNPNFFN", "UPPPPPFFP", "UPPPPPFFP"}, "RecordLegalReview"},
 }
 
 // globalMatrix is the expected code of the RPCs that address no case.
@@ -481,6 +488,18 @@ func (h *harness) call(ctx context.Context, rpcName string, r role, f fixture) (
 		}
 		return c.ConfirmParticipation(ctx, &forsokv1.ConfirmParticipationRequest{
 			Name: name, OrganisationNumber: org, CouncilDecision: pastCouncil("Kommunestyret")})
+	case "WithdrawParticipation":
+		org := municipalities[r].org
+		if org == "" {
+			org = coOrg
+		}
+		return c.WithdrawParticipation(ctx, &forsokv1.WithdrawParticipationRequest{Name: name, OrganisationNumber: org,
+			Reason: "Kommunestyret opphevet vedtaket om å delta."})
+	case "ConfirmLawOwner":
+		return c.ConfirmLawOwner(ctx, &forsokv1.ConfirmLawOwnerRequest{Name: name, LawId: "LOV-2023-06-09-30", Ministry: "KD"})
+	case "RecordLegalReview":
+		return c.RecordLegalReview(ctx, &forsokv1.RecordLegalReviewRequest{Name: name, ExemptionIndex: 0,
+			Conclusion: forsokv1.LegalReview_WITHIN_ACT, Reasons: "Ikke en grunnleggende organisasjonsregel."})
 	case "SubmitApplication":
 		return c.SubmitApplication(ctx, &forsokv1.SubmitApplicationRequest{Name: name, Comment: "Sendt"})
 	case "WithdrawApplication":
