@@ -265,6 +265,7 @@ func TestEndToEnd_Lifecycle(t *testing.T) {
 		{"respondToConsultation", "IN_CONSULTATION", "READY_FOR_DECISION", "ministry"},
 		{"approve", "READY_FOR_DECISION", "APPROVED", "kdd_approver"},
 		{"activate", "APPROVED", "ACTIVE", "kdd_handler"},
+		{"confirmParticipation", "ACTIVE", "ACTIVE", "municipality"},
 		{"requestExtension", "ACTIVE", "EXTENSION_REQUESTED", "municipality"},
 		{"decideExtension", "EXTENSION_REQUESTED", "ACTIVE", "kdd_approver"},
 		{"endPeriod", "ACTIVE", "EVALUATING", "kdd_handler"},

@@ -106,7 +106,10 @@ func Permitted(actor Actor, action Action, app *Application, ministry string) er
 	case coApplicant:
 		a := app.Applicant(actor.OrganisationNumber)
 		if a == nil || a.Lead {
-			return Errorf(CodePermissionDenied, "only a co-applicant may %s; the lead applicant's own council decision is part of the application, and the lead withdraws the whole application", action)
+			if action == ActionWithdrawParticipation {
+				return Errorf(CodePermissionDenied, "only a co-applicant withdraws its own participation; the lead applicant withdraws the whole application")
+			}
+			return Errorf(CodePermissionDenied, "only a co-applicant confirms its participation; the lead applicant's own council decision is part of the application")
 		}
 	case consulted:
 		if actor.Ministry == "" || actor.Ministry != ministry {
