@@ -48,15 +48,13 @@ func (s *Server) unaryInterceptor(ctx context.Context, req any, info *grpc.Unary
 			slog.Duration("duration", time.Since(start)),
 			slog.String("role", string(actor.Role)), slog.String("org", actor.OrganisationNumber))
 	}()
-	authorization := ""
-	if md, ok := metadata.FromIncomingContext(ctx); ok {
-		if v := md.Get("authorization"); len(v) > 0 {
-			authorization = v[0]
-		}
-	}
-	actor, err = s.auth.Authenticate(ctx, authorization)
+	undecoded := decodeError(req) // taken first, so that it is never left behind
+	actor, _, err = s.authenticate(ctx, info.FullMethod)
 	if err != nil {
 		return nil, toStatus(ctx, err)
+	}
+	if undecoded != nil {
+		return nil, toStatus(ctx, undecoded)
 	}
 	resp, err = handler(context.WithValue(ctx, actorKey{}, actor), req)
 	return resp, toStatus(ctx, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strconv"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
@@ -51,7 +52,8 @@ func toStatus(ctx context.Context, err error) error {
 		slog.ErrorContext(ctx, "internal error", "err", err)
 		return status.Error(codes.Internal, "internal error; the request was not carried out, try again later")
 	}
-	st := status.New(codeTable[e.Code], e.Error())
+	e, total := bounded(e)
+	st := status.New(codeTable[e.Code], statusMessage(e, total))
 	var details []*errdetails.BadRequest_FieldViolation
 	var preconds []*errdetails.PreconditionFailure_Violation
 	for _, v := range e.Violations {
@@ -70,7 +72,13 @@ func toStatus(ctx context.Context, err error) error {
 	switch {
 	case len(preconds) > 0:
 		info := &errdetails.ErrorInfo{Reason: e.Violations[0].Reason, Domain: errorDomain, Metadata: map[string]string{"rule": e.Violations[0].Rule}}
+		if total > len(e.Violations) {
+			info.Metadata["violations"] = strconv.Itoa(total)
+		}
 		st, err2 = st.WithDetails(&errdetails.PreconditionFailure{Violations: preconds}, info)
+	case len(details) > 0 && total > len(e.Violations):
+		info := &errdetails.ErrorInfo{Reason: "TOO_MANY_VIOLATIONS", Domain: errorDomain, Metadata: map[string]string{"violations": strconv.Itoa(total), "shown": strconv.Itoa(len(e.Violations))}}
+		st, err2 = st.WithDetails(&errdetails.BadRequest{FieldViolations: details}, info)
 	case len(details) > 0:
 		st, err2 = st.WithDetails(&errdetails.BadRequest{FieldViolations: details})
 	}

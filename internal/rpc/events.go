@@ -56,17 +56,6 @@ func (f *feedStreams) endStreams() {
 	}
 }
 
-// authenticate returns the caller of a call from its authorization metadata.
-func (s *Server) authenticate(ctx context.Context) (trial.Actor, error) {
-	authorization := ""
-	if md, ok := metadata.FromIncomingContext(ctx); ok {
-		if v := md.Get("authorization"); len(v) > 0 {
-			authorization = v[0]
-		}
-	}
-	return s.auth.Authenticate(ctx, authorization)
-}
-
 // streamInterceptor is unaryInterceptor for streaming calls: it authenticates the
 // caller before the handler runs, logs the call when it ends and turns domain errors
 // into statuses.
@@ -87,12 +76,22 @@ func (s *Server) streamInterceptor(srv any, ss grpc.ServerStream, info *grpc.Str
 			slog.Duration("duration", time.Since(start)),
 			slog.String("role", string(actor.Role)), slog.String("org", actor.OrganisationNumber))
 	}()
-	actor, err = s.authenticate(ctx)
+	var expiry time.Time
+	actor, expiry, err = s.authenticate(ctx, info.FullMethod)
 	if err != nil {
 		return toStatus(ctx, err)
 	}
-	err = handler(srv, &actorStream{ServerStream: ss, ctx: context.WithValue(ctx, actorKey{}, actor)})
-	return toStatus(ctx, err)
+	if actor.Role != trial.RolePublic {
+		release, err := s.streams.acquire(actor, s.maxStreams)
+		if err != nil {
+			return toStatus(ctx, err)
+		}
+		defer release()
+	}
+	sctx, cancel := streamContext(ctx, actor, expiry)
+	defer cancel()
+	err = handler(srv, &actorStream{ServerStream: decodingStream{ss}, ctx: sctx})
+	return toStatus(ctx, streamEnd(sctx, err))
 }
 
 // actorStream is a ServerStream whose context carries the authenticated caller.
