@@ -28,12 +28,12 @@ import (
 // the workflow, health and reflection. Every other method, including any added later,
 // needs a token (fail closed).
 var publicMethods = map[string]bool{
-	forsokv1.ApplicationService_GetApplication_FullMethodName:   true,
-	forsokv1.ApplicationService_ListApplications_FullMethodName: true,
-	forsokv1.ApplicationService_GetWorkflow_FullMethodName:      true,
-	"/grpc.health.v1.Health/Check":                              true,
-	"/grpc.health.v1.Health/List":                               true,
-	"/grpc.health.v1.Health/Watch":                              true,
+	forsokv1.ApplicationService_GetApplication_FullMethodName:        true,
+	forsokv1.ApplicationService_ListApplications_FullMethodName:      true,
+	forsokv1.ApplicationService_GetWorkflow_FullMethodName:           true,
+	"/grpc.health.v1.Health/Check":                                   true,
+	"/grpc.health.v1.Health/List":                                    true,
+	"/grpc.health.v1.Health/Watch":                                   true,
 	"/grpc.reflection.v1.ServerReflection/ServerReflectionInfo":      true,
 	"/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo": true,
 }

@@ -259,6 +259,7 @@ func (s *Service) visibleEvents(tx ReadTx, actor trial.Actor, appID string, afte
 		}
 	}
 }
+
 // AllowedAction is an action and, when the caller cannot take it now, why not.
 type AllowedAction struct {
 	Action  trial.Action
