@@ -190,25 +190,27 @@ type consumer struct {
 // cannot be fetched, the error has trial.CodeInternal (the service, not the token, is
 // at fault); a cancelled ctx returns ctx's error.
 func (a *Authenticator) Authenticate(ctx context.Context, authorization string) (trial.Actor, error) {
-	actor, _, err := a.AuthenticateUntil(ctx, authorization)
+	actor, _, err := a.AuthenticateFor(ctx, authorization)
 	return actor, err
 }
 
-// AuthenticateUntil is Authenticate that also returns when the token expires (its exp
-// claim; zero for the anonymous caller), so that a stream can end with its credential.
-func (a *Authenticator) AuthenticateUntil(ctx context.Context, authorization string) (trial.Actor, time.Time, error) {
+// AuthenticateFor is Authenticate that also returns how long the token stays valid by
+// the Authenticator's clock (until its exp claim, without leeway; zero for the
+// anonymous caller), so that a stream can end with its credential.
+func (a *Authenticator) AuthenticateFor(ctx context.Context, authorization string) (trial.Actor, time.Duration, error) {
 	raw, err := bearerToken(authorization)
 	if err != nil {
-		return trial.Actor{}, time.Time{}, err
+		return trial.Actor{}, 0, err
 	}
 	if raw == "" {
-		return trial.Actor{Role: trial.RolePublic}, time.Time{}, nil
+		return trial.Actor{Role: trial.RolePublic}, 0, nil
 	}
 	actor, c, err := a.verifyToken(ctx, raw)
 	if err != nil {
-		return trial.Actor{}, time.Time{}, err
+		return trial.Actor{}, 0, err
 	}
-	return actor, c.Expiry.Time(), nil
+	// A token inside the leeway after its exp is accepted, but has no time left.
+	return actor, max(c.Expiry.Time().Sub(a.now()), time.Nanosecond), nil
 }
 
 // verifyToken verifies a bearer token and returns its caller and claims.

@@ -69,34 +69,34 @@ func wellFormedAuthorization(v string) bool {
 	return true
 }
 
-// authenticate returns the caller of a call to method, and when its credential expires
-// (zero for none): a malformed header and, for a method that is not public, a missing
-// token are UNAUTHENTICATED.
-func (s *Server) authenticate(ctx context.Context, method string) (trial.Actor, time.Time, error) {
+// authenticate returns the caller of a call to method, and how long its credential
+// stays valid (zero for no limit): a malformed header and, for a method that is not
+// public, a missing token are UNAUTHENTICATED.
+func (s *Server) authenticate(ctx context.Context, method string) (trial.Actor, time.Duration, error) {
 	authorization, err := authorizationOf(ctx)
 	if err != nil {
-		return trial.Actor{}, time.Time{}, err
+		return trial.Actor{}, 0, err
 	}
 	var actor trial.Actor
-	var expiry time.Time
+	var validFor time.Duration
 	if ea, ok := s.auth.(expiringAuthenticator); ok {
-		actor, expiry, err = ea.AuthenticateUntil(ctx, authorization)
+		actor, validFor, err = ea.AuthenticateFor(ctx, authorization)
 	} else {
 		actor, err = s.auth.Authenticate(ctx, authorization)
 	}
 	if err != nil {
-		return trial.Actor{}, time.Time{}, err
+		return trial.Actor{}, 0, err
 	}
 	if actor.Role == trial.RolePublic && !publicMethods[method] {
-		return trial.Actor{}, time.Time{}, trial.Errorf(trial.CodeUnauthenticated, "this method needs a bearer token")
+		return trial.Actor{}, 0, trial.Errorf(trial.CodeUnauthenticated, "this method needs a bearer token")
 	}
-	return actor, expiry, nil
+	return actor, validFor, nil
 }
 
-// expiringAuthenticator is an Authenticator that also says when the credential
-// expires, so that a stream can end with it (auth.Authenticator is one).
+// expiringAuthenticator is an Authenticator that also says how long the credential
+// stays valid, so that a stream can end with it (auth.Authenticator is one).
 type expiringAuthenticator interface {
-	AuthenticateUntil(ctx context.Context, authorization string) (trial.Actor, time.Time, error)
+	AuthenticateFor(ctx context.Context, authorization string) (trial.Actor, time.Duration, error)
 }
 
 // undecodable remembers the messages the server's codec could not decode, until the
@@ -184,14 +184,27 @@ func (l *streamLimits) acquire(a trial.Actor, max int) (func(), error) {
 	}, nil
 }
 
-// streamContext returns the context a stream's handler runs in: it carries the caller
-// and ends at the credential's expiry, with errTokenExpired as its cause.
-func streamContext(ctx context.Context, actor trial.Actor, expiry time.Time) (context.Context, context.CancelFunc) {
-	ctx = context.WithValue(ctx, actorKey{}, actor)
-	if expiry.IsZero() {
-		return context.WithCancel(ctx)
+// validForKey is the context key of how long the caller's credential stays valid from
+// the start of the call (zero for no limit).
+type validForKey struct{}
+
+// handleStream runs a stream's handle within the caller's limit of open streams and
+// ends it when the caller's credential expires: UNAUTHENTICATED, whatever the handler
+// made of its context ending.
+func (s *Server) handleStream(ctx context.Context, handle func(context.Context) error) error {
+	if actor := actorFrom(ctx); actor.Role != trial.RolePublic {
+		release, err := s.streams.acquire(actor, s.maxStreams)
+		if err != nil {
+			return err
+		}
+		defer release()
 	}
-	return context.WithDeadlineCause(ctx, expiry, errTokenExpired)
+	if validFor, _ := ctx.Value(validForKey{}).(time.Duration); validFor > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, validFor, errTokenExpired)
+		defer cancel()
+	}
+	return streamEnd(ctx, handle(ctx))
 }
 
 // streamEnd is the status of a stream whose handler returned err in ctx: a stream that

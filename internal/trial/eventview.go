@@ -6,19 +6,23 @@ import (
 )
 
 // What each party sees of an event. Seeing a case whole (ViewFull) is not seeing all of
-// its history whole: a ministry sees only its own consultations, and an applicant sees
-// a consultation's question, status and due date but not who asked or the answer with
-// its responder (ApplicantConsultationView). Every event is judged by the same rules,
-// whatever its action, so an event type added later is covered too:
+// its history: a ministry sees only its own consultations. Every event is judged by the
+// same rules, whatever its action, so an event type added later is covered too:
 //
 //   - an event about a consultation (ConsultationID set: opened, answered, cancelled,
 //     due soon, overdue) is seen only by a party that may see that consultation — KDD
 //     and the applicants, and of the ministries only the one asked;
 //   - the changes an event lists name a consultation ("consultations/3.state") only for
 //     a party that may see it: a withdrawal that cancels every open consultation shows
-//     a ministry its own;
-//   - an applicant sees the event of a consultation without the person who acted, as it
-//     sees the consultation without the person who asked and who answered.
+//     a ministry its own.
+//
+// What a consultation event says is for every party that sees it: the question (the
+// applicants see it, ApplicantConsultationView), "KD answered" but never the position
+// or the statement, and the cancellation's reason. The acting person is the case's
+// record, as in every other event the applicants read: the party's right of access to
+// its own case (forvaltningsloven § 18). So an applicant's history is the whole chain,
+// and verifies (forsokd verify) like KDD's; a ministry's leaves out the other
+// ministries' consultations.
 
 // EventFor returns e as actor may see it, and false when it may not see e at all. The
 // actor sees the case whole; cons are the case's consultations. e itself is not
@@ -56,19 +60,10 @@ func eventForParty(actor Actor, e *Event, cons []*Consultation) (*Event, bool) {
 		return nil, false
 	}
 	v := e
-	copied := func() {
-		if v == e {
-			c := *e
-			v = &c
-		}
-	}
 	if slices.ContainsFunc(e.Changes, func(ch string) bool { return !mayAsk(changedConsultation(ch)) }) {
-		copied()
+		c := *e
+		v = &c
 		v.Changes = slices.DeleteFunc(slices.Clone(e.Changes), func(ch string) bool { return !mayAsk(changedConsultation(ch)) })
-	}
-	if actor.Role == RoleMunicipality && e.ConsultationID != "" && (e.Actor.Subject != "" || e.Actor.Name != "") {
-		copied()
-		v.Actor.Subject, v.Actor.Name = "", ""
 	}
 	return v, true
 }

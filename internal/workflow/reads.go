@@ -54,22 +54,6 @@ func (s *Service) load(tx ReadTx, actor trial.Actor, id string) (*trial.Applicat
 	return app, view, nil
 }
 
-// maxPageSize is the largest page any list returns; larger requests get this (AIP-158).
-const maxPageSize = 1000
-
-// pageSizeFor returns the page size a list uses for the requested one (AIP-158): def
-// for zero, at most maxPageSize, and a violation naming page_size for a negative one.
-func pageSizeFor(requested, def int) (int, []trial.Violation) {
-	switch {
-	case requested < 0:
-		return 0, []trial.Violation{{Field: "page_size", Reason: "PAGE_SIZE_NEGATIVE",
-			Description: fmt.Sprintf("page_size must be zero (the default, %d) or positive", def)}}
-	case requested == 0:
-		return def, nil
-	}
-	return min(requested, maxPageSize), nil
-}
-
 // nonDraftStates are the states KDD sees.
 var nonDraftStates = slices.DeleteFunc(slices.Clone(trial.States), func(s trial.State) bool { return s == trial.StateDraft })
 
@@ -90,8 +74,7 @@ func (s *Service) ListApplications(ctx context.Context, actor trial.Actor, filte
 	}
 	order, err := trial.ParseOrderBy(orderBy)
 	vs = append(vs, violationsOf(err)...)
-	// The store applies the default and the cap to the size asked for.
-	_, sizeViolations := pageSizeFor(pageSize, 50)
+	pageSize, sizeViolations := pageSizeFor(pageSize, DefaultPageSize)
 	vs = append(vs, sizeViolations...)
 	if err := trial.Invalid(vs); err != nil {
 		return nil, "", err
@@ -122,7 +105,7 @@ func (s *Service) ListApplications(ctx context.Context, actor trial.Actor, filte
 		return err
 	})
 	if err != nil {
-		return nil, "", err
+		return nil, "", pageTokenError(err)
 	}
 	if public {
 		for i, a := range apps {
@@ -202,7 +185,7 @@ func (s *Service) ListApplicationEvents(ctx context.Context, actor trial.Actor, 
 		if view != trial.ViewFull {
 			return trial.Errorf(trial.CodePermissionDenied, "the history of %s is not public", trial.ApplicationName(appID))
 		}
-		size, vs := pageSizeFor(pageSize, 100)
+		size, vs := pageSizeFor(pageSize, defaultEventPage)
 		if err := trial.Invalid(vs); err != nil {
 			return err
 		}
@@ -358,7 +341,7 @@ func (s *Service) ListOpenConsultations(ctx context.Context, actor trial.Actor, 
 	default:
 		return nil, "", trial.Errorf(trial.CodePermissionDenied, "%s may not list consultations across cases; list those of one application instead", trial.RoleName(actor.Role))
 	}
-	pageSize, vs := pageSizeFor(pageSize, 50)
+	pageSize, vs := pageSizeFor(pageSize, DefaultPageSize)
 	if err := trial.Invalid(vs); err != nil {
 		return nil, "", err
 	}

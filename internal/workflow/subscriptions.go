@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -100,7 +99,7 @@ func (s *Service) CreateSubscription(ctx context.Context, actor trial.Actor, in 
 		limit = defaultMaxSubscriptions
 	}
 	var sub *trial.Subscription
-	err = s.Store.Update(ctx, func(tx Tx) error {
+	err = s.update(ctx, func(tx Tx) error {
 		existing, err := tx.Subscriptions(owner)
 		if err != nil {
 			return err
@@ -157,9 +156,17 @@ func (s *Service) GetSubscription(ctx context.Context, actor trial.Actor, id str
 
 // ListSubscriptions returns the caller's subscriptions in creation order; there are
 // few (WebhookConfig.MaxPerOwner), so they come in one page.
-func (s *Service) ListSubscriptions(ctx context.Context, actor trial.Actor) ([]*trial.Subscription, error) {
+func (s *Service) ListSubscriptions(ctx context.Context, actor trial.Actor, pageSize int, pageToken string) ([]*trial.Subscription, error) {
 	owner, err := subscriber(actor)
 	if err != nil {
+		return nil, err
+	}
+	// A caller has few subscriptions: they come in one page, whatever page_size says.
+	_, vs := pageSizeFor(pageSize, noDefaultPage)
+	if pageToken != "" {
+		vs = append(vs, badPageToken("subscriptions come in one page; there is no next page to ask for"))
+	}
+	if err := trial.Invalid(vs); err != nil {
 		return nil, err
 	}
 	var subs []*trial.Subscription
@@ -177,7 +184,7 @@ func (s *Service) DeleteSubscription(ctx context.Context, actor trial.Actor, id 
 	if err != nil {
 		return err
 	}
-	return s.Store.Update(ctx, func(tx Tx) error {
+	return s.update(ctx, func(tx Tx) error {
 		if _, err := ownSubscription(tx, owner, id); err != nil {
 			return err
 		}
@@ -197,7 +204,7 @@ func (s *Service) ListDeliveries(ctx context.Context, actor trial.Actor, subscri
 		if _, err := ownSubscription(tx, owner, subscriptionID); err != nil {
 			return err
 		}
-		size, vs := pageSizeFor(pageSize, 50)
+		size, vs := pageSizeFor(pageSize, DefaultPageSize)
 		if err := trial.Invalid(vs); err != nil {
 			return err
 		}
@@ -343,11 +350,11 @@ func (s *Service) NextDelivery(ctx context.Context, subscriptionID string) (*Del
 // prevCounterID returns the id before id ("" before "1"), so that a listing after it
 // starts at id.
 func prevCounterID(id string) string {
-	n, err := strconv.ParseUint(id, 10, 64)
-	if err != nil || n <= 1 {
+	n, ok := trial.ParseCounterID(id)
+	if !ok || n <= 1 {
 		return ""
 	}
-	return strconv.FormatUint(n-1, 10)
+	return trial.FormatCounterID(n - 1)
 }
 
 // RecordDeliveryAttempt records an attempt at the delivery d as the worker read it, and
@@ -355,7 +362,7 @@ func prevCounterID(id string) string {
 // asked for a redelivery meanwhile (or deleted the subscription), the attempt is kept
 // in the history, or dropped, without settling anything.
 func (s *Service) RecordDeliveryAttempt(ctx context.Context, d *trial.Delivery, attempt trial.DeliveryAttempt, state trial.DeliveryState, retryAt time.Time) error {
-	return s.Store.Update(ctx, func(tx Tx) error {
+	return s.update(ctx, func(tx Tx) error {
 		stored, err := tx.Delivery(d.SubscriptionID, d.Sequence)
 		if errors.Is(err, trial.ErrNotFound) {
 			return nil
