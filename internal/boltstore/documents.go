@@ -51,8 +51,9 @@ var (
 // counterJournalEntry is the meta counter of journal entries per year.
 const counterJournalEntry = "journal_entry/"
 
-// stageChunks is how many chunks one staging transaction writes (4 MiB).
-const stageChunks = 16
+// stageChunks is how many chunks one staging transaction writes (1 MiB): bbolt holds a
+// transaction's values and then its dirty pages in memory until the commit.
+const stageChunks = 4
 
 var _ workflow.ContentStore = (*Store)(nil)
 

@@ -19,6 +19,11 @@ import (
 // downloadChunk is the size of DownloadDocument's messages.
 const downloadChunk = 256 << 10
 
+// streamWindow is the gRPC flow-control window of the server and of the gateway's
+// connection: what one stream may have in flight, and so what a document transfer
+// buffers at most on either side.
+const streamWindow = 1 << 20
+
 func documentToProto(d *trial.Document) *forsokv1.Document {
 	p := &forsokv1.Document{
 		Name: trial.DocumentName(d.ApplicationID, d.ID), Title: d.Title,

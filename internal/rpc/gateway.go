@@ -37,16 +37,21 @@ func NewGateway(ctx context.Context, s *Server) (*Gateway, error) {
 	conn, err := grpc.NewClient("passthrough:///in-memory",
 		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.MaxCallSendMsgSize(s.maxBytes)),
+		// A request over the limit is refused here, before the shared connection
+		// carries it; an answer may be larger than a request (a page of cases) and is
+		// bounded by MaxAnswerBytes, which the server's own limit matches.
+		grpc.WithDefaultCallOptions(grpc.MaxCallSendMsgSize(s.maxBytes), grpc.MaxCallRecvMsgSize(MaxAnswerBytes)),
+		grpc.WithInitialWindowSize(streamWindow), grpc.WithInitialConnWindowSize(streamWindow),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("connect gateway to the gRPC server: %w", err)
 	}
+	marshaler := strictJSON{&runtime.JSONPb{
+		MarshalOptions:   protojson.MarshalOptions{UseProtoNames: false},
+		UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
+	}}
 	mux := runtime.NewServeMux(
-		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
-			MarshalOptions:   protojson.MarshalOptions{UseProtoNames: false},
-			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
-		}),
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, marshaler),
 		runtime.WithIncomingHeaderMatcher(gatewayIncomingHeader),
 		runtime.WithOutgoingHeaderMatcher(gatewayOutgoingHeader),
 	)
@@ -71,7 +76,7 @@ func NewGateway(ctx context.Context, s *Server) (*Gateway, error) {
 	// Document uploads and downloads stream past the message size limit (documents_http.go).
 	docs := &documentRoutes{mux: mux, client: forsokv1.NewApplicationServiceClient(conn),
 		maxBytes: s.svc.Documents.MaxDocumentBytes(), next: limitBody(root, int64(s.maxBytes)), toStatus: s.toStatus}
-	return &Gateway{handler: withRequestID(docs), conn: conn, listener: lis}, nil
+	return &Gateway{handler: withRequestID(guardHTTP(docs, mux, marshaler)), conn: conn, listener: lis}, nil
 }
 
 // ServeHTTP implements http.Handler.

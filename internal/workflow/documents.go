@@ -464,3 +464,38 @@ func (r *DocumentReader) Seek(offset int64, whence int) (int64, error) {
 	r.off = offset
 	return offset, nil
 }
+
+// DocumentActions are the actions outside the state machine that ListAllowedActions
+// previews after the workflow's own.
+var DocumentActions = []trial.Action{trial.ActionUploadDocument, trial.ActionScreenJournalEntry}
+
+// previewDocumentActions says whether the actor, who sees the case with view, may
+// attach a document (of some kind its role attaches) and screen the case's journal.
+func previewDocumentActions(actor trial.Actor, app *trial.Application, cons []*trial.Consultation, view trial.View) []AllowedAction {
+	role := func(err error) []trial.Violation {
+		return []trial.Violation{{Rule: "ROLE", Reason: "PERMISSION_DENIED", Description: err.Error()}}
+	}
+	var upload []trial.Violation
+	if view != trial.ViewFull {
+		upload = role(trial.Errorf(trial.CodePermissionDenied, "%s sees the public register only and attaches nothing", trial.RoleName(actor.Role)))
+	} else {
+		var c *trial.Consultation
+		for _, x := range cons {
+			if actor.Role == trial.RoleMinistry && x.Ministry == actor.Ministry && (c == nil || c.State == trial.ConsultationCancelled) {
+				c = x
+			}
+		}
+		if err := trial.UploadPermitted(actor, app, "", c); err != nil {
+			upload = role(err)
+		}
+		upload = append(upload, trial.UploadGuards(actor, app, c)...)
+	}
+	var screen []trial.Violation
+	if !actor.Role.KDD() {
+		screen = role(trial.Errorf(trial.CodePermissionDenied, "%s may not screen the journal: KDD screens (R21)", trial.RoleName(actor.Role)))
+	}
+	return []AllowedAction{
+		{Action: trial.ActionUploadDocument, Allowed: len(upload) == 0, Failing: upload},
+		{Action: trial.ActionScreenJournalEntry, Allowed: len(screen) == 0, Failing: screen},
+	}
+}
