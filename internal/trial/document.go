@@ -168,7 +168,7 @@ func (in DocumentInput) Validate() []Violation {
 		}
 	}
 	if in.Kind == DocStatement && in.Public {
-		vs = append(vs, Violation{Rule: "R22", Field: "document.public", Reason: "STATEMENT_NOT_PUBLIC",
+		vs = append(vs, Violation{Rule: RuleR22, Field: "document.public", Reason: "STATEMENT_NOT_PUBLIC",
 			Description: "a ministry's statement is not part of the public register (R22)"})
 	}
 	return vs

@@ -154,7 +154,7 @@ func (in ScreenInput) Validate() []Violation {
 	var vs []Violation
 	basis := strings.TrimSpace(in.LegalBasis)
 	if lower := strings.ToLower(basis); !strings.HasPrefix(lower, "offl.") && !strings.HasPrefix(lower, "offentleglova") {
-		vs = append(vs, Violation{Rule: "R21", Field: "legal_basis", Reason: "LEGAL_BASIS_REQUIRED",
+		vs = append(vs, Violation{Rule: RuleR21, Field: "legal_basis", Reason: "LEGAL_BASIS_REQUIRED",
 			Description: fmt.Sprintf("screening needs a legal basis in offentleglova, cited as \"offl. § 13 jf. fvl. § 13 første ledd nr. 1\"; got %q", in.LegalBasis)})
 	}
 	if len(in.Fields) == 0 {
