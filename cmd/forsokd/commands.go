@@ -19,7 +19,7 @@ type subcommand struct {
 
 var subcommands = []subcommand{
 	{"dev-token", "print a development token, trusted by a server in development mode with the same -data", runDevTokenCommand},
-	{"backup", "copy a running server's database, checked, to a file", func(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	{"backup", "copy a running server's database, checked, to a file (default " + defaultBackupDir + "/forsok-TIME.db)", func(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 		return runTool("backup", args, getenv, stdout, stderr)
 	}},
 	{"restore", "put a backup in place in an empty data directory", func(args []string, getenv func(string) string, stdout, stderr io.Writer) int {

@@ -1,8 +1,14 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/forsok/forsok/internal/auth"
+	"github.com/forsok/forsok/internal/trial"
 )
 
 // TestUsage: forsokd -h and forsokd help list every command with its summary, and the
@@ -57,4 +63,55 @@ func TestDispatch(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestDefaultBackupPath(t *testing.T) {
+	t.Parallel()
+	oslo, err := time.LoadLocation("Europe/Oslo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Named in UTC whatever the local zone, so that names sort in the order taken.
+	got := defaultBackupPath(time.Date(2026, 3, 2, 10, 15, 30, 0, oslo))
+	wantEqual(t, "path", got, filepath.Join("backups", "forsok-2026-03-02T091530Z.db"))
+}
+
+// TestRunBackup_DefaultOut: without -out the backup goes to backups/ in the working
+// directory, created for it, which .gitignore lists. Not parallel: it changes the
+// working directory.
+func TestRunBackup_DefaultOut(t *testing.T) {
+	s := startServer(t, t.TempDir(), newFakeClock(at("2026-03-02", 10)))
+	admin := s.token(t, auth.DevTokenOptions{Role: trial.RoleAdmin})
+	ignore, err := os.ReadFile(filepath.Join(repoRoot(t), ".gitignore"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(ignore), "\n/"+defaultBackupDir+"/\n") {
+		t.Errorf(".gitignore does not list /%s/: a backup taken in a checkout could be committed", defaultBackupDir)
+	}
+	t.Chdir(t.TempDir())
+	var stderr syncBuffer
+	if err := runBackup(t.Context(), []string{"-addr", s.base}, envOf("FORSOK_TOKEN", admin), nil, &stderr); err != nil {
+		t.Fatalf("backup without -out: %v", err)
+	}
+	files, err := filepath.Glob(filepath.Join("backups", "forsok-*.db"))
+	if err != nil || len(files) != 1 {
+		t.Fatalf("backups/: got %v (%v), want one forsok-TIME.db", files, err)
+	}
+	if !strings.Contains(stderr.String(), "wrote "+files[0]) {
+		t.Errorf("stderr: got %q, want it to name %s", stderr.String(), files[0])
+	}
+	if fi, err := os.Stat("backups"); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("backups/: got %v (%v), want a directory only its owner reads", fi.Mode(), err)
+	}
+}
+
+// repoRoot is the repository's root: the test runs in cmd/forsokd.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
 }
