@@ -12,6 +12,7 @@ import (
 	"github.com/forsok/forsok/internal/boltstore"
 	"github.com/forsok/forsok/internal/loadgen"
 	"github.com/forsok/forsok/internal/trial"
+	"github.com/forsok/forsok/internal/workflow"
 )
 
 // fixture is a store with cases made through the workflow service, and the workers that
@@ -33,7 +34,7 @@ func newFixture(t *testing.T, fn func(ctx context.Context, client loadgen.Client
 		t.Fatal(err)
 	}
 	ref := trial.DefaultReference()
-	svc, err := trial.NewService(store, ref)
+	svc, err := workflow.NewService(store, ref)
 	if err != nil {
 		t.Fatal(err)
 	}

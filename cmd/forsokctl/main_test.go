@@ -28,6 +28,7 @@ import (
 	"github.com/forsok/forsok/internal/boltstore"
 	"github.com/forsok/forsok/internal/rpc"
 	"github.com/forsok/forsok/internal/trial"
+	"github.com/forsok/forsok/internal/workflow"
 )
 
 const leadOrg = "940931002" // Indre Østfold kommune, api.md's example
@@ -65,7 +66,7 @@ type server struct {
 	addr  string
 	clock *clock
 	key   *auth.DevKey
-	svc   *trial.Service
+	svc   *workflow.Service
 	api   forsokv1.ApplicationServiceClient
 }
 
@@ -83,7 +84,7 @@ func startServer(t *testing.T) *server {
 		}
 	})
 	ref := trial.DefaultReference()
-	svc, err := trial.NewService(store, ref)
+	svc, err := workflow.NewService(store, ref)
 	if err != nil {
 		t.Fatalf("trial.NewService: %v", err)
 	}

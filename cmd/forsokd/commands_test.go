@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"github.com/forsok/forsok/internal/auth"
+	"github.com/forsok/forsok/internal/server/servertest"
 	"github.com/forsok/forsok/internal/trial"
+	"github.com/forsok/forsok/internal/trial/trialtest"
 )
 
 // TestUsage: forsokd -h and forsokd help list every command with its summary, and the
@@ -18,7 +20,7 @@ func TestUsage(t *testing.T) {
 	if err := NewMain().ParseFlags([]string{"-h"}, noEnv); err == nil || !strings.Contains(err.Error(), "help requested") {
 		t.Fatalf("ParseFlags(-h): got %v, want flag.ErrHelp for main to print the usage", err)
 	}
-	var stdout, stderr syncBuffer
+	var stdout, stderr servertest.LogBuffer
 	wantEqual(t, "forsokd help: exit code", help(nil, noEnv, &stdout, &stderr), 0)
 	wantEqual(t, "forsokd help: stderr", stderr.String(), "")
 	for _, c := range subcommands {
@@ -51,7 +53,7 @@ func TestDispatch(t *testing.T) {
 		{"ErrDevTokenUsage", []string{"dev-token"}, true, 2, "", "-role is required"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var stdout, stderr syncBuffer
+			var stdout, stderr servertest.LogBuffer
 			code, done := dispatch(tc.args, noEnv, &stdout, &stderr)
 			wantEqual(t, "done", done, tc.wantDone)
 			wantEqual(t, "exit code", code, tc.wantCode)
@@ -80,7 +82,7 @@ func TestDefaultBackupPath(t *testing.T) {
 // directory, created for it, which .gitignore lists. Not parallel: it changes the
 // working directory.
 func TestRunBackup_DefaultOut(t *testing.T) {
-	s := startServer(t, t.TempDir(), newFakeClock(at("2026-03-02", 10)))
+	s := startServer(t, t.TempDir(), trialtest.NewClock(at("2026-03-02", 10)))
 	admin := s.token(t, auth.DevTokenOptions{Role: trial.RoleAdmin})
 	ignore, err := os.ReadFile(filepath.Join(repoRoot(t), ".gitignore"))
 	if err != nil {
@@ -90,7 +92,7 @@ func TestRunBackup_DefaultOut(t *testing.T) {
 		t.Errorf(".gitignore does not list /%s/: a backup taken in a checkout could be committed", defaultBackupDir)
 	}
 	t.Chdir(t.TempDir())
-	var stderr syncBuffer
+	var stderr servertest.LogBuffer
 	if err := runBackup(t.Context(), []string{"-addr", s.base}, envOf("FORSOK_TOKEN", admin), nil, &stderr); err != nil {
 		t.Fatalf("backup without -out: %v", err)
 	}

@@ -18,12 +18,13 @@ import (
 
 	"github.com/forsok/forsok/internal/boltstore"
 	"github.com/forsok/forsok/internal/trial"
+	"github.com/forsok/forsok/internal/workflow"
 )
 
 // putCase stores app with one event, as the service does in one transaction.
 func putCase(t *testing.T, s *boltstore.Store, a *trial.Application) {
 	t.Helper()
-	mustUpdate(t, s, func(tx trial.Tx) error {
+	mustUpdate(t, s, func(tx workflow.Tx) error {
 		if err := tx.PutApplication(a); err != nil {
 			return err
 		}
@@ -71,7 +72,7 @@ func TestStore_Backup(t *testing.T) {
 			wg.Go(func() {
 				for i := 0; ctx.Err() == nil; i++ {
 					id := fmt.Sprintf("2026-%06d", w*100000+i+1)
-					err := s.Update(ctx, func(tx trial.Tx) error {
+					err := s.Update(ctx, func(tx workflow.Tx) error {
 						if err := tx.PutApplication(app(id, trial.StateSubmitted, "940931002")); err != nil {
 							return err
 						}
@@ -298,7 +299,7 @@ func TestStore_Counts(t *testing.T) {
 	cons := func(id, ministry, due string, state trial.ConsultationState) *trial.Consultation {
 		return &trial.Consultation{ApplicationID: both.ID, ID: id, Ministry: ministry, Question: "?", DueDate: due, State: state, CreateTime: t0}
 	}
-	mustUpdate(t, s, func(tx trial.Tx) error {
+	mustUpdate(t, s, func(tx workflow.Tx) error {
 		for _, c := range []*trial.Consultation{
 			cons("1", "KD", "2026-03-01", trial.ConsultationRequested),  // overdue
 			cons("2", "HOD", "2026-03-02", trial.ConsultationRequested), // due today

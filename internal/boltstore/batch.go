@@ -11,6 +11,7 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/forsok/forsok/internal/trial"
+	"github.com/forsok/forsok/internal/workflow"
 )
 
 // DefaultMaxBatchSize is how many Update calls one commit carries at most when
@@ -223,7 +224,7 @@ type trackedTx struct {
 	wrote bool
 }
 
-var _ trial.Tx = (*trackedTx)(nil)
+var _ workflow.Tx = (*trackedTx)(nil)
 
 // NextApplicationID implements trial.Tx.
 func (t *trackedTx) NextApplicationID(year int) (string, error) {
@@ -268,7 +269,7 @@ func (t *trackedTx) AppendEvent(e *trial.Event) error {
 }
 
 // PutRequest implements trial.Tx.
-func (t *trackedTx) PutRequest(key string, rec *trial.RequestRecord) error {
+func (t *trackedTx) PutRequest(key string, rec *workflow.RequestRecord) error {
 	t.wrote = true
 	return t.writeTx.PutRequest(key, rec)
 }

@@ -5,7 +5,7 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/forsok/forsok/internal/trial"
+	"github.com/forsok/forsok/internal/workflow"
 )
 
 // TestTrackedTx_MarksEveryWrite calls every method of trial.Tx that trial.ReadTx lacks on
@@ -19,11 +19,11 @@ func TestTrackedTx_MarksEveryWrite(t *testing.T) {
 	}
 	defer s.Close()
 	reads := map[string]bool{}
-	readType := reflect.TypeFor[trial.ReadTx]()
+	readType := reflect.TypeFor[workflow.ReadTx]()
 	for i := range readType.NumMethod() {
 		reads[readType.Method(i).Name] = true
 	}
-	txType := reflect.TypeFor[trial.Tx]()
+	txType := reflect.TypeFor[workflow.Tx]()
 	writes := 0
 	for i := range txType.NumMethod() {
 		m := txType.Method(i)
@@ -38,7 +38,7 @@ func TestTrackedTx_MarksEveryWrite(t *testing.T) {
 			}
 			defer func() { _ = btx.Rollback() }()
 			tracked := &trackedTx{writeTx: &writeTx{readTx{tx: btx}}}
-			method := reflect.ValueOf(trial.Tx(tracked)).MethodByName(m.Name)
+			method := reflect.ValueOf(workflow.Tx(tracked)).MethodByName(m.Name)
 			args := make([]reflect.Value, method.Type().NumIn())
 			for j := range args {
 				args[j] = reflect.Zero(method.Type().In(j))

@@ -14,13 +14,14 @@ import (
 
 	"github.com/forsok/forsok/internal/boltstore"
 	"github.com/forsok/forsok/internal/trial"
+	"github.com/forsok/forsok/internal/workflow"
 )
 
 // createCase is what an action does in one transaction: allocate an id, store the case
 // and append its event. It returns the id through *id (set on every run: fn may run more
 // than once).
-func createCase(id *string) func(trial.Tx) error {
-	return func(tx trial.Tx) error {
+func createCase(id *string) func(workflow.Tx) error {
+	return func(tx workflow.Tx) error {
 		var err error
 		if *id, err = tx.NextApplicationID(2026); err != nil {
 			return err
@@ -36,7 +37,7 @@ func createCase(id *string) func(trial.Tx) error {
 func allEvents(t *testing.T, s *boltstore.Store, ids []string) map[string][]*trial.Event {
 	t.Helper()
 	out := map[string][]*trial.Event{}
-	mustView(t, s, func(tx trial.ReadTx) error {
+	mustView(t, s, func(tx workflow.ReadTx) error {
 		for _, id := range ids {
 			evs, err := tx.ListEvents(id, 0, 1000)
 			if err != nil {
@@ -71,7 +72,7 @@ func TestStore_UpdateConcurrent(t *testing.T) {
 				switch (g + i) % 6 {
 				case 0: // refused before writing, like a failed guard
 					o.kind = "refused"
-					o.err = s.Update(context.Background(), func(tx trial.Tx) error {
+					o.err = s.Update(context.Background(), func(tx workflow.Tx) error {
 						if _, err := tx.Application("2026-999999"); !errors.Is(err, trial.ErrNotFound) {
 							return fmt.Errorf("unexpected case: %v", err)
 						}
@@ -79,7 +80,7 @@ func TestStore_UpdateConcurrent(t *testing.T) {
 					})
 				case 3: // fails after writing: its writes must vanish
 					o.kind = "failed"
-					o.err = s.Update(context.Background(), func(tx trial.Tx) error {
+					o.err = s.Update(context.Background(), func(tx workflow.Tx) error {
 						if err := createCase(&o.id)(tx); err != nil {
 							return err
 						}
@@ -143,7 +144,7 @@ func TestStore_UpdateConcurrent(t *testing.T) {
 
 // queued starts fn in an Update of its own and waits until the call waits in the
 // writer's queue, so that calls line up in the order they are started.
-func queued(t *testing.T, s *boltstore.Store, fn func(trial.Tx) error) <-chan error {
+func queued(t *testing.T, s *boltstore.Store, fn func(workflow.Tx) error) <-chan error {
 	t.Helper()
 	before := boltstore.QueueLen(s)
 	done := make(chan error, 1)
@@ -165,7 +166,7 @@ func holdWriter(t *testing.T, s *boltstore.Store) (release func()) {
 	inside, gate := make(chan struct{}), make(chan struct{})
 	done := make(chan error, 1)
 	go func() {
-		done <- s.Update(context.Background(), func(trial.Tx) error {
+		done <- s.Update(context.Background(), func(workflow.Tx) error {
 			close(inside)
 			<-gate
 			return nil
@@ -189,21 +190,21 @@ func TestStore_BatchFailures(t *testing.T) {
 	tests := []struct {
 		name string
 		// bad is the call put in the middle of the batch; wantErr checks its answer.
-		bad     func(ctx context.Context, s *boltstore.Store) func(trial.Tx) error
+		bad     func(ctx context.Context, s *boltstore.Store) func(workflow.Tx) error
 		wantErr func(error) bool
 		// wantReruns is how many fn runs the bad call costs its batch-mates.
 		wantReruns uint64
 	}{
-		{"RefusedBeforeWriting", func(context.Context, *boltstore.Store) func(trial.Tx) error {
-			return func(tx trial.Tx) error {
+		{"RefusedBeforeWriting", func(context.Context, *boltstore.Store) func(workflow.Tx) error {
+			return func(tx workflow.Tx) error {
 				if _, err := tx.Application("2026-000001"); err != nil {
 					return fmt.Errorf("a batch-mate's case is not visible: %w", err)
 				}
 				return refused
 			}
 		}, func(err error) bool { return errors.Is(err, refused) }, 0},
-		{"FailedAfterWriting", func(context.Context, *boltstore.Store) func(trial.Tx) error {
-			return func(tx trial.Tx) error {
+		{"FailedAfterWriting", func(context.Context, *boltstore.Store) func(workflow.Tx) error {
+			return func(tx workflow.Tx) error {
 				var id string
 				if err := createCase(&id)(tx); err != nil {
 					return err
@@ -211,11 +212,11 @@ func TestStore_BatchFailures(t *testing.T) {
 				return failed
 			}
 		}, func(err error) bool { return errors.Is(err, failed) }, 3},
-		{"Panicked", func(context.Context, *boltstore.Store) func(trial.Tx) error {
-			return func(trial.Tx) error { panic("boom") }
+		{"Panicked", func(context.Context, *boltstore.Store) func(workflow.Tx) error {
+			return func(workflow.Tx) error { panic("boom") }
 		}, func(err error) bool { return err != nil }, 3},
-		{"ContextEnded", func(ctx context.Context, _ *boltstore.Store) func(trial.Tx) error {
-			return func(trial.Tx) error { return errors.New("ran although its context had ended") }
+		{"ContextEnded", func(ctx context.Context, _ *boltstore.Store) func(workflow.Tx) error {
+			return func(workflow.Tx) error { return errors.New("ran although its context had ended") }
 		}, func(err error) bool { return errors.Is(err, context.Canceled) }, 0},
 	}
 	for _, tt := range tests {
@@ -288,7 +289,7 @@ func TestStore_FirstOfBatchFailsAfterWriting(t *testing.T) {
 	failed := errors.New("failed after writing")
 	release := holdWriter(t, s)
 	runs := 0
-	first := queued(t, s, func(tx trial.Tx) error {
+	first := queued(t, s, func(tx workflow.Tx) error {
 		runs++
 		var id string
 		if err := createCase(&id)(tx); err != nil {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/forsok/forsok/internal/boltstore"
 	"github.com/forsok/forsok/internal/trial"
+	"github.com/forsok/forsok/internal/workflow"
 )
 
 // t0 is the test clock's start; times carry nanoseconds to prove they survive encoding.
@@ -73,14 +74,14 @@ func checkAndClose(t *testing.T, s *boltstore.Store) {
 	}
 }
 
-func mustUpdate(t *testing.T, s *boltstore.Store, fn func(trial.Tx) error) {
+func mustUpdate(t *testing.T, s *boltstore.Store, fn func(workflow.Tx) error) {
 	t.Helper()
 	if err := s.Update(context.Background(), fn); err != nil {
 		t.Fatalf("Update: got error %v, want nil", err)
 	}
 }
 
-func mustView(t *testing.T, s *boltstore.Store, fn func(trial.ReadTx) error) {
+func mustView(t *testing.T, s *boltstore.Store, fn func(workflow.ReadTx) error) {
 	t.Helper()
 	if err := s.View(context.Background(), fn); err != nil {
 		t.Fatalf("View: got error %v, want nil", err)
@@ -90,7 +91,7 @@ func mustView(t *testing.T, s *boltstore.Store, fn func(trial.ReadTx) error) {
 func mustGet(t *testing.T, s *boltstore.Store, id string) *trial.Application {
 	t.Helper()
 	var app *trial.Application
-	mustView(t, s, func(tx trial.ReadTx) error {
+	mustView(t, s, func(tx workflow.ReadTx) error {
 		var err error
 		app, err = tx.Application(id)
 		return err
@@ -365,7 +366,7 @@ func TestStore_ApplicationRoundTrip(t *testing.T) {
 	s := mustOpen(t)
 	want := fullApplication("2026-000001")
 	requireFilled(t, want)
-	mustUpdate(t, s, func(tx trial.Tx) error { return tx.PutApplication(want) })
+	mustUpdate(t, s, func(tx workflow.Tx) error { return tx.PutApplication(want) })
 
 	got := mustGet(t, s, want.ID)
 	if !reflect.DeepEqual(got, want) {
@@ -381,7 +382,7 @@ func TestStore_ApplicationRoundTrip(t *testing.T) {
 	}
 
 	// Reads inside the write transaction see its own writes.
-	mustUpdate(t, s, func(tx trial.Tx) error {
+	mustUpdate(t, s, func(tx workflow.Tx) error {
 		next := fullApplication(want.ID)
 		next.Title = "new title"
 		if err := tx.PutApplication(next); err != nil {
@@ -404,7 +405,7 @@ func TestStore_ConsultationRoundTrip(t *testing.T) {
 	want := fullConsultation(appID, "1")
 	requireFilled(t, want)
 	var ids []string
-	mustUpdate(t, s, func(tx trial.Tx) error {
+	mustUpdate(t, s, func(tx workflow.Tx) error {
 		if err := tx.PutApplication(app(appID, trial.StateInConsultation, "940931002")); err != nil {
 			return err
 		}
@@ -429,7 +430,7 @@ func TestStore_ConsultationRoundTrip(t *testing.T) {
 	if got, want := strings.Join(ids, ","), "1,2,3,4,5,6,7,8,9,10,11,12"; got != want {
 		t.Errorf("allocated ids: got %s, want %s", got, want)
 	}
-	mustView(t, s, func(tx trial.ReadTx) error {
+	mustView(t, s, func(tx workflow.ReadTx) error {
 		got, err := tx.Consultation(appID, "1")
 		if err != nil {
 			return err
@@ -458,13 +459,13 @@ func TestStore_ConsultationRoundTrip(t *testing.T) {
 
 func TestStore_ErrNotFound(t *testing.T) {
 	s := mustOpen(t)
-	mustUpdate(t, s, func(tx trial.Tx) error {
+	mustUpdate(t, s, func(tx workflow.Tx) error {
 		if err := tx.PutApplication(app("2026-000001", trial.StateDraft, "940931002")); err != nil {
 			return err
 		}
 		return tx.PutApplication(app("2026-000002", trial.StateInConsultation, "940931002"))
 	})
-	mustUpdate(t, s, func(tx trial.Tx) error {
+	mustUpdate(t, s, func(tx workflow.Tx) error {
 		id, err := tx.NextConsultationID("2026-000002")
 		if err != nil {
 			return err
@@ -473,18 +474,18 @@ func TestStore_ErrNotFound(t *testing.T) {
 	})
 	tests := []struct {
 		name string
-		fn   func(tx trial.Tx) error
+		fn   func(tx workflow.Tx) error
 	}{
-		{"Application", func(tx trial.Tx) error { _, err := tx.Application("2026-000099"); return err }},
-		{"ApplicationEmptyID", func(tx trial.Tx) error { _, err := tx.Application(""); return err }},
-		{"ConsultationUnknownCase", func(tx trial.Tx) error { _, err := tx.Consultation("2026-000099", "1"); return err }},
-		{"ConsultationNoneYet", func(tx trial.Tx) error { _, err := tx.Consultation("2026-000001", "1"); return err }},
-		{"ConsultationUnknownID", func(tx trial.Tx) error { _, err := tx.Consultation("2026-000002", "2"); return err }},
-		{"ConsultationMalformedID", func(tx trial.Tx) error { _, err := tx.Consultation("2026-000002", "01"); return err }},
-		{"ConsultationTextID", func(tx trial.Tx) error { _, err := tx.Consultation("2026-000002", "abc"); return err }},
-		{"DeleteApplication", func(tx trial.Tx) error { return tx.DeleteApplication("2026-000099") }},
-		{"NextConsultationID", func(tx trial.Tx) error { _, err := tx.NextConsultationID("2026-000099"); return err }},
-		{"PutConsultationUnknownCase", func(tx trial.Tx) error {
+		{"Application", func(tx workflow.Tx) error { _, err := tx.Application("2026-000099"); return err }},
+		{"ApplicationEmptyID", func(tx workflow.Tx) error { _, err := tx.Application(""); return err }},
+		{"ConsultationUnknownCase", func(tx workflow.Tx) error { _, err := tx.Consultation("2026-000099", "1"); return err }},
+		{"ConsultationNoneYet", func(tx workflow.Tx) error { _, err := tx.Consultation("2026-000001", "1"); return err }},
+		{"ConsultationUnknownID", func(tx workflow.Tx) error { _, err := tx.Consultation("2026-000002", "2"); return err }},
+		{"ConsultationMalformedID", func(tx workflow.Tx) error { _, err := tx.Consultation("2026-000002", "01"); return err }},
+		{"ConsultationTextID", func(tx workflow.Tx) error { _, err := tx.Consultation("2026-000002", "abc"); return err }},
+		{"DeleteApplication", func(tx workflow.Tx) error { return tx.DeleteApplication("2026-000099") }},
+		{"NextConsultationID", func(tx workflow.Tx) error { _, err := tx.NextConsultationID("2026-000099"); return err }},
+		{"PutConsultationUnknownCase", func(tx workflow.Tx) error {
 			return tx.PutConsultation(&trial.Consultation{ApplicationID: "2026-000099", ID: "1", Ministry: "KD"})
 		}},
 	}
@@ -501,31 +502,31 @@ func TestStore_ErrNotFound(t *testing.T) {
 func TestStore_PutRefused(t *testing.T) {
 	s := mustOpen(t)
 	const appID = "2026-000001"
-	mustUpdate(t, s, func(tx trial.Tx) error { return tx.PutApplication(app(appID, trial.StateInReview, "940931002")) })
+	mustUpdate(t, s, func(tx workflow.Tx) error { return tx.PutApplication(app(appID, trial.StateInReview, "940931002")) })
 	tests := []struct {
 		name string
-		fn   func(tx trial.Tx) error
+		fn   func(tx workflow.Tx) error
 	}{
-		{"ApplicationWithoutID", func(tx trial.Tx) error { return tx.PutApplication(app("", trial.StateDraft)) }},
-		{"ApplicationWithoutState", func(tx trial.Tx) error { return tx.PutApplication(app("2026-000002", "")) }},
-		{"ApplicationNUL", func(tx trial.Tx) error {
+		{"ApplicationWithoutID", func(tx workflow.Tx) error { return tx.PutApplication(app("", trial.StateDraft)) }},
+		{"ApplicationWithoutState", func(tx workflow.Tx) error { return tx.PutApplication(app("2026-000002", "")) }},
+		{"ApplicationNUL", func(tx workflow.Tx) error {
 			return tx.PutApplication(app("2026-000002", trial.StateDraft, "94093\x001002"))
 		}},
-		{"ConsultationNotAllocated", func(tx trial.Tx) error {
+		{"ConsultationNotAllocated", func(tx workflow.Tx) error {
 			return tx.PutConsultation(&trial.Consultation{ApplicationID: appID, ID: "1", Ministry: "KD"})
 		}},
-		{"ConsultationBadID", func(tx trial.Tx) error {
+		{"ConsultationBadID", func(tx workflow.Tx) error {
 			return tx.PutConsultation(&trial.Consultation{ApplicationID: appID, ID: "x", Ministry: "KD"})
 		}},
-		{"ConsultationWithoutMinistry", func(tx trial.Tx) error {
+		{"ConsultationWithoutMinistry", func(tx workflow.Tx) error {
 			id, err := tx.NextConsultationID(appID)
 			if err != nil {
 				return err
 			}
 			return tx.PutConsultation(&trial.Consultation{ApplicationID: appID, ID: id})
 		}},
-		{"EventWithoutCase", func(tx trial.Tx) error { return tx.AppendEvent(&trial.Event{Action: trial.ActionCreate}) }},
-		{"RequestWithoutKey", func(tx trial.Tx) error { return tx.PutRequest("", &trial.RequestRecord{}) }},
+		{"EventWithoutCase", func(tx workflow.Tx) error { return tx.AppendEvent(&trial.Event{Action: trial.ActionCreate}) }},
+		{"RequestWithoutKey", func(tx workflow.Tx) error { return tx.PutRequest("", &workflow.RequestRecord{}) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -538,6 +539,15 @@ func TestStore_PutRefused(t *testing.T) {
 
 // listAll pages through q with the given page size and returns the ids in order. It
 // fails when a page other than the last is short or the last page is empty with a token.
+// listPage lists one page as the Service asks for it: with the page size resolved, a
+// zero size standing for the default (workflow's paging rule).
+func listPage(tx workflow.ReadTx, q trial.Query) ([]*trial.Application, string, error) {
+	if q.PageSize == 0 {
+		q.PageSize = workflow.DefaultPageSize
+	}
+	return tx.ListApplications(q)
+}
+
 func listAll(t *testing.T, s *boltstore.Store, q trial.Query) []string {
 	t.Helper()
 	var ids []string
@@ -547,9 +557,9 @@ func listAll(t *testing.T, s *boltstore.Store, q trial.Query) []string {
 		}
 		var apps []*trial.Application
 		var next string
-		mustView(t, s, func(tx trial.ReadTx) error {
+		mustView(t, s, func(tx workflow.ReadTx) error {
 			var err error
-			apps, next, err = tx.ListApplications(q)
+			apps, next, err = listPage(tx, q)
 			return err
 		})
 		for _, a := range apps {
@@ -605,7 +615,7 @@ func putListFixture(t *testing.T, s *boltstore.Store) {
 		{trial.StateReadyForDecision, []string{orgA, orgC}, []string{"HOD"}},
 		{trial.StateApproved, []string{orgA}, []string{"KD", "KD"}},
 	}
-	mustUpdate(t, s, func(tx trial.Tx) error {
+	mustUpdate(t, s, func(tx workflow.Tx) error {
 		for _, f := range fixture {
 			id, err := tx.NextApplicationID(2026)
 			if err != nil {
@@ -665,8 +675,8 @@ func TestStore_ListApplications(t *testing.T) {
 
 func TestStore_ListApplicationsPageSize(t *testing.T) {
 	s := mustOpen(t)
-	mustUpdate(t, s, func(tx trial.Tx) error {
-		for range boltstore.MaxPageSize + 5 {
+	mustUpdate(t, s, func(tx workflow.Tx) error {
+		for range workflow.MaxPageSize + 5 {
 			id, err := tx.NextApplicationID(2026)
 			if err != nil {
 				return err
@@ -683,15 +693,13 @@ func TestStore_ListApplicationsPageSize(t *testing.T) {
 		wantLen  int
 		wantNext bool
 	}{
-		{"Default", 0, boltstore.DefaultPageSize, true},
 		{"Given", 7, 7, true},
-		{"Max", boltstore.MaxPageSize, boltstore.MaxPageSize, true},
-		{"AboveMaxIsReduced", 5000, boltstore.MaxPageSize, true},
-		{"AboveMaxWithAllStored", boltstore.MaxPageSize + 5, boltstore.MaxPageSize, true},
+		{"Max", workflow.MaxPageSize, workflow.MaxPageSize, true},
+		{"AllStored", workflow.MaxPageSize + 5, workflow.MaxPageSize + 5, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			mustView(t, s, func(tx trial.ReadTx) error {
+			mustView(t, s, func(tx workflow.ReadTx) error {
 				apps, next, err := tx.ListApplications(trial.Query{PageSize: tt.size, States: []trial.State{trial.StateDraft}})
 				if err != nil {
 					return err
@@ -706,13 +714,16 @@ func TestStore_ListApplicationsPageSize(t *testing.T) {
 			})
 		})
 	}
-	t.Run("ErrNegative", func(t *testing.T) {
-		mustView(t, s, func(tx trial.ReadTx) error {
-			_, _, err := tx.ListApplications(trial.Query{PageSize: -1})
-			wantCode(t, err, trial.CodeInvalidArgument, "page_size")
-			return nil
+	// The Service resolves the size (workflow/paging.go); an unresolved one is a fault.
+	for _, size := range []int{0, -1} {
+		t.Run(fmt.Sprintf("ErrUnresolved%d", size), func(t *testing.T) {
+			mustView(t, s, func(tx workflow.ReadTx) error {
+				_, _, err := tx.ListApplications(trial.Query{PageSize: size})
+				wantCode(t, err, trial.CodeInternal, "page size")
+				return nil
+			})
 		})
-	})
+	}
 }
 
 func TestStore_ListApplicationsPageToken(t *testing.T) {
@@ -720,9 +731,9 @@ func TestStore_ListApplicationsPageToken(t *testing.T) {
 	putListFixture(t, s)
 	q := trial.Query{ApplicantOrganisation: orgA, States: []trial.State{trial.StateDraft, trial.StateApproved, trial.StateSubmitted}, PageSize: 1}
 	var token string
-	mustView(t, s, func(tx trial.ReadTx) error {
+	mustView(t, s, func(tx workflow.ReadTx) error {
 		var err error
-		_, token, err = tx.ListApplications(q)
+		_, token, err = listPage(tx, q)
 		return err
 	})
 	if token == "" {
@@ -732,28 +743,23 @@ func TestStore_ListApplicationsPageToken(t *testing.T) {
 	tests := []struct {
 		name    string
 		q       trial.Query
-		wantErr string // "" for OK
+		wantErr error // nil for OK
 	}{
-		{"OK", q, ""},
-		{"OKStatesReordered", trial.Query{ApplicantOrganisation: orgA, States: []trial.State{trial.StateSubmitted, trial.StateApproved, trial.StateDraft}}, ""},
-		{"OKOtherPageSize", trial.Query{ApplicantOrganisation: orgA, States: q.States, PageSize: 50}, ""},
-		{"ErrOtherApplicant", trial.Query{ApplicantOrganisation: orgB, States: q.States}, "page_token does not match the query"},
-		{"ErrOtherStates", trial.Query{ApplicantOrganisation: orgA, States: q.States[:2]}, "page_token does not match the query"},
-		{"ErrMinistryAdded", trial.Query{ApplicantOrganisation: orgA, States: q.States, ConsultedMinistry: "KD"}, "page_token does not match the query"},
-		{"ErrNoConditions", trial.Query{}, "page_token does not match the query"},
+		{"OK", q, nil},
+		{"OKStatesReordered", trial.Query{ApplicantOrganisation: orgA, States: []trial.State{trial.StateSubmitted, trial.StateApproved, trial.StateDraft}}, nil},
+		{"OKOtherPageSize", trial.Query{ApplicantOrganisation: orgA, States: q.States, PageSize: 50}, nil},
+		{"ErrOtherApplicant", trial.Query{ApplicantOrganisation: orgB, States: q.States}, workflow.ErrPageTokenMismatch},
+		{"ErrOtherStates", trial.Query{ApplicantOrganisation: orgA, States: q.States[:2]}, workflow.ErrPageTokenMismatch},
+		{"ErrMinistryAdded", trial.Query{ApplicantOrganisation: orgA, States: q.States, ConsultedMinistry: "KD"}, workflow.ErrPageTokenMismatch},
+		{"ErrNoConditions", trial.Query{}, workflow.ErrPageTokenMismatch},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.q.PageToken = token
-			mustView(t, s, func(tx trial.ReadTx) error {
-				_, _, err := tx.ListApplications(tt.q)
-				if tt.wantErr == "" {
-					if err != nil {
-						t.Errorf("got %v, want nil", err)
-					}
-					return nil
+			mustView(t, s, func(tx workflow.ReadTx) error {
+				if _, _, err := listPage(tx, tt.q); !errors.Is(err, tt.wantErr) {
+					t.Errorf("got %v, want %v", err, tt.wantErr)
 				}
-				wantCode(t, err, trial.CodeInvalidArgument, tt.wantErr)
 				return nil
 			})
 		})
@@ -767,9 +773,10 @@ func TestStore_ListApplicationsPageToken(t *testing.T) {
 		{"NoID", enc(`{"v":1,"a":"","q":"x"}`)},
 	} {
 		t.Run("ErrMalformed/"+bad.name, func(t *testing.T) {
-			mustView(t, s, func(tx trial.ReadTx) error {
-				_, _, err := tx.ListApplications(trial.Query{PageToken: bad.token})
-				wantCode(t, err, trial.CodeInvalidArgument, "page_token is malformed")
+			mustView(t, s, func(tx workflow.ReadTx) error {
+				if _, _, err := listPage(tx, trial.Query{PageToken: bad.token}); !errors.Is(err, workflow.ErrBadPageToken) {
+					t.Errorf("got %v, want %v", err, workflow.ErrBadPageToken)
+				}
 				return nil
 			})
 		})
@@ -783,8 +790,8 @@ func TestStore_ListApplicationsChangesBetweenPages(t *testing.T) {
 	page := func() []string {
 		t.Helper()
 		var ids []string
-		mustView(t, s, func(tx trial.ReadTx) error {
-			apps, next, err := tx.ListApplications(q)
+		mustView(t, s, func(tx workflow.ReadTx) error {
+			apps, next, err := listPage(tx, q)
 			for _, a := range apps {
 				ids = append(ids, a.ID)
 			}
@@ -796,7 +803,7 @@ func TestStore_ListApplicationsChangesBetweenPages(t *testing.T) {
 	if got, want := page(), seq(1, 2); !slices.Equal(got, want) {
 		t.Fatalf("page 1: got %v, want %v", got, want)
 	}
-	mustUpdate(t, s, func(tx trial.Tx) error {
+	mustUpdate(t, s, func(tx workflow.Tx) error {
 		// 1 (already listed) goes; 3 (due next) leaves the states asked for; 5 (later)
 		// enters them; 9 is new.
 		if err := tx.DeleteApplication(seq(1)[0]); err != nil {
@@ -828,8 +835,8 @@ func TestStore_ListApplicationsChangesBetweenPages(t *testing.T) {
 func TestStore_IndexMaintenance(t *testing.T) {
 	s := mustOpen(t)
 	const id = "2026-000001"
-	mustUpdate(t, s, func(tx trial.Tx) error { return tx.PutApplication(app(id, trial.StateDraft, orgA, orgB)) })
-	mustUpdate(t, s, func(tx trial.Tx) error { return tx.PutApplication(app(id, trial.StateSubmitted, orgA, orgC, orgC)) })
+	mustUpdate(t, s, func(tx workflow.Tx) error { return tx.PutApplication(app(id, trial.StateDraft, orgA, orgB)) })
+	mustUpdate(t, s, func(tx workflow.Tx) error { return tx.PutApplication(app(id, trial.StateSubmitted, orgA, orgC, orgC)) })
 	tests := []struct {
 		name string
 		q    trial.Query
@@ -851,7 +858,7 @@ func TestStore_IndexMaintenance(t *testing.T) {
 
 	// A consultation that changes ministry moves the ministry index entry, unless another
 	// consultation of the old ministry keeps it.
-	mustUpdate(t, s, func(tx trial.Tx) error {
+	mustUpdate(t, s, func(tx workflow.Tx) error {
 		for _, m := range []string{"KD", "KD", "HOD"} {
 			cid, err := tx.NextConsultationID(id)
 			if err != nil {
@@ -880,7 +887,7 @@ func TestStore_IndexMaintenance(t *testing.T) {
 func eventSeqs(t *testing.T, s *boltstore.Store, appID string, after uint64, limit int) []uint64 {
 	t.Helper()
 	var seqs []uint64
-	mustView(t, s, func(tx trial.ReadTx) error {
+	mustView(t, s, func(tx workflow.ReadTx) error {
 		events, err := tx.ListEvents(appID, after, limit)
 		for _, e := range events {
 			if e.ApplicationID != appID {
@@ -897,7 +904,7 @@ func TestStore_EventsGapFree(t *testing.T) {
 	s := mustOpen(t)
 	const x, y = "2026-000001", "2026-000002"
 	first := fullEvent(x)
-	mustUpdate(t, s, func(tx trial.Tx) error {
+	mustUpdate(t, s, func(tx workflow.Tx) error {
 		for _, e := range []*trial.Event{first, {ApplicationID: y, Action: trial.ActionCreate}, {ApplicationID: x, Action: trial.ActionUpdate}} {
 			if err := tx.AppendEvent(e); err != nil {
 				return err
@@ -918,7 +925,7 @@ func TestStore_EventsGapFree(t *testing.T) {
 	}
 
 	boom := errors.New("boom")
-	err := s.Update(context.Background(), func(tx trial.Tx) error {
+	err := s.Update(context.Background(), func(tx workflow.Tx) error {
 		if err := tx.AppendEvent(&trial.Event{ApplicationID: x, Action: trial.ActionSubmit}); err != nil {
 			return err
 		}
@@ -927,7 +934,7 @@ func TestStore_EventsGapFree(t *testing.T) {
 	if !errors.Is(err, boom) {
 		t.Fatalf("failing Update: got %v, want %v", err, boom)
 	}
-	mustUpdate(t, s, func(tx trial.Tx) error {
+	mustUpdate(t, s, func(tx workflow.Tx) error {
 		return tx.AppendEvent(&trial.Event{ApplicationID: y, Action: trial.ActionSubmit})
 	})
 
@@ -938,13 +945,13 @@ func TestStore_EventsGapFree(t *testing.T) {
 		limit int
 		want  []uint64
 	}{
-		{"X", x, 0, 0, []uint64{1, 3}},
-		{"Y", y, 0, 0, []uint64{2, 4}}, // 4, not 5: the rolled-back transaction burnt no number
-		{"After", x, 1, 0, []uint64{3}},
-		{"AfterLast", x, 3, 0, nil},
+		{"X", x, 0, 50, []uint64{1, 3}},
+		{"Y", y, 0, 50, []uint64{2, 4}}, // 4, not 5: the rolled-back transaction burnt no number
+		{"After", x, 1, 50, []uint64{3}},
+		{"AfterLast", x, 3, 50, nil},
 		{"Limit", y, 0, 1, []uint64{2}},
-		{"AfterMax", x, math.MaxUint64, 0, nil},
-		{"UnknownCase", "2026-000099", 0, 0, nil},
+		{"AfterMax", x, math.MaxUint64, 50, nil},
+		{"UnknownCase", "2026-000099", 0, 50, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -953,7 +960,7 @@ func TestStore_EventsGapFree(t *testing.T) {
 			}
 		})
 	}
-	mustView(t, s, func(tx trial.ReadTx) error {
+	mustView(t, s, func(tx workflow.ReadTx) error {
 		events, err := tx.ListEvents(x, 0, 1)
 		if err != nil {
 			return err
@@ -961,8 +968,10 @@ func TestStore_EventsGapFree(t *testing.T) {
 		if !reflect.DeepEqual(events[0], first) {
 			t.Errorf("round trip: got %s\nwant %s", js(events[0]), js(first))
 		}
-		_, err = tx.ListEvents(x, 0, -1)
-		wantCode(t, err, trial.CodeInvalidArgument, "page_size")
+		for _, limit := range []int{0, -1} { // the Service resolves sizes (workflow/paging.go)
+			_, err = tx.ListEvents(x, 0, limit)
+			wantCode(t, err, trial.CodeInternal, "event limit")
+		}
 		return nil
 	})
 }
@@ -970,7 +979,7 @@ func TestStore_EventsGapFree(t *testing.T) {
 func TestStore_DeleteKeepsEvents(t *testing.T) {
 	s := mustOpen(t)
 	const id = "2026-000001"
-	mustUpdate(t, s, func(tx trial.Tx) error {
+	mustUpdate(t, s, func(tx workflow.Tx) error {
 		if got, err := tx.NextApplicationID(2026); err != nil || got != id {
 			return fmt.Errorf("NextApplicationID: got %q, %v; want %q", got, err, id)
 		}
@@ -979,19 +988,19 @@ func TestStore_DeleteKeepsEvents(t *testing.T) {
 		}
 		return tx.AppendEvent(&trial.Event{ApplicationID: id, Action: trial.ActionCreate, ToState: trial.StateDraft})
 	})
-	mustUpdate(t, s, func(tx trial.Tx) error {
+	mustUpdate(t, s, func(tx workflow.Tx) error {
 		if err := tx.DeleteApplication(id); err != nil {
 			return err
 		}
 		return tx.AppendEvent(&trial.Event{ApplicationID: id, Action: trial.ActionDelete, FromState: trial.StateDraft})
 	})
-	mustView(t, s, func(tx trial.ReadTx) error {
+	mustView(t, s, func(tx workflow.ReadTx) error {
 		if _, err := tx.Application(id); !errors.Is(err, trial.ErrNotFound) {
 			t.Errorf("Application after delete: got %v, want ErrNotFound", err)
 		}
 		return nil
 	})
-	if got, want := eventSeqs(t, s, id, 0, 0), []uint64{1, 2}; !slices.Equal(got, want) {
+	if got, want := eventSeqs(t, s, id, 0, 50), []uint64{1, 2}; !slices.Equal(got, want) {
 		t.Errorf("events after delete: got %v, want %v", got, want)
 	}
 	for _, q := range []trial.Query{{}, {States: []trial.State{trial.StateDraft}}, {ApplicantOrganisation: orgA}} {
@@ -1000,7 +1009,7 @@ func TestStore_DeleteKeepsEvents(t *testing.T) {
 		}
 	}
 	// The id is not handed out again.
-	mustUpdate(t, s, func(tx trial.Tx) error {
+	mustUpdate(t, s, func(tx workflow.Tx) error {
 		next, err := tx.NextApplicationID(2026)
 		if next != "2026-000002" {
 			t.Errorf("NextApplicationID after delete: got %s, want 2026-000002", next)
@@ -1019,9 +1028,9 @@ func TestStore_Reopen(t *testing.T) {
 	}
 	want := fullApplication("2026-000001")
 	wantCons := fullConsultation(want.ID, "1")
-	wantReq := &trial.RequestRecord{Method: "CreateApplication", Fingerprint: "f1", Time: t0, Result: []byte(`{"id":"2026-000001"}`)}
+	wantReq := &workflow.RequestRecord{Method: "CreateApplication", Fingerprint: "f1", Time: t0, Result: []byte(`{"id":"2026-000001"}`)}
 	requireFilled(t, wantReq)
-	mustUpdate(t, s, func(tx trial.Tx) error {
+	mustUpdate(t, s, func(tx workflow.Tx) error {
 		id, err := tx.NextApplicationID(2026)
 		if err != nil || id != want.ID {
 			return fmt.Errorf("NextApplicationID: got %q, %v; want %q", id, err, want.ID)
@@ -1045,7 +1054,7 @@ func TestStore_Reopen(t *testing.T) {
 	checkAndClose(t, s)
 
 	s = mustOpenAt(t, path, opts)
-	mustUpdate(t, s, func(tx trial.Tx) error {
+	mustUpdate(t, s, func(tx workflow.Tx) error {
 		got, err := tx.Application(want.ID)
 		if err != nil {
 			return err
@@ -1095,10 +1104,10 @@ func TestStore_Reopen(t *testing.T) {
 func TestStore_RequestRecords(t *testing.T) {
 	c := newClock()
 	s := mustOpenAt(t, filepath.Join(t.TempDir(), "forsok.db"), boltstore.Options{Now: c.Now})
-	get := func(key string) *trial.RequestRecord {
+	get := func(key string) *workflow.RequestRecord {
 		t.Helper()
-		var rec *trial.RequestRecord
-		mustView(t, s, func(tx trial.ReadTx) error {
+		var rec *workflow.RequestRecord
+		mustView(t, s, func(tx workflow.ReadTx) error {
 			var err error
 			rec, err = tx.Request(key)
 			return err
@@ -1114,8 +1123,8 @@ func TestStore_RequestRecords(t *testing.T) {
 		return n
 	}
 
-	want := &trial.RequestRecord{Method: "SubmitApplication", Fingerprint: "abc", Time: t0, Result: []byte(`{"state":"SUBMITTED"}`)}
-	mustUpdate(t, s, func(tx trial.Tx) error { return tx.PutRequest("k1", want) })
+	want := &workflow.RequestRecord{Method: "SubmitApplication", Fingerprint: "abc", Time: t0, Result: []byte(`{"state":"SUBMITTED"}`)}
+	mustUpdate(t, s, func(tx workflow.Tx) error { return tx.PutRequest("k1", want) })
 	if got := get("k1"); !reflect.DeepEqual(got, want) {
 		t.Fatalf("round trip: got %s, want %s", js(got), js(want))
 	}
@@ -1125,8 +1134,8 @@ func TestStore_RequestRecords(t *testing.T) {
 
 	// A record without a time gets the transaction's clock, on a copy.
 	c.Advance(time.Hour)
-	untimed := &trial.RequestRecord{Method: "ApproveApplication", Fingerprint: "def"}
-	mustUpdate(t, s, func(tx trial.Tx) error { return tx.PutRequest("k2", untimed) })
+	untimed := &workflow.RequestRecord{Method: "ApproveApplication", Fingerprint: "def"}
+	mustUpdate(t, s, func(tx workflow.Tx) error { return tx.PutRequest("k2", untimed) })
 	if got := get("k2"); got == nil || !got.Time.Equal(t0.Add(time.Hour)) {
 		t.Errorf("untimed record: got %s, want time %v", js(got), t0.Add(time.Hour))
 	}
@@ -1151,30 +1160,32 @@ func TestStore_RequestRecords(t *testing.T) {
 
 	// The next write prunes the expired record; overwriting a key moves its time entry
 	// (Check verifies the requests_by_time index in Cleanup).
-	mustUpdate(t, s, func(tx trial.Tx) error { return tx.PutRequest("k2", &trial.RequestRecord{Method: "m", Time: c.Now()}) })
+	mustUpdate(t, s, func(tx workflow.Tx) error {
+		return tx.PutRequest("k2", &workflow.RequestRecord{Method: "m", Time: c.Now()})
+	})
 	if got, want := count(), 1; got != want {
 		t.Errorf("records stored after pruning: got %d, want %d", got, want)
 	}
 
 	// Pruning is bounded per write: a backlog drains over several writes.
-	mustUpdate(t, s, func(tx trial.Tx) error {
+	mustUpdate(t, s, func(tx workflow.Tx) error {
 		for i := range 40 {
-			if err := tx.PutRequest(fmt.Sprintf("old%02d", i), &trial.RequestRecord{Method: "m", Time: c.Now()}); err != nil {
+			if err := tx.PutRequest(fmt.Sprintf("old%02d", i), &workflow.RequestRecord{Method: "m", Time: c.Now()}); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
 	c.Advance(49 * time.Hour)
-	mustUpdate(t, s, func(tx trial.Tx) error {
-		return tx.PutRequest("new1", &trial.RequestRecord{Method: "m", Time: c.Now()})
+	mustUpdate(t, s, func(tx workflow.Tx) error {
+		return tx.PutRequest("new1", &workflow.RequestRecord{Method: "m", Time: c.Now()})
 	})
 	if got := count(); got <= 1 || got >= 42 {
 		t.Errorf("records after one pruning write: got %d, want some but not all of the 41 expired gone", got)
 	}
 	for i := range 10 {
-		mustUpdate(t, s, func(tx trial.Tx) error {
-			return tx.PutRequest(fmt.Sprintf("new%d", i+2), &trial.RequestRecord{Method: "m", Time: c.Now()})
+		mustUpdate(t, s, func(tx workflow.Tx) error {
+			return tx.PutRequest(fmt.Sprintf("new%d", i+2), &workflow.RequestRecord{Method: "m", Time: c.Now()})
 		})
 	}
 	if got, want := count(), 11; got != want {
@@ -1191,7 +1202,7 @@ func TestStore_Allocation(t *testing.T) {
 	}
 	run := func(t *testing.T, allocs []alloc) {
 		t.Helper()
-		mustUpdate(t, s, func(tx trial.Tx) error {
+		mustUpdate(t, s, func(tx workflow.Tx) error {
 			for _, a := range allocs {
 				var got string
 				var err error
@@ -1220,7 +1231,7 @@ func TestStore_Allocation(t *testing.T) {
 		{"id", 2026, "2026-000003"},
 	})
 	// A rolled-back transaction gives its numbers back.
-	err := s.Update(context.Background(), func(tx trial.Tx) error {
+	err := s.Update(context.Background(), func(tx workflow.Tx) error {
 		if _, err := tx.NextApplicationID(2026); err != nil {
 			return err
 		}
@@ -1238,7 +1249,7 @@ func TestStore_Allocation(t *testing.T) {
 		{"id", 999, "0999-000001"},
 	})
 	for _, year := range []int{0, -2026, 10000} {
-		err := s.Update(context.Background(), func(tx trial.Tx) error {
+		err := s.Update(context.Background(), func(tx workflow.Tx) error {
 			_, err := tx.NextApplicationID(year)
 			return err
 		})
@@ -1253,10 +1264,10 @@ func TestStore_ContextCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	called := false
-	if err := s.Update(ctx, func(trial.Tx) error { called = true; return nil }); !errors.Is(err, context.Canceled) {
+	if err := s.Update(ctx, func(workflow.Tx) error { called = true; return nil }); !errors.Is(err, context.Canceled) {
 		t.Errorf("Update: got %v, want context.Canceled", err)
 	}
-	if err := s.View(ctx, func(trial.ReadTx) error { called = true; return nil }); !errors.Is(err, context.Canceled) {
+	if err := s.View(ctx, func(workflow.ReadTx) error { called = true; return nil }); !errors.Is(err, context.Canceled) {
 		t.Errorf("View: got %v, want context.Canceled", err)
 	}
 	if called {
@@ -1269,7 +1280,7 @@ func TestStore_ReadsDoNotWaitForWriter(t *testing.T) {
 	const id = "2026-000001"
 	inTx, release, done := make(chan struct{}), make(chan struct{}), make(chan error)
 	go func() {
-		done <- s.Update(context.Background(), func(tx trial.Tx) error {
+		done <- s.Update(context.Background(), func(tx workflow.Tx) error {
 			if err := tx.PutApplication(app(id, trial.StateDraft, orgA)); err != nil {
 				return err
 			}
@@ -1281,7 +1292,7 @@ func TestStore_ReadsDoNotWaitForWriter(t *testing.T) {
 	<-inTx
 	viewed := make(chan error)
 	go func() {
-		viewed <- s.View(context.Background(), func(tx trial.ReadTx) error {
+		viewed <- s.View(context.Background(), func(tx workflow.ReadTx) error {
 			if _, err := tx.Application(id); !errors.Is(err, trial.ErrNotFound) {
 				return fmt.Errorf("uncommitted case: got %v, want ErrNotFound", err)
 			}

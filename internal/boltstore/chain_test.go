@@ -15,6 +15,7 @@ import (
 
 	"github.com/forsok/forsok/internal/boltstore"
 	"github.com/forsok/forsok/internal/trial"
+	"github.com/forsok/forsok/internal/workflow"
 )
 
 // boltUpdate changes the closed database file at path directly, as someone with the
@@ -51,7 +52,7 @@ func chainFixture(t *testing.T, s *boltstore.Store) []*trial.Event {
 		}
 		e := &trial.Event{ApplicationID: id, Time: t0.Add(time.Duration(i) * time.Minute), Action: action, ToState: state,
 			Actor: trial.Actor{OrganisationNumber: org, Role: trial.RoleMunicipality}, Comment: "Kommentar nummer " + string(rune('A'+i))}
-		mustUpdate(t, s, func(tx trial.Tx) error {
+		mustUpdate(t, s, func(tx workflow.Tx) error {
 			if err := tx.AppendEvent(e); err != nil {
 				return err
 			}
@@ -85,7 +86,7 @@ func TestAppendEvent_LinksEachCasesChain(t *testing.T) {
 	}
 	// The feed: each case's events for its municipality; KDD those that left a
 	// submitted case.
-	mustView(t, s, func(tx trial.ReadTx) error {
+	mustView(t, s, func(tx workflow.ReadTx) error {
 		for _, tt := range []struct {
 			party trial.Party
 			after uint64
@@ -217,7 +218,7 @@ func TestMigrateToChains(t *testing.T) {
 	// A deleted draft: its events stay, its case does not.
 	gone := &trial.Event{ApplicationID: "2026-000003", Time: t0, Action: trial.ActionCreate, ToState: trial.StateDraft,
 		Actor: trial.Actor{OrganisationNumber: "910000012", Role: trial.RoleMunicipality}}
-	mustUpdate(t, s, func(tx trial.Tx) error { return tx.AppendEvent(gone) })
+	mustUpdate(t, s, func(tx workflow.Tx) error { return tx.AppendEvent(gone) })
 	want = append(want, gone)
 	s.Close()
 
@@ -259,7 +260,7 @@ func TestMigrateToChains(t *testing.T) {
 	if rep := s.VerifyChains(); len(rep.Problems) != 0 || rep.Events != 7 || rep.Cases != 3 {
 		t.Errorf("VerifyChains after migration: got %+v, want 7 events in 3 cases, no problems", rep)
 	}
-	mustView(t, s, func(tx trial.ReadTx) error {
+	mustView(t, s, func(tx workflow.ReadTx) error {
 		for _, w := range want {
 			got, err := tx.Event(w.Sequence)
 			if err != nil {

@@ -9,6 +9,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/forsok/forsok/internal/trial"
+	"github.com/forsok/forsok/internal/workflow"
 )
 
 // checkInvariants verifies what the package documentation promises about the buckets: each
@@ -96,7 +97,7 @@ func checkInvariants(tx *bolt.Tx) error {
 	}
 
 	_ = tx.Bucket(bucketRequests).ForEach(func(k, v []byte) error {
-		var rec trial.RequestRecord
+		var rec workflow.RequestRecord
 		if err := json.Unmarshal(v, &rec); err != nil {
 			fail("request record %q: %v", k, err)
 			return nil

@@ -8,6 +8,7 @@ import (
 
 	"github.com/forsok/forsok/internal/boltstore"
 	"github.com/forsok/forsok/internal/trial"
+	"github.com/forsok/forsok/internal/workflow"
 )
 
 // TestUnmarshal_AsEncodingJSON decodes every stored type, with every field set and with
@@ -23,7 +24,7 @@ func TestUnmarshal_AsEncodingJSON(t *testing.T) {
 		{"EmptyApplication", &trial.Application{}, func() any { return new(trial.Application) }},
 		{"Consultation", fullConsultation("2026-000042", "1"), func() any { return new(trial.Consultation) }},
 		{"Event", fullEvent("2026-000042"), func() any { return new(trial.Event) }},
-		{"RequestRecord", &trial.RequestRecord{Method: "m", Fingerprint: "f", Time: t0, Result: []byte(`{"a":"ø\u00e6"}`)}, func() any { return new(trial.RequestRecord) }},
+		{"RequestRecord", &workflow.RequestRecord{Method: "m", Fingerprint: "f", Time: t0, Result: []byte(`{"a":"ø\u00e6"}`)}, func() any { return new(workflow.RequestRecord) }},
 		{"Escapes", &trial.Application{Title: "\"sitat\" \\ \u2028 æøå \t\n", UpdateTime: t0.In(time.FixedZone("CET", 3600))}, func() any { return new(trial.Application) }},
 	}
 	for _, tt := range tests {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/forsok/forsok/internal/boltstore"
 	"github.com/forsok/forsok/internal/trial"
+	"github.com/forsok/forsok/internal/workflow"
 )
 
 // The listing tests compare the store with a model: the list keys of every stored case
@@ -93,7 +94,7 @@ func seedList(tb testing.TB, s *boltstore.Store, rng *rand.Rand, n int) listMode
 	m := listModel{}
 	for done := 0; done < n; {
 		batch := min(n-done, 50)
-		err := s.Update(context.Background(), func(tx trial.Tx) error {
+		err := s.Update(context.Background(), func(tx workflow.Tx) error {
 			for range batch {
 				id, err := tx.NextApplicationID(2026)
 				if err != nil {
@@ -192,9 +193,9 @@ func listPages(tb testing.TB, s *boltstore.Store, q trial.Query) []string {
 		}
 		var apps []*trial.Application
 		var next string
-		err := s.View(context.Background(), func(tx trial.ReadTx) error {
+		err := s.View(context.Background(), func(tx workflow.ReadTx) error {
 			var err error
-			apps, next, err = tx.ListApplications(q)
+			apps, next, err = listPage(tx, q)
 			return err
 		})
 		if err != nil {
@@ -345,7 +346,7 @@ func TestStore_ListApplicationsOrders(t *testing.T) {
 		{"", day(1)},          // 5: a draft
 		{"2026/100", day(-1)}, // 6
 	}
-	mustUpdate(t, s, func(tx trial.Tx) error {
+	mustUpdate(t, s, func(tx workflow.Tx) error {
 		for _, f := range fixture {
 			id, err := tx.NextApplicationID(2026)
 			if err != nil {
@@ -393,7 +394,7 @@ func TestStore_ListApplicationsOrders(t *testing.T) {
 // again at its new place, and one updated before its turn moves.
 func TestStore_ListApplicationsChangesBetweenPagesByUpdateTime(t *testing.T) {
 	s := mustOpen(t)
-	mustUpdate(t, s, func(tx trial.Tx) error {
+	mustUpdate(t, s, func(tx workflow.Tx) error {
 		for i := range 5 {
 			id, err := tx.NextApplicationID(2026)
 			if err != nil {
@@ -411,8 +412,8 @@ func TestStore_ListApplicationsChangesBetweenPagesByUpdateTime(t *testing.T) {
 	page := func() []string {
 		t.Helper()
 		var ids []string
-		mustView(t, s, func(tx trial.ReadTx) error {
-			apps, next, err := tx.ListApplications(q)
+		mustView(t, s, func(tx workflow.ReadTx) error {
+			apps, next, err := listPage(tx, q)
 			for _, a := range apps {
 				ids = append(ids, a.ID)
 			}
@@ -425,7 +426,7 @@ func TestStore_ListApplicationsChangesBetweenPagesByUpdateTime(t *testing.T) {
 		t.Fatalf("page 1: got %v, want %v", got, want)
 	}
 	touch := func(n int, at time.Time) {
-		mustUpdate(t, s, func(tx trial.Tx) error {
+		mustUpdate(t, s, func(tx workflow.Tx) error {
 			a, err := tx.Application(seq(n)[0])
 			if err != nil {
 				return err
@@ -453,9 +454,9 @@ const base64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345678
 func firstToken(t *testing.T, s *boltstore.Store, q trial.Query) string {
 	t.Helper()
 	var token string
-	mustView(t, s, func(tx trial.ReadTx) error {
+	mustView(t, s, func(tx workflow.ReadTx) error {
 		var err error
-		_, token, err = tx.ListApplications(q)
+		_, token, err = listPage(tx, q)
 		return err
 	})
 	if token == "" {
@@ -482,17 +483,15 @@ func TestStore_ListApplicationsTokens(t *testing.T) {
 	token := firstToken(t, s, q)
 	use := func(q trial.Query, token string) error {
 		q.PageToken = token
-		return s.View(context.Background(), func(tx trial.ReadTx) error {
-			_, _, err := tx.ListApplications(q)
+		return s.View(context.Background(), func(tx workflow.ReadTx) error {
+			_, _, err := listPage(tx, q)
 			return err
 		})
 	}
-	wantRefused := func(t *testing.T, err error, reason string) {
+	wantRefused := func(t *testing.T, err error, want error) {
 		t.Helper()
-		var e *trial.Error
-		if !errors.As(err, &e) || e.Code != trial.CodeInvalidArgument || len(e.Violations) != 1 ||
-			e.Violations[0].Field != "page_token" || e.Violations[0].Reason != reason {
-			t.Errorf("got %v, want INVALID_ARGUMENT on page_token, %s", err, reason)
+		if !errors.Is(err, want) {
+			t.Errorf("got %v, want %v", err, want)
 		}
 	}
 	t.Run("OKSameQueryWrittenDifferently", func(t *testing.T) {
@@ -508,7 +507,7 @@ func TestStore_ListApplicationsTokens(t *testing.T) {
 		"ErrOtherVisibility": {Filter: q.Filter, Order: q.Order, ApplicantOrganisation: orgA},
 		"ErrOtherStates":     {Filter: q.Filter, Order: q.Order, States: []trial.State{trial.StateDraft}},
 	} {
-		t.Run(name, func(t *testing.T) { wantRefused(t, use(q2, token), "PAGE_TOKEN_QUERY_CHANGED") })
+		t.Run(name, func(t *testing.T) { wantRefused(t, use(q2, token), workflow.ErrPageTokenMismatch) })
 	}
 	t.Run("ErrEdited", func(t *testing.T) {
 		raw, err := base64.RawURLEncoding.DecodeString(token)
@@ -518,26 +517,26 @@ func TestStore_ListApplicationsTokens(t *testing.T) {
 		for i := range raw {
 			edited := slices.Clone(raw)
 			edited[i] ^= 0x01
-			wantRefused(t, use(q, base64.RawURLEncoding.EncodeToString(edited)), "PAGE_TOKEN_INVALID")
+			wantRefused(t, use(q, base64.RawURLEncoding.EncodeToString(edited)), workflow.ErrBadPageToken)
 		}
-		wantRefused(t, use(q, base64.RawURLEncoding.EncodeToString(raw[:len(raw)-1])), "PAGE_TOKEN_INVALID")
-		wantRefused(t, use(q, token+"A"), "PAGE_TOKEN_INVALID")
+		wantRefused(t, use(q, base64.RawURLEncoding.EncodeToString(raw[:len(raw)-1])), workflow.ErrBadPageToken)
+		wantRefused(t, use(q, token+"A"), workflow.ErrBadPageToken)
 		// Other spellings of the same bytes: a line break, which the decoder skips, and
 		// the unused low bits of the last character.
-		wantRefused(t, use(q, token[:10]+"\r\n"+token[10:]), "PAGE_TOKEN_INVALID")
+		wantRefused(t, use(q, token[:10]+"\r\n"+token[10:]), workflow.ErrBadPageToken)
 		last := strings.IndexByte(base64URL, token[len(token)-1])
-		wantRefused(t, use(q, token[:len(token)-1]+string(base64URL[last^1])), "PAGE_TOKEN_INVALID")
+		wantRefused(t, use(q, token[:len(token)-1]+string(base64URL[last^1])), workflow.ErrBadPageToken)
 	})
 	t.Run("ErrOtherStore", func(t *testing.T) {
 		other := mustOpen(t)
 		putListFixture(t, other)
-		err := other.View(context.Background(), func(tx trial.ReadTx) error {
+		err := other.View(context.Background(), func(tx workflow.ReadTx) error {
 			q := q
 			q.PageToken = token
-			_, _, err := tx.ListApplications(q)
+			_, _, err := listPage(tx, q)
 			return err
 		})
-		wantRefused(t, err, "PAGE_TOKEN_INVALID")
+		wantRefused(t, err, workflow.ErrBadPageToken)
 	})
 	t.Run("OKAfterRestart", func(t *testing.T) {
 		if err := s.Close(); err != nil {
@@ -679,7 +678,8 @@ func FuzzListFilter(f *testing.F) {
 }
 
 // FuzzPageToken sends random page tokens: none may panic, and every one is refused with
-// a violation on page_token unless it is a token the store issued for that query.
+// a page token error (which the Service turns into a violation on page_token) unless it
+// is a token the store issued for that query.
 func FuzzPageToken(f *testing.F) {
 	s := openListStore(f)
 	// A fixed key, so that the committed corpus holds tokens that verify.
@@ -696,9 +696,9 @@ func FuzzPageToken(f *testing.F) {
 	for i, q := range queries {
 		for {
 			var next string
-			if err := s.View(context.Background(), func(tx trial.ReadTx) error {
+			if err := s.View(context.Background(), func(tx workflow.ReadTx) error {
 				var err error
-				_, next, err = tx.ListApplications(q)
+				_, next, err = listPage(tx, q)
 				return err
 			}); err != nil {
 				f.Fatal(err)
@@ -717,8 +717,8 @@ func FuzzPageToken(f *testing.F) {
 		i := int(which) % len(queries)
 		q := queries[i]
 		q.PageToken = token
-		err := s.View(context.Background(), func(tx trial.ReadTx) error {
-			_, _, err := tx.ListApplications(q)
+		err := s.View(context.Background(), func(tx workflow.ReadTx) error {
+			_, _, err := listPage(tx, q)
 			return err
 		})
 		from, ok := issued[token]
@@ -728,9 +728,8 @@ func FuzzPageToken(f *testing.F) {
 			}
 			return
 		}
-		var e *trial.Error
-		if !errors.As(err, &e) || e.Code != trial.CodeInvalidArgument || len(e.Violations) != 1 || e.Violations[0].Field != "page_token" {
-			t.Fatalf("token %q for query %d: got %v, want INVALID_ARGUMENT on page_token", token, i, err)
+		if !errors.Is(err, workflow.ErrBadPageToken) && !errors.Is(err, workflow.ErrPageTokenMismatch) {
+			t.Fatalf("token %q for query %d: got %v, want a page token error", token, i, err)
 		}
 	})
 }
@@ -741,7 +740,7 @@ func BenchmarkListApplications(b *testing.B) {
 	s := openListStore(b)
 	rng := rand.New(rand.NewPCG(9, 10))
 	for done := 0; done < 100_000; done += 1000 {
-		err := s.Update(context.Background(), func(tx trial.Tx) error {
+		err := s.Update(context.Background(), func(tx workflow.Tx) error {
 			for range 1000 {
 				id, err := tx.NextApplicationID(2026)
 				if err != nil {
@@ -791,8 +790,8 @@ func BenchmarkListApplications(b *testing.B) {
 			var durations []time.Duration
 			for b.Loop() {
 				start := time.Now()
-				err := s.View(context.Background(), func(tx trial.ReadTx) error {
-					_, _, err := tx.ListApplications(q)
+				err := s.View(context.Background(), func(tx workflow.ReadTx) error {
+					_, _, err := listPage(tx, q)
 					return err
 				})
 				durations = append(durations, time.Since(start))

@@ -7,9 +7,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
-	berrors "go.etcd.io/bbolt/errors"
 
-	"github.com/forsok/forsok/internal/trial"
+	"github.com/forsok/forsok/internal/workflow"
 )
 
 // SchemaVersion is the version of the bucket layout and encoding this package writes.
@@ -52,6 +51,10 @@ type Options struct {
 	// batch.go). Zero or negative means DefaultMaxBatchSize; 1 gives every call a commit
 	// of its own, as before group commit (the benchmark compares the two).
 	MaxBatchSize int
+	// NoSync skips the fsync after each commit: a commit is then acknowledged before it
+	// is on disk, and a crash of the machine may lose or corrupt the file. It is for
+	// tests that are not about durability, which it makes faster; forsokd never sets it.
+	NoSync bool
 }
 
 // Store is a trial.Store backed by one bbolt file. It is safe for concurrent use.
@@ -62,7 +65,7 @@ type Store struct {
 	w   *writer
 }
 
-var _ trial.Store = (*Store)(nil)
+var _ workflow.Store = (*Store)(nil)
 
 // Open opens the database file at path, creating it with mode 0600 if it does not exist,
 // creates missing buckets and checks the schema version, migrating an older file.
@@ -79,10 +82,7 @@ func Open(path string, opts Options) (*Store, error) {
 	if opts.MaxBatchSize <= 0 {
 		opts.MaxBatchSize = DefaultMaxBatchSize
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout})
-	if errors.Is(err, berrors.ErrTimeout) {
-		return nil, fmt.Errorf("boltstore: open %s: %w (waited %s)", path, ErrLocked, opts.LockTimeout)
-	}
+	db, err := openFile(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout, NoSync: opts.NoSync})
 	if err != nil {
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
 	}
@@ -107,7 +107,7 @@ func (s *Store) Close() error {
 
 // View runs fn in a read-only transaction on a consistent snapshot. Readers do not wait
 // for the writer.
-func (s *Store) View(ctx context.Context, fn func(trial.ReadTx) error) error {
+func (s *Store) View(ctx context.Context, fn func(workflow.ReadTx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -127,7 +127,7 @@ func (s *Store) View(ctx context.Context, fn func(trial.ReadTx) error) error {
 // them all durable. A call whose fn fails does not fail its batch-mates, but when it
 // fails after writing, the others' fns run again; so fn may run more than once, and each
 // run gets a fresh Tx that carries nothing over from an earlier one.
-func (s *Store) Update(ctx context.Context, fn func(trial.Tx) error) error {
+func (s *Store) Update(ctx context.Context, fn func(workflow.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -145,15 +145,8 @@ func (s *Store) Update(ctx context.Context, fn func(trial.Tx) error) error {
 // joined, or nil.
 func (s *Store) Check() error {
 	return s.db.View(func(btx *bolt.Tx) error {
-		var errs []error
-		for err := range btx.Check() {
-			errs = append(errs, err)
-		}
-		if len(errs) > 0 {
-			// The invariant checks would read corrupt pages.
-			return errors.Join(errs...)
-		}
-		return checkInvariants(btx)
+		errs, _ := checkFile(btx)
+		return errors.Join(errs...)
 	})
 }
 
@@ -177,14 +170,9 @@ func initSchema(tx *bolt.Tx) error {
 		}
 		return createBuckets(tx, SchemaVersion)
 	}
-	raw := meta.Get(keySchemaVersion)
-	if len(raw) != 8 {
-		return fmt.Errorf("%w: no valid %q in %q", ErrNotStore, keySchemaVersion, bucketMeta)
-	}
-	version := decodeUint(raw)
-	if version > SchemaVersion {
-		return fmt.Errorf("%w: the file has schema version %d, this program supports up to %d: use a newer forsok",
-			ErrSchemaVersion, version, SchemaVersion)
+	version, err := schemaVersion(tx)
+	if err != nil {
+		return err
 	}
 	for ; version < SchemaVersion; version++ {
 		migrate, ok := migrations[version]

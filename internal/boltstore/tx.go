@@ -13,6 +13,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/forsok/forsok/internal/trial"
+	"github.com/forsok/forsok/internal/workflow"
 )
 
 // pruneLimit bounds how many expired request records one PutRequest deletes, so a backlog
@@ -32,7 +33,7 @@ type writeTx struct {
 	readTx
 }
 
-var _ trial.Tx = (*writeTx)(nil)
+var _ workflow.Tx = (*writeTx)(nil)
 
 // decode unmarshals a stored value into a fresh v. JSON decoding copies everything out of
 // data, which bbolt owns and which is valid only inside the transaction.
@@ -102,14 +103,11 @@ func (r *readTx) Consultation(applicationID, id string) (*trial.Consultation, er
 	return c, nil
 }
 
-// ListEvents implements trial.ReadTx. A limit of zero means DefaultPageSize; the caller
-// chooses any larger limit (a case has tens of events, not thousands).
+// ListEvents implements trial.ReadTx. The caller chooses any positive limit (a case has
+// tens of events, not thousands).
 func (r *readTx) ListEvents(applicationID string, after uint64, limit int) ([]*trial.Event, error) {
-	switch {
-	case limit < 0:
-		return nil, trial.Errorf(trial.CodeInvalidArgument, "page_size must not be negative, got %d", limit)
-	case limit == 0:
-		limit = DefaultPageSize
+	if limit <= 0 {
+		return nil, fmt.Errorf("boltstore: event limit %d: the service resolves sizes before asking", limit)
 	}
 	if applicationID == "" || after == math.MaxUint64 {
 		return nil, nil
@@ -137,7 +135,7 @@ func (r *readTx) ListEvents(applicationID string, after uint64, limit int) ([]*t
 }
 
 // Request implements trial.ReadTx. A record older than the TTL is absent.
-func (r *readTx) Request(key string) (*trial.RequestRecord, error) {
+func (r *readTx) Request(key string) (*workflow.RequestRecord, error) {
 	if key == "" {
 		return nil, nil
 	}
@@ -145,7 +143,7 @@ func (r *readTx) Request(key string) (*trial.RequestRecord, error) {
 	if data == nil {
 		return nil, nil
 	}
-	rec := new(trial.RequestRecord)
+	rec := new(workflow.RequestRecord)
 	if err := decode("request record", key, data, rec); err != nil {
 		return nil, err
 	}
@@ -165,12 +163,11 @@ func (w *writeTx) NextApplicationID(year int) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	// Ids sort in creation order only while the number has six digits; lists rely on it.
-	// A million applications in a year is far beyond what the scheme receives.
-	if n > 999_999 {
+	id, ok := trial.FormatApplicationID(year, n)
+	if !ok {
 		return "", fmt.Errorf("boltstore: application ids of %d exhausted", year)
 	}
-	return fmt.Sprintf("%04d-%06d", year, n), nil
+	return id, nil
 }
 
 // NextCaseNumber implements trial.Tx.
@@ -179,7 +176,7 @@ func (w *writeTx) NextCaseNumber(year int) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("%04d/%d", year, n), nil
+	return trial.FormatCaseNumber(year, n), nil
 }
 
 // nextCounter increments and returns the counter name+YYYY in meta. The increment is
@@ -292,7 +289,7 @@ func (w *writeTx) NextConsultationID(applicationID string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("boltstore: consultation id of %q: %w", applicationID, err)
 	}
-	return strconv.FormatUint(n, 10), nil
+	return trial.FormatCounterID(n), nil
 }
 
 // PutConsultation implements trial.Tx. The case must exist and the id must have come from
@@ -386,7 +383,7 @@ func (w *writeTx) AppendEvent(e *trial.Event) error {
 
 // PutRequest implements trial.Tx. A record without a time is stamped with the
 // transaction's clock (on a copy: rec is the caller's). Expired records are pruned.
-func (w *writeTx) PutRequest(key string, rec *trial.RequestRecord) error {
+func (w *writeTx) PutRequest(key string, rec *workflow.RequestRecord) error {
 	if key == "" || rec == nil {
 		return errors.New("boltstore: put request: no key or record")
 	}
@@ -401,7 +398,7 @@ func (w *writeTx) PutRequest(key string, rec *trial.RequestRecord) error {
 	requests := w.tx.Bucket(bucketRequests)
 	byTime := w.tx.Bucket(bucketRequestsByTime)
 	if old := requests.Get([]byte(key)); old != nil {
-		var prev trial.RequestRecord
+		var prev workflow.RequestRecord
 		if err := decode("request record", key, old, &prev); err != nil {
 			return err
 		}

@@ -23,6 +23,7 @@ import (
 	forsokv1 "github.com/forsok/forsok/api/forsok/v1"
 	"github.com/forsok/forsok/internal/auth"
 	"github.com/forsok/forsok/internal/trial"
+	"github.com/forsok/forsok/internal/workflow"
 )
 
 // Municipality is an applicant.
@@ -335,7 +336,7 @@ func (h *REST) Do(ctx context.Context, c *Case) (Result, error) {
 // Service is a Client that calls the workflow in process, without a transport: the
 // benchmark seeds its store with it.
 type Service struct {
-	Svc          *trial.Service
+	Svc          *workflow.Service
 	municipality map[string]trial.Actor
 	handler      trial.Actor
 	approver     trial.Actor
@@ -348,7 +349,7 @@ type Authenticator interface {
 }
 
 // NewService returns a Client calling svc as the callers the tokens authenticate as.
-func NewService(ctx context.Context, svc *trial.Service, authn Authenticator, tokens *Tokens) (*Service, error) {
+func NewService(ctx context.Context, svc *workflow.Service, authn Authenticator, tokens *Tokens) (*Service, error) {
 	actor := func(token string) (trial.Actor, error) { return authn.Authenticate(ctx, "Bearer "+token) }
 	s := &Service{Svc: svc, municipality: map[string]trial.Actor{}}
 	var err error
@@ -376,8 +377,8 @@ func (s *Service) Do(ctx context.Context, c *Case) (Result, error) {
 		con *trial.Consultation
 		err error
 	)
-	call := func(actor trial.Actor, method string) trial.Call {
-		return trial.Call{Actor: actor, Method: "/forsok.v1.ApplicationService/" + method}
+	call := func(actor trial.Actor, method string) workflow.Call {
+		return workflow.Call{Actor: actor, Method: "/forsok.v1.ApplicationService/" + method}
 	}
 	muni := s.municipality[c.Municipality.Org]
 	var id string
@@ -424,7 +425,7 @@ func (s *Service) Do(ctx context.Context, c *Case) (Result, error) {
 	if app != nil {
 		r = Result{Name: trial.ApplicationName(app.ID), State: string(app.State), Etag: trial.Etag(app)}
 	} else {
-		r = Result{Name: trial.ApplicationName(con.ApplicationID) + "/consultations/" + con.ID, State: string(con.State)}
+		r = Result{Name: trial.ConsultationName(con.ApplicationID, con.ID), State: string(con.State)}
 	}
 	return r, c.acknowledged(r)
 }

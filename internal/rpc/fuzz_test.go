@@ -20,6 +20,7 @@ import (
 
 	forsokv1 "github.com/forsok/forsok/api/forsok/v1"
 	"github.com/forsok/forsok/internal/trial"
+	"github.com/forsok/forsok/internal/workflow"
 )
 
 // The request fuzz tests send random create requests through the transport into the
@@ -35,12 +36,12 @@ type noteStore struct{ reached atomic.Int64 }
 
 var errReachedStore = errors.New("the request passed validation and reached the store")
 
-func (s *noteStore) View(context.Context, func(trial.ReadTx) error) error {
+func (s *noteStore) View(context.Context, func(workflow.ReadTx) error) error {
 	s.reached.Add(1)
 	return errReachedStore
 }
 
-func (s *noteStore) Update(context.Context, func(trial.Tx) error) error {
+func (s *noteStore) Update(context.Context, func(workflow.Tx) error) error {
 	s.reached.Add(1)
 	return errReachedStore
 }
@@ -57,7 +58,7 @@ func (a *fuzzAuth) Authenticate(context.Context, string) (trial.Actor, error) {
 func fuzzServer(tb testing.TB) (*Server, *noteStore, *fuzzAuth) {
 	tb.Helper()
 	store := &noteStore{}
-	svc, err := trial.NewService(store, trial.DefaultReference())
+	svc, err := workflow.NewService(store, trial.DefaultReference())
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -100,7 +101,7 @@ func checkRefusal(t *testing.T, input any, err error) {
 			t.Fatalf("request %q: violation %+v does not name the field, a reason and what to fix", input, v)
 		}
 	}
-	st := status.Convert(toStatus(context.Background(), err))
+	st := status.Convert((&Server{log: slog.New(slog.DiscardHandler)}).toStatus(context.Background(), err))
 	if st.Code() != codes.InvalidArgument {
 		t.Fatalf("request %q: got status %v, want INVALID_ARGUMENT", input, st.Code())
 	}

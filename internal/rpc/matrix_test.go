@@ -48,6 +48,7 @@ import (
 	"github.com/forsok/forsok/internal/rpc"
 	"github.com/forsok/forsok/internal/trial"
 	"github.com/forsok/forsok/internal/webhook"
+	"github.com/forsok/forsok/internal/workflow"
 )
 
 // The callers, in the order of the characters of every row of the matrix.
@@ -232,7 +233,7 @@ func newHarness(t *testing.T) *harness {
 	}
 	t.Cleanup(func() { _ = store.Close() })
 	ref := trial.DefaultReference()
-	svc, err := trial.NewService(store, ref)
+	svc, err := workflow.NewService(store, ref)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,6 +31,7 @@ import (
 	"github.com/forsok/forsok/internal/boltstore"
 	"github.com/forsok/forsok/internal/rpc"
 	"github.com/forsok/forsok/internal/trial"
+	"github.com/forsok/forsok/internal/workflow"
 )
 
 // lockedBuffer is a log destination the server writes to from many goroutines.
@@ -90,7 +91,7 @@ func newOpsStack(t *testing.T, configure func(*rpc.Config)) *opsStack {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = store.Close() })
-	svc, err := trial.NewService(store, trial.DefaultReference())
+	svc, err := workflow.NewService(store, trial.DefaultReference())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,6 +27,7 @@ import (
 
 	forsokv1 "github.com/forsok/forsok/api/forsok/v1"
 	"github.com/forsok/forsok/internal/trial"
+	"github.com/forsok/forsok/internal/workflow"
 )
 
 // DefaultMaxMessageBytes is the largest request accepted, over gRPC and REST alike.
@@ -35,7 +36,7 @@ const DefaultMaxMessageBytes = 1 << 20
 
 // Config is what the transport needs.
 type Config struct {
-	Service *trial.Service
+	Service *workflow.Service
 	Auth    Authenticator
 	Logger  *slog.Logger
 	// MaxMessageBytes limits a request's size (default DefaultMaxMessageBytes).
@@ -54,7 +55,7 @@ type Config struct {
 // Server is the gRPC server with the ApplicationService, health and reflection.
 type Server struct {
 	forsokv1.UnimplementedApplicationServiceServer
-	svc      *trial.Service
+	svc      *workflow.Service
 	auth     Authenticator
 	log      *slog.Logger
 	maxBytes int
@@ -120,8 +121,8 @@ func (s *Server) Shutdown(ctx context.Context) {
 // call collects what the domain needs to know about a request besides its body: the
 // caller, the method, and the requestId, fingerprint and etag fields if the request has
 // them.
-func (s *Server) call(ctx context.Context, req proto.Message) trial.Call {
-	c := trial.Call{Actor: actorFrom(ctx)}
+func (s *Server) call(ctx context.Context, req proto.Message) workflow.Call {
+	c := workflow.Call{Actor: actorFrom(ctx)}
 	if m, ok := grpc.Method(ctx); ok {
 		c.Method = m
 	}
@@ -209,7 +210,7 @@ func (s *Server) UpdateApplication(ctx context.Context, req *forsokv1.UpdateAppl
 // the fields present are replaced).
 func populatedPaths(a *forsokv1.Application) []string {
 	var paths []string
-	writable := trial.DraftFields()
+	writable := workflow.DraftFields()
 	a.ProtoReflect().Range(func(fd protoreflect.FieldDescriptor, _ protoreflect.Value) bool {
 		if name := string(fd.Name()); slices.Contains(writable, name) {
 			paths = append(paths, name)

@@ -9,6 +9,7 @@ import (
 
 	forsokv1 "github.com/forsok/forsok/api/forsok/v1"
 	"github.com/forsok/forsok/internal/trial"
+	"github.com/forsok/forsok/internal/workflow"
 )
 
 // subscriptionServer is forsok.v1.SubscriptionService: webhook subscriptions and their
@@ -26,7 +27,7 @@ func (s *Server) registerSubscriptions() {
 // CreateSubscription implements forsok.v1.SubscriptionService.
 func (ss *subscriptionServer) CreateSubscription(ctx context.Context, req *forsokv1.CreateSubscriptionRequest) (*forsokv1.Subscription, error) {
 	p := req.GetSubscription()
-	in := trial.SubscriptionInput{TargetURL: p.GetTargetUrl(), Secret: p.GetSecret()}
+	in := workflow.SubscriptionInput{TargetURL: p.GetTargetUrl(), Secret: p.GetSecret()}
 	for _, t := range p.GetEventTypes() {
 		in.EventTypes = append(in.EventTypes, trial.Action(t))
 	}
@@ -52,14 +53,7 @@ func (ss *subscriptionServer) GetSubscription(ctx context.Context, req *forsokv1
 
 // ListSubscriptions implements forsok.v1.SubscriptionService.
 func (ss *subscriptionServer) ListSubscriptions(ctx context.Context, req *forsokv1.ListSubscriptionsRequest) (*forsokv1.ListSubscriptionsResponse, error) {
-	if req.GetPageSize() < 0 {
-		return nil, trial.Invalid([]trial.Violation{{Field: "page_size", Reason: "PAGE_SIZE_NEGATIVE", Description: "page_size must be zero or positive"}})
-	}
-	if req.GetPageToken() != "" {
-		return nil, trial.Invalid([]trial.Violation{{Field: "page_token", Reason: "PAGE_TOKEN_INVALID",
-			Description: "subscriptions come in one page; there is no next page to ask for"}})
-	}
-	subs, err := ss.s.svc.ListSubscriptions(ctx, actorFrom(ctx))
+	subs, err := ss.s.svc.ListSubscriptions(ctx, actorFrom(ctx), int(req.GetPageSize()), req.GetPageToken())
 	if err != nil {
 		return nil, err
 	}

@@ -93,7 +93,7 @@ func Permitted(actor Actor, action Action, app *Application, ministry string) er
 		return Errorf(CodeInternal, "no permission defined for action %s", action)
 	}
 	if !hasRole(p.roles, actor.Role) {
-		return Errorf(CodePermissionDenied, "%s may not %s: the action is for %s", roleName(actor.Role), action, roleList(p.roles))
+		return Errorf(CodePermissionDenied, "%s may not %s: the action is for %s", RoleName(actor.Role), action, roleList(p.roles))
 	}
 	switch p.party {
 	case leadApplicant:
@@ -122,7 +122,7 @@ func hasRole(roles []Role, r Role) bool {
 	return false
 }
 
-func roleName(r Role) string {
+func RoleName(r Role) string {
 	if r == RolePublic {
 		return "an anonymous caller"
 	}

@@ -20,7 +20,35 @@ const (
 	CodeAborted                        // stale etag
 	CodeUnauthenticated                // bad or missing credentials
 	CodeResourceExhausted              // rate or size limits
+	CodeUnavailable                    // the service cannot serve now (shutting down); retry later
+	CodeUnimplemented                  // the server does not offer the operation
 )
+
+// codeNames are the codes' names, the gRPC codes they become.
+var codeNames = [...]string{
+	CodeInternal: "INTERNAL", CodeInvalidArgument: "INVALID_ARGUMENT",
+	CodeFailedPrecondition: "FAILED_PRECONDITION", CodeNotFound: "NOT_FOUND",
+	CodePermissionDenied: "PERMISSION_DENIED", CodeAborted: "ABORTED",
+	CodeUnauthenticated: "UNAUTHENTICATED", CodeResourceExhausted: "RESOURCE_EXHAUSTED",
+	CodeUnavailable: "UNAVAILABLE", CodeUnimplemented: "UNIMPLEMENTED",
+}
+
+// String returns the code's name, "FAILED_PRECONDITION".
+func (c Code) String() string {
+	if c < 0 || int(c) >= len(codeNames) {
+		return fmt.Sprintf("Code(%d)", int(c))
+	}
+	return codeNames[c]
+}
+
+// Codes returns every code, for the transport's table and its test.
+func Codes() []Code {
+	out := make([]Code, len(codeNames))
+	for i := range codeNames {
+		out[i] = Code(i)
+	}
+	return out
+}
 
 // Violation is one thing wrong with a request or a case. For CodeInvalidArgument it is a
 // field violation; for CodeFailedPrecondition it names the rule that fails.

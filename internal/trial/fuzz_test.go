@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/forsok/forsok/internal/trial"
+	"github.com/forsok/forsok/internal/trial/trialtest"
 )
 
 // FuzzParseFilter: ParseFilter never panics; a refusal is INVALID_ARGUMENT with one
@@ -28,7 +29,7 @@ func FuzzParseFilter(f *testing.F) {
 	}
 	oslo := fuzzOslo(f)
 	today := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
-	keys := trial.ListKeysOf(svcFixture(), nil)
+	keys := trial.ListKeysOf(trialtest.Application(), nil)
 	f.Fuzz(func(t *testing.T, s string) {
 		got, err := trial.ParseFilter(s, oslo)
 		if err != nil {

@@ -229,3 +229,28 @@ func (o Order) String() string {
 	}
 	return f
 }
+
+// Query selects and orders cases for a list. Empty fields do not restrict. The Service
+// fills the visibility fields (States, ApplicantOrganisation, ConsultedMinistry) from the
+// caller, so a store never returns what the caller may not see; the caller's own filter
+// is ANDed with them. Match is what the query means.
+type Query struct {
+	// States restricts to cases in one of these states (nil or empty: any state).
+	States []State
+	// ApplicantOrganisation restricts to cases with this applicant.
+	ApplicantOrganisation string
+	// ConsultedMinistry restricts to cases with a consultation of this ministry.
+	ConsultedMinistry string
+	// Filter is the caller's filter (ParseFilter); nil matches every case.
+	Filter *Filter
+	// Order is the order of the list; the zero Order is create_time ascending.
+	Order Order
+	// Today is the date the filter's *_within_days fields count from, as ParseDate
+	// returns it. It is not part of what a page token pins: a list paged across midnight
+	// counts the later pages from the new day.
+	Today time.Time
+	// PageSize is the most cases in one page (0: the store's default).
+	PageSize int
+	// PageToken is a token the store returned for the same query ("": the first page).
+	PageToken string
+}

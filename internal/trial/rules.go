@@ -114,7 +114,7 @@ func exemptionGuards(i int, e Exemption, category Category, ref *Reference) []Vi
 		vs.add("R4", p+".proposed_rule", "PROPOSED_RULE_MISSING", p+".proposed_rule is required: state the rule the trial wants instead.")
 	}
 	if blank(e.OwningMinistry) {
-		vs.add("R4", p+".owning_ministry", "OWNING_MINISTRY_MISSING", fmt.Sprintf("%s.owning_ministry is required: give the code of the ministry that owns the rule (%s).", p, ministryCodes(ref)))
+		vs.add("R4", p+".owning_ministry", "OWNING_MINISTRY_MISSING", fmt.Sprintf("%s.owning_ministry is required: give the code of the ministry that owns the rule (%s).", p, MinistryCodes(ref)))
 	}
 	// Malformed ids and unknown ministries, as for a draft.
 	vs = append(vs, exemptionFormat(i, e, ref)...)
@@ -458,7 +458,7 @@ func TerminateGuards(app *Application, in TerminateInput) []Violation {
 func ConsultationGuards(app *Application, consultations []*Consultation, in ConsultationInput, ref *Reference, today time.Time) []Violation {
 	var vs violations
 	if _, ok := ref.Ministry(in.Ministry); !ok {
-		vs.add("R10", "ministry", "UNKNOWN_MINISTRY", fmt.Sprintf("ministry %q is not a known ministry code; use one of %s.", in.Ministry, ministryCodes(ref)))
+		vs.add("R10", "ministry", "UNKNOWN_MINISTRY", fmt.Sprintf("ministry %q is not a known ministry code; use one of %s.", in.Ministry, MinistryCodes(ref)))
 	}
 	for _, c := range consultations {
 		if c != nil && c.Ministry == in.Ministry && c.State == ConsultationRequested {

@@ -34,7 +34,7 @@ var CaseFlags = []CaseFlag{FlagNeedsInterimReply, FlagConsultationOverdue, FlagP
 // HasFlag reports whether the case carries the flag.
 func (a *Application) HasFlag(f CaseFlag) bool { return slices.Contains(a.Flags, f) }
 
-func (a *Application) setFlag(f CaseFlag, on bool) {
+func (a *Application) SetFlag(f CaseFlag, on bool) {
 	has := a.HasFlag(f)
 	switch {
 	case on && !has:
@@ -186,10 +186,10 @@ func (s Schedule) Timers(app *Application, cons []*Consultation) []Timer {
 
 // noticed reports whether a notice about subject was already recorded on the case.
 func (a *Application) noticed(n Action, subject string) bool {
-	return slices.Contains(a.Notices, noticeKey(n, subject))
+	return slices.Contains(a.Notices, NoticeKey(n, subject))
 }
 
-func noticeKey(n Action, subject string) string {
+func NoticeKey(n Action, subject string) string {
 	if subject == "" {
 		return string(n)
 	}
@@ -198,16 +198,16 @@ func noticeKey(n Action, subject string) string {
 
 // answerDue returns the date KDD's answer is due after a (re)submission on today: one
 // calendar month later (R14).
-func answerDue(today time.Time) string { return FormatDate(AddMonths(today, 1)) }
+func AnswerDue(today time.Time) string { return FormatDate(AddMonths(today, 1)) }
 
 // refreshConsultationFlag sets FlagConsultationOverdue while an open consultation is
 // past its due date.
-func refreshConsultationFlag(app *Application, cons []*Consultation, today time.Time) {
+func RefreshConsultationFlag(app *Application, cons []*Consultation, today time.Time) {
 	overdue := false
 	for _, c := range cons {
 		if due, err := ParseDate(c.DueDate); err == nil && c.State == ConsultationRequested && today.After(due) {
 			overdue = true
 		}
 	}
-	app.setFlag(FlagConsultationOverdue, overdue)
+	app.SetFlag(FlagConsultationOverdue, overdue)
 }

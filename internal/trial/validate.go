@@ -242,7 +242,7 @@ func exemptionFormat(i int, e Exemption, ref *Reference) []Violation {
 	}
 	if e.OwningMinistry != "" {
 		if _, ok := ref.Ministry(e.OwningMinistry); !ok {
-			vs.add("R4", p+".owning_ministry", "UNKNOWN_MINISTRY", fmt.Sprintf("%s.owning_ministry %q is not a known ministry code; use one of %s.", p, e.OwningMinistry, ministryCodes(ref)))
+			vs.add("R4", p+".owning_ministry", "UNKNOWN_MINISTRY", fmt.Sprintf("%s.owning_ministry %q is not a known ministry code; use one of %s.", p, e.OwningMinistry, MinistryCodes(ref)))
 		}
 	}
 	vs.length("R4", p+".section", e.Section, MaxShortTextLength)
@@ -255,7 +255,7 @@ func exemptionFormat(i int, e Exemption, ref *Reference) []Violation {
 }
 
 // ministryCodes lists the known codes for a description, so the client sees its choices.
-func ministryCodes(ref *Reference) string {
+func MinistryCodes(ref *Reference) string {
 	if ref == nil || len(ref.Ministries) == 0 {
 		return "the configured ministry codes (none are configured)"
 	}
@@ -338,7 +338,7 @@ func (in ConsultationInput) Validate(ref *Reference) []Violation {
 	var vs violations
 	if vs.required("R10", "ministry", in.Ministry, "the code of the ministry to consult") {
 		if _, ok := ref.Ministry(in.Ministry); !ok {
-			vs.add("R10", "ministry", "UNKNOWN_MINISTRY", fmt.Sprintf("ministry %q is not a known ministry code; use one of %s.", in.Ministry, ministryCodes(ref)))
+			vs.add("R10", "ministry", "UNKNOWN_MINISTRY", fmt.Sprintf("ministry %q is not a known ministry code; use one of %s.", in.Ministry, MinistryCodes(ref)))
 		}
 	}
 	vs.text("R10", "question", in.Question, MaxTextLength, "the question to the ministry")

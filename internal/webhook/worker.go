@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/forsok/forsok/internal/trial"
+	"github.com/forsok/forsok/internal/workflow"
 )
 
 // Defaults of the Worker's zero values.
@@ -45,7 +46,7 @@ const (
 // Worker sends the outbox's deliveries. Set Service and EncodeEvent; the rest has
 // defaults.
 type Worker struct {
-	Service *trial.Service
+	Service *workflow.Service
 	// EncodeEvent is the event as the API's JSON (rpc.EventJSON): the CloudEvent's data.
 	EncodeEvent func(*trial.Event) (json.RawMessage, error)
 	// Client sends the requests; nil means Policy.NewClient(Timeout).
@@ -237,7 +238,7 @@ func (w *Worker) pause(ctx context.Context) {
 
 // attempt makes one attempt at the task's delivery and records it. It reports whether
 // the queue may go on: after a success, or a failure that made the delivery DEAD.
-func (w *Worker) attempt(ctx context.Context, task *trial.DeliveryTask) bool {
+func (w *Worker) attempt(ctx context.Context, task *workflow.DeliveryTask) bool {
 	d := task.Delivery
 	start, began := w.Now(), time.Now()
 	status, err := w.send(ctx, task, start)
@@ -277,7 +278,7 @@ func (w *Worker) backoff(n int) time.Duration {
 
 // send POSTs the task's event as a signed CloudEvent and returns the receiver's status.
 // A status other than 2xx is an error.
-func (w *Worker) send(ctx context.Context, task *trial.DeliveryTask, at time.Time) (int, error) {
+func (w *Worker) send(ctx context.Context, task *workflow.DeliveryTask, at time.Time) (int, error) {
 	if err := w.Policy.Check(ctx, task.Subscription.TargetURL); err != nil {
 		return 0, fmt.Errorf("target refused: %w", err)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/forsok/forsok/internal/rpc"
 	"github.com/forsok/forsok/internal/trial"
 	"github.com/forsok/forsok/internal/webhook"
+	"github.com/forsok/forsok/internal/workflow"
 )
 
 var oslo = func() *time.Location {
@@ -64,7 +65,7 @@ var (
 // env is a service on a store in t.TempDir() and a worker driven by the test's clock.
 type env struct {
 	t      *testing.T
-	svc    *trial.Service
+	svc    *workflow.Service
 	store  *boltstore.Store
 	clock  *clock
 	worker *webhook.Worker
@@ -86,7 +87,7 @@ func newEnv(t *testing.T) *env {
 		}
 		store.Close()
 	})
-	svc, err := trial.NewService(store, trial.DefaultReference())
+	svc, err := workflow.NewService(store, trial.DefaultReference())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +106,7 @@ func newEnv(t *testing.T) *env {
 
 func (e *env) subscribe(actor trial.Actor, url string, types ...trial.Action) *trial.Subscription {
 	e.t.Helper()
-	sub, err := e.svc.CreateSubscription(context.Background(), actor, trial.SubscriptionInput{TargetURL: url, Secret: secret, EventTypes: types})
+	sub, err := e.svc.CreateSubscription(context.Background(), actor, workflow.SubscriptionInput{TargetURL: url, Secret: secret, EventTypes: types})
 	if err != nil {
 		e.t.Fatalf("CreateSubscription: %v", err)
 	}
@@ -158,7 +159,7 @@ func (e *env) approved() string {
 	t := e.t
 	t.Helper()
 	ctx := context.Background()
-	call := func(a trial.Actor) trial.Call { return trial.Call{Actor: a} }
+	call := func(a trial.Actor) workflow.Call { return workflow.Call{Actor: a} }
 	id := must[*trial.Application](t)(e.svc.CreateApplication(ctx, call(lead), application())).ID
 	must[*trial.Application](t)(e.svc.SubmitApplication(ctx, call(lead), id, "Søknaden sendes."))
 	must[*trial.Application](t)(e.svc.AssignApplication(ctx, call(handler), id, trial.Person{}, ""))
@@ -175,7 +176,7 @@ func (e *env) life() string {
 	t := e.t
 	t.Helper()
 	ctx := context.Background()
-	call := func(a trial.Actor) trial.Call { return trial.Call{Actor: a} }
+	call := func(a trial.Actor) workflow.Call { return workflow.Call{Actor: a} }
 	id := e.approved()
 	e.clock.Set(time.Date(2026, 8, 1, 10, 0, 0, 0, oslo))
 	must[*trial.Application](t)(e.svc.ActivateTrial(ctx, call(handler), id, "Startdato nådd."))
@@ -396,8 +397,8 @@ func TestWorker_GivesUpThenRedelivers(t *testing.T) {
 	r := newReceiver(t, e.clock)
 	sub := e.subscribe(lead, r.srv.URL, trial.ActionCreate, trial.ActionSubmit)
 	r.setStatus(http.StatusInternalServerError)
-	app := must[*trial.Application](t)(e.svc.CreateApplication(context.Background(), trial.Call{Actor: lead}, application()))
-	must[*trial.Application](t)(e.svc.SubmitApplication(context.Background(), trial.Call{Actor: lead}, app.ID, ""))
+	app := must[*trial.Application](t)(e.svc.CreateApplication(context.Background(), workflow.Call{Actor: lead}, application()))
+	must[*trial.Application](t)(e.svc.SubmitApplication(context.Background(), workflow.Call{Actor: lead}, app.ID, ""))
 	for range 4 {
 		e.tick()
 		e.clock.Advance(time.Hour)
@@ -470,7 +471,7 @@ func TestWorker_TargetRefusedAtDelivery(t *testing.T) {
 	r := newReceiver(t, e.clock)
 	sub := e.subscribe(lead, r.srv.URL, trial.ActionCreate)
 	e.worker.Policy = &webhook.TargetPolicy{} // production: loopback refused
-	must[*trial.Application](t)(e.svc.CreateApplication(context.Background(), trial.Call{Actor: lead}, application()))
+	must[*trial.Application](t)(e.svc.CreateApplication(context.Background(), workflow.Call{Actor: lead}, application()))
 	e.tick()
 	if r.count() != 0 {
 		t.Errorf("receiver got %d requests, want none", r.count())

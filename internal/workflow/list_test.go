@@ -1,4 +1,4 @@
-package trial_test
+package workflow_test
 
 import (
 	"slices"

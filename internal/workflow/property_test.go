@@ -1,4 +1,4 @@
-package trial_test
+package workflow_test
 
 import (
 	"errors"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/forsok/forsok/internal/trial"
+	"github.com/forsok/forsok/internal/workflow"
 )
 
 // The property test: random actions by random callers, with the clock moving on and the
@@ -37,7 +38,7 @@ type propAction struct {
 	// that cases get far.
 	weight int
 	actor  func(p *propRun, app *trial.Application) trial.Actor
-	do     func(p *propRun, c trial.Call, app *trial.Application) error
+	do     func(p *propRun, c workflow.Call, app *trial.Application) error
 }
 
 type propRun struct {
@@ -103,39 +104,39 @@ func consultationID(c *trial.Consultation) string {
 }
 
 var propActions = []propAction{
-	{"update", 2, leadActor, func(p *propRun, c trial.Call, app *trial.Application) error {
+	{"update", 2, leadActor, func(p *propRun, c workflow.Call, app *trial.Application) error {
 		in := &trial.Application{Title: propPick(p, "Nytt navn", "Nytt navn", "Nytt navn", "", strings.Repeat("x", trial.MaxTitleLength+1))}
 		_, err := p.e.svc.UpdateApplication(svcCtx, c, app.ID, in, []string{"title"})
 		return err
 	}},
-	{"delete", 1, leadActor, func(p *propRun, c trial.Call, app *trial.Application) error {
+	{"delete", 1, leadActor, func(p *propRun, c workflow.Call, app *trial.Application) error {
 		return p.e.svc.DeleteApplication(svcCtx, c, app.ID)
 	}},
-	{"confirmParticipation", 6, func(*propRun, *trial.Application) trial.Actor { return svcCo }, func(p *propRun, c trial.Call, app *trial.Application) error {
+	{"confirmParticipation", 6, func(*propRun, *trial.Application) trial.Actor { return svcCo }, func(p *propRun, c workflow.Call, app *trial.Application) error {
 		_, err := p.e.svc.ConfirmParticipation(svcCtx, c, app.ID, trial.ParticipationInput{OrganisationNumber: c.Actor.OrganisationNumber, CouncilDecision: svcCouncil("Råde kommunestyre")})
 		return err
 	}},
-	{"submit", 6, leadActor, func(p *propRun, c trial.Call, app *trial.Application) error {
+	{"submit", 6, leadActor, func(p *propRun, c workflow.Call, app *trial.Application) error {
 		_, err := p.e.svc.SubmitApplication(svcCtx, c, app.ID, "søknaden sendes")
 		return err
 	}},
-	{"withdraw", 1, leadActor, func(p *propRun, c trial.Call, app *trial.Application) error {
+	{"withdraw", 1, leadActor, func(p *propRun, c workflow.Call, app *trial.Application) error {
 		_, err := p.e.svc.WithdrawApplication(svcCtx, c, app.ID, propPick(p, "Trekker søknaden", "Trekker søknaden", ""))
 		return err
 	}},
-	{"assign", 6, handlerActor, func(p *propRun, c trial.Call, app *trial.Application) error {
+	{"assign", 6, handlerActor, func(p *propRun, c workflow.Call, app *trial.Application) error {
 		_, err := p.e.svc.AssignApplication(svcCtx, c, app.ID, trial.Person{}, "")
 		return err
 	}},
-	{"recordInterimReply", 6, handlerActor, func(p *propRun, c trial.Call, app *trial.Application) error {
+	{"recordInterimReply", 6, handlerActor, func(p *propRun, c workflow.Call, app *trial.Application) error {
 		_, err := p.e.svc.RecordInterimReply(svcCtx, c, app.ID, trial.InterimReplyInput{Text: "Vi svarer snart.", ExpectedDecisionDate: p.dateIn(30)})
 		return err
 	}},
-	{"requestChanges", 2, handlerActor, func(p *propRun, c trial.Call, app *trial.Application) error {
+	{"requestChanges", 2, handlerActor, func(p *propRun, c workflow.Call, app *trial.Application) error {
 		_, err := p.e.svc.RequestChanges(svcCtx, c, app.ID, "Hvilke fag gjelder det?")
 		return err
 	}},
-	{"createConsultation", 6, handlerActor, func(p *propRun, c trial.Call, app *trial.Application) error {
+	{"createConsultation", 6, handlerActor, func(p *propRun, c workflow.Call, app *trial.Application) error {
 		in := trial.ConsultationInput{Ministry: propPick(p, "KD", "KD", "KD", "HOD", "KDD", "XX"), Question: "Støtter dere unntaket?", DueWorkingDays: propPick(p, 10, 10, 10, -1)}
 		_, err := p.e.svc.CreateConsultation(svcCtx, c, app.ID, in)
 		return err
@@ -145,16 +146,16 @@ var propActions = []propAction{
 			return svcHOD
 		}
 		return svcKD
-	}, func(p *propRun, c trial.Call, app *trial.Application) error {
+	}, func(p *propRun, c workflow.Call, app *trial.Application) error {
 		in := trial.ResponseInput{Position: propPick(p, trial.PositionSupports, trial.PositionSupportsWithConditions, trial.PositionObjects, trial.PositionNoComment), Statement: "Vurdert."}
 		_, err := p.e.svc.RespondToConsultation(svcCtx, c, app.ID, consultationID(p.open(app)), in)
 		return err
 	}},
-	{"cancelConsultation", 1, handlerActor, func(p *propRun, c trial.Call, app *trial.Application) error {
+	{"cancelConsultation", 1, handlerActor, func(p *propRun, c workflow.Call, app *trial.Application) error {
 		_, err := p.e.svc.CancelConsultation(svcCtx, c, app.ID, consultationID(p.open(app)), "Ikke nødvendig")
 		return err
 	}},
-	{"approve", 6, approverActor, func(p *propRun, c trial.Call, app *trial.Application) error {
+	{"approve", 6, approverActor, func(p *propRun, c workflow.Call, app *trial.Application) error {
 		start := app.PlannedStart
 		if p.chance(3) {
 			start = p.dateIn(p.rng.IntN(60))
@@ -173,19 +174,19 @@ var propActions = []propAction{
 		_, err := p.e.svc.ApproveApplication(svcCtx, c, app.ID, in)
 		return err
 	}},
-	{"reject", 1, approverActor, func(p *propRun, c trial.Call, app *trial.Application) error {
+	{"reject", 1, approverActor, func(p *propRun, c workflow.Call, app *trial.Application) error {
 		_, err := p.e.svc.RejectApplication(svcCtx, c, app.ID, trial.RejectInput{ReasonCodes: []trial.RejectReason{trial.RejectOther}, Reasons: "Ikke prioritert."})
 		return err
 	}},
-	{"recordPublication", 6, handlerActor, func(p *propRun, c trial.Call, app *trial.Application) error {
+	{"recordPublication", 6, handlerActor, func(p *propRun, c workflow.Call, app *trial.Application) error {
 		_, err := p.e.svc.RecordPublication(svcCtx, c, app.ID, trial.PublicationInput{RegulationID: svcRegulation, PublicationReference: svcPublication})
 		return err
 	}},
-	{"activate", 6, approverActor, func(p *propRun, c trial.Call, app *trial.Application) error {
+	{"activate", 6, approverActor, func(p *propRun, c workflow.Call, app *trial.Application) error {
 		_, err := p.e.svc.ActivateTrial(svcCtx, c, app.ID, "")
 		return err
 	}},
-	{"requestExtension", 6, leadActor, func(p *propRun, c trial.Call, app *trial.Application) error {
+	{"requestExtension", 6, leadActor, func(p *propRun, c workflow.Call, app *trial.Application) error {
 		end, err := trial.ParseDate(trial.CurrentEnd(app))
 		if err != nil {
 			end = p.today()
@@ -197,7 +198,7 @@ var propActions = []propAction{
 		_, err = p.e.svc.RequestExtension(svcCtx, c, app.ID, in)
 		return err
 	}},
-	{"decideExtension", 6, approverActor, func(p *propRun, c trial.Call, app *trial.Application) error {
+	{"decideExtension", 6, approverActor, func(p *propRun, c workflow.Call, app *trial.Application) error {
 		in := trial.ExtensionDecisionInput{Grant: !p.chance(3), AmendingRegulationID: "FOR-2029-01-01-1", Reasons: "Vurdert."}
 		if n := len(app.Extensions); n > 0 {
 			in.ApprovedEnd = app.Extensions[n-1].RequestedEnd
@@ -205,19 +206,19 @@ var propActions = []propAction{
 		_, err := p.e.svc.DecideExtension(svcCtx, c, app.ID, in)
 		return err
 	}},
-	{"terminate", 1, approverActor, func(p *propRun, c trial.Call, app *trial.Application) error {
+	{"terminate", 1, approverActor, func(p *propRun, c workflow.Call, app *trial.Application) error {
 		_, err := p.e.svc.TerminateTrial(svcCtx, c, app.ID, trial.TerminateInput{Reasons: "Ulovlig.", RepealingInstrument: svcRepealing})
 		return err
 	}},
-	{"endPeriod", 6, approverActor, func(p *propRun, c trial.Call, app *trial.Application) error {
+	{"endPeriod", 6, approverActor, func(p *propRun, c workflow.Call, app *trial.Application) error {
 		_, err := p.e.svc.EndTrialPeriod(svcCtx, c, app.ID, "")
 		return err
 	}},
-	{"submitEvaluation", 6, leadActor, func(p *propRun, c trial.Call, app *trial.Application) error {
+	{"submitEvaluation", 6, leadActor, func(p *propRun, c workflow.Call, app *trial.Application) error {
 		_, err := p.e.svc.SubmitEvaluation(svcCtx, c, app.ID, trial.EvaluationInput{ReportReference: "Rapport 2030:1", Summary: "Forsøket virket."})
 		return err
 	}},
-	{"close", 6, approverActor, func(p *propRun, c trial.Call, app *trial.Application) error {
+	{"close", 6, approverActor, func(p *propRun, c workflow.Call, app *trial.Application) error {
 		in := trial.CloseInput{Outcome: propPick(p, trial.OutcomeMadePermanent, trial.OutcomeLawChangeProposed, trial.OutcomeDiscontinued), Reasons: "Ferdig.", WithoutEvaluation: p.chance(3)}
 		_, err := p.e.svc.CloseApplication(svcCtx, c, app.ID, in)
 		return err

@@ -1,8 +1,11 @@
-package trial
+package workflow
 
 import (
 	"context"
+	"errors"
 	"time"
+
+	"github.com/forsok/forsok/internal/trial"
 )
 
 // Store is the persistence port. An adapter implements it; the Service runs every action
@@ -20,17 +23,19 @@ type Store interface {
 // ReadTx reads a consistent snapshot. Values returned are the caller's to keep and modify.
 type ReadTx interface {
 	// Application returns the case, or ErrNotFound when it does not exist or was deleted.
-	Application(id string) (*Application, error)
+	Application(id string) (*trial.Application, error)
 	// Consultations returns the case's consultations in creation order.
-	Consultations(applicationID string) ([]*Consultation, error)
+	Consultations(applicationID string) ([]*trial.Consultation, error)
 	// Consultation returns one consultation, or ErrNotFound.
-	Consultation(applicationID, id string) (*Consultation, error)
+	Consultation(applicationID, id string) (*trial.Consultation, error)
 	// ListApplications returns one page of cases matching q, and the token for the next
-	// page ("" on the last page).
-	ListApplications(q Query) (apps []*Application, nextPageToken string, err error)
-	// ListEvents returns up to limit events of the case with a sequence above after,
+	// page ("" on the last page). q.PageSize is resolved by the Service (paging.go) and
+	// positive. A token the store did not issue for this query is ErrBadPageToken or
+	// ErrPageTokenMismatch.
+	ListApplications(q trial.Query) (apps []*trial.Application, nextPageToken string, err error)
+	// ListEvents returns up to limit (positive) events of the case with a sequence above after,
 	// in sequence order. Events of deleted drafts stay readable.
-	ListEvents(applicationID string, after uint64, limit int) ([]*Event, error)
+	ListEvents(applicationID string, after uint64, limit int) ([]*trial.Event, error)
 	// Request returns the remembered answer to an earlier request, or nil when there is
 	// none (or it expired).
 	Request(key string) (*RequestRecord, error)
@@ -38,32 +43,32 @@ type ReadTx interface {
 	// (then by case and id): of one ministry, or of every ministry when ministry is "".
 	// It starts after the cursor after ("" from the beginning) and returns the cursor to
 	// continue from, "" when there is no more.
-	OpenConsultations(ministry, after string, limit int) (cons []*Consultation, next string, err error)
+	OpenConsultations(ministry, after string, limit int) (cons []*trial.Consultation, next string, err error)
 	// DueTimers returns up to limit timers due at or before until, earliest first.
-	DueTimers(until time.Time, limit int) ([]Timer, error)
+	DueTimers(until time.Time, limit int) ([]trial.Timer, error)
 
 	// The event feed and webhooks (feed.go, subscription.go).
 
 	// LastEventSequence returns the sequence number of the last event, 0 when none.
 	LastEventSequence() (uint64, error)
 	// Event returns the event with the sequence number, or ErrNotFound.
-	Event(seq uint64) (*Event, error)
+	Event(seq uint64) (*trial.Event, error)
 	// FeedEvents returns up to limit events with a sequence above after whose audience
 	// (IndexEvent) includes party, in sequence order.
-	FeedEvents(party Party, after uint64, limit int) ([]*Event, error)
+	FeedEvents(party trial.Party, after uint64, limit int) ([]*trial.Event, error)
 	// Subscription returns the webhook subscription, or ErrNotFound.
-	Subscription(id string) (*Subscription, error)
+	Subscription(id string) (*trial.Subscription, error)
 	// Subscriptions returns the subscriptions owned by party, in creation order.
-	Subscriptions(owner Party) ([]*Subscription, error)
+	Subscriptions(owner trial.Party) ([]*trial.Subscription, error)
 	// Delivery returns the delivery of event seq to the subscription, or ErrNotFound.
-	Delivery(subscriptionID string, seq uint64) (*Delivery, error)
+	Delivery(subscriptionID string, seq uint64) (*trial.Delivery, error)
 	// Deliveries returns up to limit deliveries of the subscription with a sequence
 	// below before (0: no bound), newest first.
-	Deliveries(subscriptionID string, before uint64, limit int) ([]*Delivery, error)
+	Deliveries(subscriptionID string, before uint64, limit int) ([]*trial.Delivery, error)
 	// PendingDeliveries returns the oldest PENDING delivery of each subscription that has
 	// one, up to limit subscriptions, starting after the subscription id after ("": from
 	// the first).
-	PendingDeliveries(after string, limit int) ([]*Delivery, error)
+	PendingDeliveries(after string, limit int) ([]*trial.Delivery, error)
 }
 
 // Tx is a write transaction.
@@ -74,32 +79,41 @@ type Tx interface {
 	// NextCaseNumber allocates the next case number of the year, "2026/42".
 	NextCaseNumber(year int) (string, error)
 	// PutApplication stores the case and updates its index entries.
-	PutApplication(app *Application) error
+	PutApplication(app *trial.Application) error
 	// DeleteApplication removes the case and its index entries; its events stay.
 	DeleteApplication(id string) error
 	// NextConsultationID allocates the next consultation id within the case.
 	NextConsultationID(applicationID string) (string, error)
 	// PutConsultation stores a consultation and updates its index entries.
-	PutConsultation(c *Consultation) error
+	PutConsultation(c *trial.Consultation) error
 	// AppendEvent assigns e the next global sequence number and stores it.
-	AppendEvent(e *Event) error
+	AppendEvent(e *trial.Event) error
 	// PutRequest remembers the answer to a request for replay.
 	PutRequest(key string, rec *RequestRecord) error
 	// PutTimers replaces the case's timers with timers (none when empty).
-	PutTimers(applicationID string, timers []Timer) error
+	PutTimers(applicationID string, timers []trial.Timer) error
 
 	// IndexEvent records the parties who see the appended event seq in the feed.
-	IndexEvent(seq uint64, audience []Party) error
+	IndexEvent(seq uint64, audience []trial.Party) error
 	// NextSubscriptionID allocates the next subscription id, "1", "2", ….
 	NextSubscriptionID() (string, error)
 	// PutSubscription stores a subscription and its owner index entry.
-	PutSubscription(sub *Subscription) error
+	PutSubscription(sub *trial.Subscription) error
 	// DeleteSubscription removes the subscription with its deliveries, or ErrNotFound.
 	DeleteSubscription(id string) error
 	// PutDelivery stores a delivery; a PENDING one is in its subscription's outbox queue,
 	// in sequence order, until it is stored in another state.
-	PutDelivery(d *Delivery) error
+	PutDelivery(d *trial.Delivery) error
 }
+
+// The storage errors of a read that the client caused: the Service turns them into the
+// field violations of its answer (paging.go). A store never builds API errors itself.
+var (
+	// ErrBadPageToken: the page token is malformed or was not issued by this store.
+	ErrBadPageToken = errors.New("page token malformed or not issued by this store")
+	// ErrPageTokenMismatch: the page token continues a list of another query.
+	ErrPageTokenMismatch = errors.New("page token issued for another query")
+)
 
 // RequestRecord is the remembered answer to a request with a requestId (AIP-155).
 type RequestRecord struct {
@@ -108,29 +122,4 @@ type RequestRecord struct {
 	Time        time.Time `json:"time"`
 	// Result is the JSON encoding of the answer (an *Application or a *Consultation).
 	Result []byte `json:"result"`
-}
-
-// Query selects and orders cases for a list. Empty fields do not restrict. The Service
-// fills the visibility fields (States, ApplicantOrganisation, ConsultedMinistry) from the
-// caller, so a store never returns what the caller may not see; the caller's own filter
-// is ANDed with them. Match is what the query means.
-type Query struct {
-	// States restricts to cases in one of these states (nil or empty: any state).
-	States []State
-	// ApplicantOrganisation restricts to cases with this applicant.
-	ApplicantOrganisation string
-	// ConsultedMinistry restricts to cases with a consultation of this ministry.
-	ConsultedMinistry string
-	// Filter is the caller's filter (ParseFilter); nil matches every case.
-	Filter *Filter
-	// Order is the order of the list; the zero Order is create_time ascending.
-	Order Order
-	// Today is the date the filter's *_within_days fields count from, as ParseDate
-	// returns it. It is not part of what a page token pins: a list paged across midnight
-	// counts the later pages from the new day.
-	Today time.Time
-	// PageSize is the most cases in one page (0: the store's default).
-	PageSize int
-	// PageToken is a token the store returned for the same query ("": the first page).
-	PageToken string
 }

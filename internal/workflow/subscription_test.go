@@ -1,4 +1,4 @@
-package trial_test
+package workflow_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/forsok/forsok/internal/trial"
+	"github.com/forsok/forsok/internal/workflow"
 )
 
 const svcSecret = "a-secret-of-at-least-16-chars"
@@ -36,14 +37,14 @@ func svcWebhooks(e *svcEnv) {
 
 func svcSubscribe(t *testing.T, e *svcEnv, actor trial.Actor, types ...trial.Action) *trial.Subscription {
 	t.Helper()
-	return svcTry(e.svc.CreateSubscription(svcCtx, actor, trial.SubscriptionInput{
+	return svcTry(e.svc.CreateSubscription(svcCtx, actor, workflow.SubscriptionInput{
 		TargetURL: "https://hooks.example.no/" + string(actor.Role), EventTypes: types, Secret: svcSecret})).must(t)
 }
 
 func TestService_CreateSubscription(t *testing.T) {
 	e := svcSetup(t)
 	t.Run("ErrDisabled", func(t *testing.T) {
-		_, err := e.svc.CreateSubscription(svcCtx, svcLead, trial.SubscriptionInput{TargetURL: "https://hooks.example.no/", Secret: svcSecret})
+		_, err := e.svc.CreateSubscription(svcCtx, svcLead, workflow.SubscriptionInput{TargetURL: "https://hooks.example.no/", Secret: svcSecret})
 		if codeOf(err) != trial.CodeFailedPrecondition {
 			t.Errorf("got %v, want FAILED_PRECONDITION", err)
 		}
@@ -52,17 +53,17 @@ func TestService_CreateSubscription(t *testing.T) {
 	tests := []struct {
 		name   string
 		actor  trial.Actor
-		in     trial.SubscriptionInput
+		in     workflow.SubscriptionInput
 		code   trial.Code
 		fields []string
 	}{
-		{"OK", svcLead, trial.SubscriptionInput{TargetURL: "https://hooks.example.no/", Secret: svcSecret, EventTypes: []trial.Action{"submit", "approve", "submit"}}, codeOK, nil},
-		{"OKNotice", svcHandler, trial.SubscriptionInput{TargetURL: "https://hooks.example.no/", Secret: svcSecret, EventTypes: []trial.Action{trial.NoticeConsultationOverdue}}, codeOK, nil},
-		{"ErrEverything", svcKD, trial.SubscriptionInput{TargetURL: "https://refused.example/", Secret: "short", EventTypes: []trial.Action{"explode"}},
+		{"OK", svcLead, workflow.SubscriptionInput{TargetURL: "https://hooks.example.no/", Secret: svcSecret, EventTypes: []trial.Action{"submit", "approve", "submit"}}, codeOK, nil},
+		{"OKNotice", svcHandler, workflow.SubscriptionInput{TargetURL: "https://hooks.example.no/", Secret: svcSecret, EventTypes: []trial.Action{trial.NoticeConsultationOverdue}}, codeOK, nil},
+		{"ErrEverything", svcKD, workflow.SubscriptionInput{TargetURL: "https://refused.example/", Secret: "short", EventTypes: []trial.Action{"explode"}},
 			trial.CodeInvalidArgument, []string{"subscription.target_url", "subscription.secret", "subscription.event_types[0]"}},
-		{"ErrTargetMissing", svcKD, trial.SubscriptionInput{Secret: svcSecret}, trial.CodeInvalidArgument, []string{"subscription.target_url"}},
-		{"ErrAdmin", svcAdmin, trial.SubscriptionInput{TargetURL: "https://hooks.example.no/", Secret: svcSecret}, trial.CodePermissionDenied, nil},
-		{"ErrAnonymous", svcPublic, trial.SubscriptionInput{TargetURL: "https://hooks.example.no/", Secret: svcSecret}, trial.CodeUnauthenticated, nil},
+		{"ErrTargetMissing", svcKD, workflow.SubscriptionInput{Secret: svcSecret}, trial.CodeInvalidArgument, []string{"subscription.target_url"}},
+		{"ErrAdmin", svcAdmin, workflow.SubscriptionInput{TargetURL: "https://hooks.example.no/", Secret: svcSecret}, trial.CodePermissionDenied, nil},
+		{"ErrAnonymous", svcPublic, workflow.SubscriptionInput{TargetURL: "https://hooks.example.no/", Secret: svcSecret}, trial.CodeUnauthenticated, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -96,7 +97,7 @@ func TestService_CreateSubscription(t *testing.T) {
 		defer func() { e.svc.Webhooks.MaxPerOwner = 0 }()
 		svcSubscribe(t, e, svcHOD)
 		svcSubscribe(t, e, svcHOD)
-		_, err := e.svc.CreateSubscription(svcCtx, svcHOD, trial.SubscriptionInput{TargetURL: "https://hooks.example.no/", Secret: svcSecret})
+		_, err := e.svc.CreateSubscription(svcCtx, svcHOD, workflow.SubscriptionInput{TargetURL: "https://hooks.example.no/", Secret: svcSecret})
 		if codeOf(err) != trial.CodeResourceExhausted {
 			t.Errorf("third subscription: got %v, want RESOURCE_EXHAUSTED", err)
 		}
@@ -132,7 +133,7 @@ func TestService_SubscriptionsOwnerOnly(t *testing.T) {
 			if got := codeOf(err); got != tt.code {
 				t.Errorf("ListDeliveries: got %v, want code %d", err, tt.code)
 			}
-			subs, err := e.svc.ListSubscriptions(svcCtx, tt.actor)
+			subs, err := e.svc.ListSubscriptions(svcCtx, tt.actor, 0, "")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,4 +1,4 @@
-package trial
+package workflow
 
 import (
 	"context"
@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/forsok/forsok/internal/trial"
 )
 
 // SystemActor is the scheduler, recorded as the actor of what its timers do.
-var SystemActor = Actor{Subject: "system", Name: "forsok scheduler", Role: RoleSystem}
+var SystemActor = trial.Actor{Subject: "system", Name: "forsok scheduler", Role: trial.RoleSystem}
 
 // dueBatch is how many due timers one look at the store takes.
 const dueBatch = 100
@@ -21,7 +23,7 @@ const dueBatch = 100
 // action fails stays for the next call, and its error is returned after the others ran.
 func (s *Service) FireDueTimers(ctx context.Context) (int, error) {
 	now := s.now()
-	var due []Timer
+	var due []trial.Timer
 	err := s.Store.View(ctx, func(tx ReadTx) error {
 		var err error
 		due, err = tx.DueTimers(now, dueBatch)
@@ -37,7 +39,7 @@ func (s *Service) FireDueTimers(ctx context.Context) (int, error) {
 			if ctx.Err() != nil {
 				return fired, ctx.Err()
 			}
-			errs = append(errs, fmt.Errorf("timer %s of %s: %w", t.Key(), ApplicationName(t.ApplicationID), err))
+			errs = append(errs, fmt.Errorf("timer %s of %s: %w", t.Key(), trial.ApplicationName(t.ApplicationID), err))
 			continue
 		}
 		fired++
@@ -68,10 +70,10 @@ func (s *Service) RunScheduler(ctx context.Context, interval time.Duration, logE
 }
 
 // fire runs one timer in one write transaction.
-func (s *Service) fire(ctx context.Context, t Timer) error {
+func (s *Service) fire(ctx context.Context, t trial.Timer) error {
 	return s.update(ctx, func(tx Tx) error {
 		app, err := tx.Application(t.ApplicationID)
-		if errors.Is(err, ErrNotFound) {
+		if errors.Is(err, trial.ErrNotFound) {
 			return tx.PutTimers(t.ApplicationID, nil)
 		}
 		if err != nil {
@@ -82,35 +84,35 @@ func (s *Service) fire(ctx context.Context, t Timer) error {
 			return err
 		}
 		wanted := s.Schedule.Timers(app, cons)
-		if !slices.ContainsFunc(wanted, func(w Timer) bool { return w.Key() == t.Key() && w.At.Equal(t.At) }) {
+		if !slices.ContainsFunc(wanted, func(w trial.Timer) bool { return w.Key() == t.Key() && w.At.Equal(t.At) }) {
 			return tx.PutTimers(app.ID, wanted) // the case moved on: nothing to do
 		}
 		now := s.now()
 		call := Call{Actor: SystemActor, Method: "scheduler/" + string(t.Kind)}
 		a := &action{tx: tx, now: now, today: s.today(now), app: app, cons: cons, from: app.State}
 		switch t.Kind {
-		case TimerActivate:
+		case trial.TimerActivate:
 			if d := app.Decision; d.RegulationID == "" || d.PublicationReference == "" {
-				return s.notice(a, NoticePublicationMissing, "", FlagPublicationMissing,
+				return s.notice(a, trial.NoticePublicationMissing, "", trial.FlagPublicationMissing,
 					"the start date has come but the trial regulation's Lovdata id and publication are not recorded (R9)")
 			}
 			_, err = s.runIn(tx, now, call, s.activateStep(app.ID, "start date reached"))
-		case TimerEndPeriod:
+		case trial.TimerEndPeriod:
 			_, err = s.runIn(tx, now, call, s.endPeriodStep(app.ID, "the trial period has ended"))
-		case TimerInterimReplyOverdue:
-			err = s.notice(a, NoticeInterimReplyOverdue, "", FlagNeedsInterimReply,
+		case trial.TimerInterimReplyOverdue:
+			err = s.notice(a, trial.NoticeInterimReplyOverdue, "", trial.FlagNeedsInterimReply,
 				"no answer within one calendar month of submission; an interim reply is due (forvaltningsloven § 11 a, R14)")
-		case TimerConsultationDueSoon:
-			err = s.notice(a, NoticeConsultationDueSoon, t.Subject, "", "consultation "+t.Subject+" is due soon")
-		case TimerConsultationOverdue:
+		case trial.TimerConsultationDueSoon:
+			err = s.notice(a, trial.NoticeConsultationDueSoon, t.Subject, "", "consultation "+t.Subject+" is due soon")
+		case trial.TimerConsultationOverdue:
 			// No flag to pass: save derives CONSULTATION_OVERDUE from the open consultations.
-			err = s.notice(a, NoticeConsultationOverdue, t.Subject, "", "consultation "+t.Subject+" is past its due date")
-		case TimerTrialEndingSoon:
-			err = s.notice(a, NoticeTrialEndingSoon, t.Subject, "", "the trial period ends on "+t.Subject)
-		case TimerEvaluationDueSoon:
-			err = s.notice(a, NoticeEvaluationDueSoon, "", "", "the evaluation report is due on "+app.EvaluationDue)
-		case TimerEvaluationOverdue:
-			err = s.notice(a, NoticeEvaluationOverdue, "", FlagEvaluationOverdue, "the evaluation report was due on "+app.EvaluationDue)
+			err = s.notice(a, trial.NoticeConsultationOverdue, t.Subject, "", "consultation "+t.Subject+" is past its due date")
+		case trial.TimerTrialEndingSoon:
+			err = s.notice(a, trial.NoticeTrialEndingSoon, t.Subject, "", "the trial period ends on "+t.Subject)
+		case trial.TimerEvaluationDueSoon:
+			err = s.notice(a, trial.NoticeEvaluationDueSoon, "", "", "the evaluation report is due on "+app.EvaluationDue)
+		case trial.TimerEvaluationOverdue:
+			err = s.notice(a, trial.NoticeEvaluationOverdue, "", trial.FlagEvaluationOverdue, "the evaluation report was due on "+app.EvaluationDue)
 		default:
 			return fmt.Errorf("unknown timer kind %q", t.Kind)
 		}
@@ -120,12 +122,12 @@ func (s *Service) fire(ctx context.Context, t Timer) error {
 
 // notice records a one-off notice in the history, and sets flag when given. The state
 // does not change.
-func (s *Service) notice(a *action, n Action, subject string, flag CaseFlag, comment string) error {
-	a.app.Notices = append(a.app.Notices, noticeKey(n, subject))
+func (s *Service) notice(a *action, n trial.Action, subject string, flag trial.CaseFlag, comment string) error {
+	a.app.Notices = append(a.app.Notices, trial.NoticeKey(n, subject))
 	if flag != "" {
-		a.app.setFlag(flag, true)
+		a.app.SetFlag(flag, true)
 	}
-	e := &Event{ApplicationID: a.app.ID, Time: a.now, Actor: SystemActor, Action: n,
+	e := &trial.Event{ApplicationID: a.app.ID, Time: a.now, Actor: SystemActor, Action: n,
 		FromState: a.app.State, ToState: a.app.State, Comment: comment, ConsultationID: consultationSubject(n, subject)}
 	if err := s.record(a.tx, a.app, a.cons, e); err != nil {
 		return err
@@ -133,8 +135,8 @@ func (s *Service) notice(a *action, n Action, subject string, flag CaseFlag, com
 	return s.save(a)
 }
 
-func consultationSubject(n Action, subject string) string {
-	if n == NoticeConsultationDueSoon || n == NoticeConsultationOverdue {
+func consultationSubject(n trial.Action, subject string) string {
+	if n == trial.NoticeConsultationDueSoon || n == trial.NoticeConsultationOverdue {
 		return subject
 	}
 	return ""

@@ -1,4 +1,4 @@
-package trial_test
+package workflow_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/forsok/forsok/internal/boltstore"
 	"github.com/forsok/forsok/internal/trial"
+	"github.com/forsok/forsok/internal/workflow"
 )
 
 // schedClock is a clock the test moves by hand.
@@ -54,7 +55,7 @@ type schedEnv struct {
 	path  string
 	clock *schedClock
 	store *boltstore.Store
-	svc   *trial.Service
+	svc   *workflow.Service
 }
 
 func newSchedEnv(t *testing.T, start time.Time) *schedEnv {
@@ -71,7 +72,7 @@ func (e *schedEnv) open() {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	svc, err := trial.NewService(store, trial.DefaultReference())
+	svc, err := workflow.NewService(store, trial.DefaultReference())
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -138,7 +139,7 @@ func schedKDD(role trial.Role) trial.Actor {
 	return trial.Actor{Role: role, Subject: "kari", Name: "Kari Nordmann", OrganisationNumber: "972417858"}
 }
 
-func schedCall(a trial.Actor) trial.Call { return trial.Call{Actor: a} }
+func schedCall(a trial.Actor) workflow.Call { return workflow.Call{Actor: a} }
 
 // schedApplication is a complete application departing from an Education Act rule that
 // KDD's own ministry does not own, so a consultation with KD is needed.

@@ -1,0 +1,324 @@
+package workflow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/forsok/forsok/internal/trial"
+)
+
+// GetApplication returns the case as the caller may see it: whole, or the public
+// register's fields.
+func (s *Service) GetApplication(ctx context.Context, actor trial.Actor, id string) (*trial.Application, error) {
+	var app *trial.Application
+	err := s.Store.View(ctx, func(tx ReadTx) error {
+		var view trial.View
+		var err error
+		app, view, err = s.load(tx, actor, id)
+		if err != nil {
+			return err
+		}
+		if view == trial.ViewPublic {
+			app = trial.PublicView(app)
+		}
+		return nil
+	})
+	return app, err
+}
+
+// load reads a case and decides the caller's view; a case it may not see is not found.
+func (s *Service) load(tx ReadTx, actor trial.Actor, id string) (*trial.Application, trial.View, error) {
+	app, err := tx.Application(id)
+	if err != nil {
+		if err == trial.ErrNotFound {
+			return nil, trial.ViewNone, notFound(id)
+		}
+		return nil, trial.ViewNone, err
+	}
+	// Only a ministry's view depends on the consultations; everyone else is spared
+	// decoding them on every read.
+	var cons []*trial.Consultation
+	if actor.Role == trial.RoleMinistry {
+		if cons, err = tx.Consultations(id); err != nil {
+			return nil, trial.ViewNone, err
+		}
+	}
+	view := trial.ViewOf(actor, app, cons)
+	if view == trial.ViewNone {
+		return nil, trial.ViewNone, notFound(id)
+	}
+	return app, view, nil
+}
+
+// nonDraftStates are the states KDD sees.
+var nonDraftStates = slices.DeleteFunc(slices.Clone(trial.States), func(s trial.State) bool { return s == trial.StateDraft })
+
+// publicStates are the public register's states.
+var publicStates = slices.DeleteFunc(slices.Clone(trial.States), func(s trial.State) bool { return !s.Public() })
+
+// ListApplications lists the cases the caller sees, filtered (AIP-160 subset, see
+// ParseFilter), ordered (AIP-132, see ParseOrderBy) and paged (AIP-158). A municipality
+// sees its own cases, a ministry the cases it was consulted on, KDD every submitted case,
+// and a caller without a token (or an operator) the public register: the caller's filter
+// is ANDed with that, so it can narrow the list but never widen it.
+func (s *Service) ListApplications(ctx context.Context, actor trial.Actor, filter, orderBy string, pageSize int, pageToken string) ([]*trial.Application, string, error) {
+	var vs []trial.Violation
+	f, err := trial.ParseFilter(filter, s.Location)
+	vs = append(vs, violationsOf(err)...)
+	if err == nil {
+		vs = append(vs, s.filterReferences(f)...)
+	}
+	order, err := trial.ParseOrderBy(orderBy)
+	vs = append(vs, violationsOf(err)...)
+	pageSize, sizeViolations := pageSizeFor(pageSize, DefaultPageSize)
+	vs = append(vs, sizeViolations...)
+	if err := trial.Invalid(vs); err != nil {
+		return nil, "", err
+	}
+	q := trial.Query{Filter: f, Order: order, Today: s.Today(), PageSize: pageSize, PageToken: pageToken}
+	public := false // the register: anonymous callers and operators see public fields only
+	switch actor.Role {
+	case trial.RoleKDDHandler, trial.RoleKDDApprover, trial.RoleSystem:
+		q.States = nonDraftStates
+	case trial.RoleMunicipality:
+		if actor.OrganisationNumber == "" {
+			return nil, "", nil // an empty restriction would restrict nothing
+		}
+		q.ApplicantOrganisation = actor.OrganisationNumber
+	case trial.RoleMinistry:
+		if actor.Ministry == "" {
+			return nil, "", nil
+		}
+		q.ConsultedMinistry = actor.Ministry
+	default:
+		q.States = publicStates
+		public = true
+	}
+	var apps []*trial.Application
+	var next string
+	err = s.Store.View(ctx, func(tx ReadTx) error {
+		apps, next, err = tx.ListApplications(q)
+		return err
+	})
+	if err != nil {
+		return nil, "", pageTokenError(err)
+	}
+	if public {
+		for i, a := range apps {
+			apps[i] = trial.PublicView(a)
+		}
+	}
+	return apps, next, nil
+}
+
+// filterReferences refuses ministry codes the reference data does not know: such a
+// filter is a typo, not a question with an empty answer.
+func (s *Service) filterReferences(f *trial.Filter) []trial.Violation {
+	var vs []trial.Violation
+	for _, c := range f.Comparisons() {
+		if _, ok := s.Reference.Ministry(c.Value); c.Field == trial.FilterFieldMinistry && !ok {
+			vs = append(vs, trial.Violation{Field: "filter", Reason: "FILTER_INVALID",
+				Description: fmt.Sprintf("ministry %q is not a ministry code: use one of %s", c.Value, trial.MinistryCodes(s.Reference))})
+		}
+	}
+	return vs
+}
+
+// violationsOf returns the violations of a CodeInvalidArgument error, nil for nil.
+func violationsOf(err error) []trial.Violation {
+	var e *trial.Error
+	if errors.As(err, &e) {
+		return e.Violations
+	}
+	return nil
+}
+
+// ListConsultations lists the case's consultations as the caller may see them: KDD all,
+// a ministry its own, the applicants each one's ministry, question, status and due date.
+func (s *Service) ListConsultations(ctx context.Context, actor trial.Actor, appID string) ([]*trial.Consultation, error) {
+	if err := requireCaller(actor); err != nil {
+		return nil, err
+	}
+	var out []*trial.Consultation
+	err := s.Store.View(ctx, func(tx ReadTx) error {
+		_, view, err := s.load(tx, actor, appID)
+		if err != nil {
+			return err
+		}
+		if view != trial.ViewFull {
+			return trial.Errorf(trial.CodePermissionDenied, "the consultations of %s are not public", trial.ApplicationName(appID))
+		}
+		cons, err := tx.Consultations(appID)
+		if err != nil {
+			return err
+		}
+		for _, c := range cons {
+			switch {
+			case actor.Role == trial.RoleMunicipality:
+				out = append(out, trial.ApplicantConsultationView(c))
+			case consultationVisible(actor, c):
+				out = append(out, c)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// ListApplicationEvents returns a page of the case's history in sequence order.
+func (s *Service) ListApplicationEvents(ctx context.Context, actor trial.Actor, appID string, pageSize int, pageToken string) ([]*trial.Event, string, error) {
+	if err := requireCaller(actor); err != nil {
+		return nil, "", err
+	}
+	pageSize, vs := pageSizeFor(pageSize, defaultEventPage)
+	after, ok := parseSeqToken(appID, pageToken)
+	if !ok {
+		vs = append(vs, badPageToken(""))
+	}
+	if err := trial.Invalid(vs); err != nil {
+		return nil, "", err
+	}
+	var events []*trial.Event
+	err := s.Store.View(ctx, func(tx ReadTx) error {
+		_, view, err := s.load(tx, actor, appID)
+		if err != nil {
+			return err
+		}
+		if view != trial.ViewFull {
+			return trial.Errorf(trial.CodePermissionDenied, "the history of %s is not public", trial.ApplicationName(appID))
+		}
+		events, err = tx.ListEvents(appID, after, pageSize+1)
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(events) > pageSize {
+		events = events[:pageSize]
+		next = seqToken(appID, events[len(events)-1].Sequence)
+	}
+	return events, next, nil
+}
+
+// AllowedAction is an action and, when the caller cannot take it now, why not.
+type AllowedAction struct {
+	Action  trial.Action
+	Allowed bool
+	// Failing lists the rules that refuse the action now: "ROLE" when the caller may
+	// not take it, "STATE" when the case is in the wrong state, and the legal guards
+	// that fail on the case as it stands.
+	Failing []trial.Violation
+}
+
+// ListAllowedActions tells the caller what it may do next on the case, and for each
+// action the guards that currently fail. Guards that depend on a request's body are
+// evaluated with the case's own values (the planned period for approval).
+func (s *Service) ListAllowedActions(ctx context.Context, actor trial.Actor, appID string) ([]AllowedAction, error) {
+	if err := requireCaller(actor); err != nil {
+		return nil, err
+	}
+	var out []AllowedAction
+	err := s.Store.View(ctx, func(tx ReadTx) error {
+		app, _, err := s.load(tx, actor, appID)
+		if err != nil {
+			return err
+		}
+		cons, err := tx.Consultations(appID)
+		if err != nil {
+			return err
+		}
+		today := s.today(s.now())
+		for _, action := range trial.Actions() {
+			if action == trial.ActionCreate {
+				continue
+			}
+			out = append(out, s.preview(actor, app, cons, action, today))
+		}
+		return nil
+	})
+	return out, err
+}
+
+func (s *Service) preview(actor trial.Actor, app *trial.Application, cons []*trial.Consultation, action trial.Action, today time.Time) AllowedAction {
+	var failing []trial.Violation
+	ministry := ""
+	if action == trial.ActionRespondToConsultation || action == trial.ActionCancelConsultation {
+		ministry = actor.Ministry
+		open := false
+		for _, c := range cons {
+			if c.State == trial.ConsultationRequested && (actor.Role != trial.RoleMinistry || c.Ministry == actor.Ministry) {
+				open, ministry = true, c.Ministry
+			}
+		}
+		if !open {
+			failing = append(failing, trial.Violation{Rule: "STATE", Field: "consultations", Reason: "NO_OPEN_CONSULTATION", Description: "there is no open consultation to act on"})
+		}
+	}
+	if err := trial.Permitted(actor, action, app, ministry); err != nil {
+		failing = append(failing, trial.Violation{Rule: "ROLE", Reason: "PERMISSION_DENIED", Description: err.Error()})
+	}
+	if _, err := trial.Next(app.State, action); err != nil {
+		if e, ok := err.(*trial.Error); ok {
+			failing = append(failing, e.Violations...)
+		}
+	} else {
+		failing = append(failing, s.previewGuards(app, cons, action, today)...)
+	}
+	return AllowedAction{Action: action, Allowed: len(failing) == 0, Failing: failing}
+}
+
+func (s *Service) previewGuards(app *trial.Application, cons []*trial.Consultation, action trial.Action, today time.Time) []trial.Violation {
+	switch action {
+	case trial.ActionSubmit:
+		return trial.SubmitGuards(app, s.Reference, today)
+	case trial.ActionApprove:
+		return trial.ApproveGuards(app, cons, trial.ApproveInput{ApprovedStart: app.PlannedStart, ApprovedEnd: app.PlannedEnd}, s.Reference)
+	case trial.ActionActivate:
+		return trial.ActivateGuards(app, today)
+	case trial.ActionEndPeriod:
+		return trial.EndPeriodGuards(app, today)
+	case trial.ActionClose:
+		return trial.CloseGuards(app, trial.CloseInput{Outcome: trial.OutcomeMadePermanent})
+	}
+	return nil
+}
+
+// ListOpenConsultations lists the open consultations across cases, earliest due first
+// (AIP-159's "applications/-"): a ministry's own, or every one for KDD. It is the work
+// list of what is due.
+func (s *Service) ListOpenConsultations(ctx context.Context, actor trial.Actor, pageSize int, pageToken string) ([]*trial.Consultation, string, error) {
+	if err := requireCaller(actor); err != nil {
+		return nil, "", err
+	}
+	ministry := ""
+	switch {
+	case actor.Role == trial.RoleMinistry:
+		ministry = actor.Ministry
+	case actor.Role.KDD() || actor.Role == trial.RoleSystem:
+	default:
+		return nil, "", trial.Errorf(trial.CodePermissionDenied, "%s may not list consultations across cases; list those of one application instead", trial.RoleName(actor.Role))
+	}
+	pageSize, vs := pageSizeFor(pageSize, DefaultPageSize)
+	after, ok := parseCursorToken(pageToken)
+	if !ok {
+		vs = append(vs, badPageToken(""))
+	}
+	if err := trial.Invalid(vs); err != nil {
+		return nil, "", err
+	}
+	var cons []*trial.Consultation
+	var next string
+	err := s.Store.View(ctx, func(tx ReadTx) error {
+		var err error
+		cons, next, err = tx.OpenConsultations(ministry, after, pageSize)
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return cons, cursorToken(next), nil
+}
