@@ -66,6 +66,10 @@ func (s *Service) DecideExtension(ctx context.Context, call Call, id string, in 
 			} else {
 				e.State = trial.ExtensionDenied
 			}
+			// The councils decided on this extension; a later one needs new decisions (R8+).
+			for i := range a.app.Applicants {
+				a.app.Applicants[i].ExtensionCouncilDecision = nil
+			}
 			a.event.Comment = in.Reasons
 			a.event.Changes = []string{"extensions"}
 			return nil
@@ -127,7 +131,17 @@ func (s *Service) SubmitEvaluation(ctx context.Context, call Call, id string, in
 		action: trial.ActionSubmitEvaluation, id: id,
 		validate: func(*action) []trial.Violation { return in.Validate() },
 		apply: func(a *action) error {
-			a.app.EvaluationReport = &trial.EvaluationReport{ReportReference: in.ReportReference, Summary: in.Summary, SubmittedBy: call.Actor.Person(), Time: a.now}
+			// A new report is a new version; the earlier ones are kept (R12+).
+			r := trial.EvaluationReport{Version: len(a.app.EvaluationReports) + 1, ReportReference: in.ReportReference, Summary: in.Summary, SubmittedBy: call.Actor.Person(), Time: a.now}
+			if len(a.app.EvaluationReports) == 0 && a.app.EvaluationReport != nil {
+				// A report stored before versions were kept is version 1.
+				first := *a.app.EvaluationReport
+				first.Version = 1
+				a.app.EvaluationReports = append(a.app.EvaluationReports, first)
+				r.Version = 2
+			}
+			a.app.EvaluationReports = append(a.app.EvaluationReports, r)
+			a.app.EvaluationReport = &r
 			a.app.SetFlag(trial.FlagEvaluationOverdue, false)
 			a.event.Comment = in.ReportReference
 			a.event.Changes = []string{"evaluation_report"}
@@ -141,7 +155,7 @@ func (s *Service) CloseApplication(ctx context.Context, call Call, id string, in
 	return decodeApplication(s.run(ctx, call, step{
 		action: trial.ActionClose, id: id,
 		validate: func(*action) []trial.Violation { return in.Validate() },
-		guards:   func(a *action) []trial.Violation { return trial.CloseGuards(a.app, in) },
+		guards:   func(a *action) []trial.Violation { return trial.CloseGuards(a.app, in, a.today) },
 		apply: func(a *action) error {
 			a.app.Closure = &trial.Closure{Outcome: in.Outcome, Reasons: in.Reasons, WithoutEvaluation: in.WithoutEvaluation, DecidedBy: call.Actor.Person(), Time: a.now,
 				Authority: s.Reference.DecisionAuthority}
@@ -155,23 +169,43 @@ func (s *Service) CloseApplication(ctx context.Context, call Call, id string, in
 // BatchTerminateTrials ends several trials under one repealing instrument in one write
 // (R13: in 2014 one regulation repealed all the local snowmobile-trail trials). Either
 // every case is terminated or none is.
-func (s *Service) BatchTerminateTrials(ctx context.Context, call Call, ids []string, in trial.TerminateInput) ([]*trial.Application, error) {
+func (s *Service) BatchTerminateTrials(ctx context.Context, call Call, names []string, in trial.TerminateInput) ([]*trial.Application, error) {
+	// The request order holds for each case in the transaction: visibility, role,
+	// fields. The names themselves are checked first, since they say which cases; a
+	// caller whose role can never terminate learns nothing of its fields but that.
 	if err := requireCaller(call.Actor); err != nil {
 		return nil, err
 	}
+	refuse := func(vs []trial.Violation) error {
+		if err := trial.Permitted(call.Actor, trial.ActionTerminate, &trial.Application{}, ""); err != nil {
+			return err
+		}
+		return trial.Invalid(vs)
+	}
+	if vs := trial.CheckShape(call.Shape); len(vs) > 0 {
+		return nil, refuse(vs)
+	}
 	seen := map[string]bool{}
 	var vs []trial.Violation
-	if len(ids) == 0 {
+	if len(names) == 0 {
 		vs = append(vs, trial.Violation{Field: "names", Reason: "FIELD_REQUIRED", Description: "name at least one application to terminate"})
 	}
-	for i, id := range ids {
-		if seen[id] {
-			vs = append(vs, trial.Violation{Field: fmt.Sprintf("names[%d]", i), Reason: "DUPLICATE_NAME", Description: trial.ApplicationName(id) + " is named twice"})
+	ids := make([]string, 0, len(names))
+	for i, name := range names {
+		field := fmt.Sprintf("names[%d]", i)
+		id, err := trial.ParseApplicationName(name, field)
+		switch {
+		case err != nil:
+			vs = append(vs, trial.Violation{Field: field, Reason: "INVALID_NAME", Description: field + " is not an application name; want applications/{id} such as applications/2026-000042"})
+			continue
+		case seen[id]:
+			vs = append(vs, trial.Violation{Field: field, Reason: "DUPLICATE_NAME", Description: trial.ApplicationName(id) + " is named twice"})
 		}
 		seen[id] = true
+		ids = append(ids, id)
 	}
-	if err := trial.Invalid(vs); err != nil {
-		return nil, err
+	if len(vs) > 0 {
+		return nil, refuse(vs)
 	}
 	var answer []byte
 	err := s.update(ctx, func(tx Tx) error {
