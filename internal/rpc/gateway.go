@@ -76,7 +76,7 @@ func NewGateway(ctx context.Context, s *Server) (*Gateway, error) {
 	// Document uploads and downloads stream past the message size limit (documents_http.go).
 	docs := &documentRoutes{mux: mux, client: forsokv1.NewApplicationServiceClient(conn),
 		maxBytes: s.svc.Documents.MaxDocumentBytes(), next: limitBody(root, int64(s.maxBytes)), toStatus: s.toStatus}
-	return &Gateway{handler: withRequestID(guardHTTP(docs, mux, marshaler)), conn: conn, listener: lis}, nil
+	return &Gateway{handler: withRequestID(s.guardHTTP(docs, mux, marshaler)), conn: conn, listener: lis}, nil
 }
 
 // ServeHTTP implements http.Handler.
