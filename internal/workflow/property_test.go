@@ -3,6 +3,7 @@ package workflow_test
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -229,18 +230,36 @@ var propActions = []propAction{
 var propFixtures = []func() *trial.Application{svcFixture, svcJointFixture, svcOtherFixture, svcKDDOwnFixture}
 
 func TestService_Properties(t *testing.T) {
+	const seeds = 3
 	steps := 200
 	if testing.Short() {
 		steps = 50
 	}
-	for seed := range uint64(3) {
+	reached, done := map[trial.State]bool{}, map[string]int{} // over all seeds
+	for seed := range uint64(seeds) {
 		t.Run(fmt.Sprint("Seed", seed), func(t *testing.T) {
 			p := &propRun{t: t, e: svcSetup(t), rng: rand.New(rand.NewPCG(seed, 0x5eed)), done: map[string]int{}, reached: map[trial.State]bool{}}
 			for step := range steps {
 				p.step(step)
 			}
 			t.Logf("%d steps: carried out %v; states reached: %d of %d", steps, p.done, len(p.reached), len(trial.States))
+			maps.Copy(reached, p.reached)
+			for a, n := range p.done {
+				done[a] += n
+			}
 		})
+	}
+	var missed []trial.State
+	for _, s := range trial.States {
+		if !reached[s] {
+			missed = append(missed, s)
+		}
+	}
+	// The invariants were checked in every state only if the walk went there: a
+	// change that keeps cases from moving on (or a walk that no longer gets deep)
+	// must fail here, not pass on a shallow walk. -short's walks are too short.
+	if len(missed) > 0 && !testing.Short() {
+		t.Errorf("states reached by the %d seeds' walks: missed %v, want every state (actions carried out: %v)", seeds, missed, done)
 	}
 }
 
@@ -277,7 +296,18 @@ func (p *propRun) step(step int) {
 		desc = "scheduler"
 		_, err = e.svc.FireDueTimers(svcCtx)
 	default:
+		// Mostly a live case (not deleted, not in a terminal state), so that the walk
+		// goes deep enough to reach every state; sometimes any case.
+		var live []string
+		for _, id := range p.ids {
+			if b := before[id]; b.exists && !b.state.Terminal() {
+				live = append(live, id)
+			}
+		}
 		target := propPick(p, p.ids...)
+		if len(live) > 0 && !p.chance(4) {
+			target = propPick(p, live...)
+		}
 		for range 3 {
 			if e.exists(t, target) {
 				break
