@@ -157,20 +157,28 @@ var propActions = []propAction{
 		return err
 	}},
 	{"approve", 6, approverActor, func(p *propRun, c workflow.Call, app *trial.Application) error {
+		// The period applied for, from today at the earliest (R18: no retroactive
+		// decision); sometimes any start in the next two months.
 		start := app.PlannedStart
-		if p.chance(3) {
+		if s, err := trial.ParseDate(start); err == nil && s.Before(p.today()) {
+			start = trial.FormatDate(p.today())
+		}
+		if p.chance(4) {
 			start = p.dateIn(p.rng.IntN(60))
 		}
+		// Mostly a decision that can pass, so that the walk goes on to running trials;
+		// sometimes the longest period (beyond the one applied for, R18) or a day too
+		// long (R6), or no answer to an objection (R10).
 		end := app.PlannedEnd
-		if s, err := trial.ParseDate(start); err == nil && p.chance(2) {
-			end = trial.FormatDate(trial.MaxTrialEnd(s).AddDate(0, 0, p.rng.IntN(2))) // the longest, or a day too long
+		if s, err := trial.ParseDate(start); err == nil && p.chance(4) {
+			end = trial.FormatDate(trial.MaxTrialEnd(s).AddDate(0, 0, p.rng.IntN(2)))
 		}
 		in := trial.ApproveInput{ApprovedStart: start, ApprovedEnd: end, Reasons: "Godt begrunnet."}
-		if p.chance(2) {
+		if !p.chance(4) {
 			in.ObjectionResponse = "Innvendingen er vurdert."
 		}
 		if p.chance(2) {
-			in.RegulationID, in.PublicationReference = svcRegulation, svcPublication
+			in.RegulationID, in.PublicationReference = p.regulation(), svcPublication
 		}
 		_, err := p.e.svc.ApproveApplication(svcCtx, c, app.ID, in)
 		return err
@@ -180,7 +188,7 @@ var propActions = []propAction{
 		return err
 	}},
 	{"recordPublication", 6, handlerActor, func(p *propRun, c workflow.Call, app *trial.Application) error {
-		_, err := p.e.svc.RecordPublication(svcCtx, c, app.ID, trial.PublicationInput{RegulationID: svcRegulation, PublicationReference: svcPublication})
+		_, err := p.e.svc.RecordPublication(svcCtx, c, app.ID, trial.PublicationInput{RegulationID: p.regulation(), PublicationReference: svcPublication})
 		return err
 	}},
 	{"activate", 6, approverActor, func(p *propRun, c workflow.Call, app *trial.Application) error {
@@ -200,7 +208,7 @@ var propActions = []propAction{
 		return err
 	}},
 	{"decideExtension", 6, approverActor, func(p *propRun, c workflow.Call, app *trial.Application) error {
-		in := trial.ExtensionDecisionInput{Grant: !p.chance(3), AmendingRegulationID: "FOR-2029-01-01-1", Reasons: "Vurdert."}
+		in := trial.ExtensionDecisionInput{Grant: !p.chance(3), AmendingRegulationID: p.regulation(), Reasons: "Vurdert."}
 		if n := len(app.Extensions); n > 0 {
 			in.ApprovedEnd = app.Extensions[n-1].RequestedEnd
 		}
@@ -261,6 +269,12 @@ func TestService_Properties(t *testing.T) {
 	if len(missed) > 0 && !testing.Short() {
 		t.Errorf("states reached by the %d seeds' walks: missed %v, want every state (actions carried out: %v)", seeds, missed, done)
 	}
+}
+
+// regulation is the id of a regulation adopted today, on the walk's clock: a decision's
+// regulation is adopted on or after the decision (R18).
+func (p *propRun) regulation() string {
+	return "FOR-" + trial.FormatDate(p.today()) + "-1234"
 }
 
 // step takes one random step and checks the invariants.
