@@ -24,8 +24,6 @@ import (
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	forsokv1 "github.com/forsok/forsok/api/forsok/v1"
 	"github.com/forsok/forsok/internal/trial"
@@ -69,7 +67,7 @@ func (d *documentRoutes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // fail writes err as the gateway writes the errors of every other method.
 func (d *documentRoutes) fail(ctx context.Context, w http.ResponseWriter, r *http.Request, err error) {
 	_, out := runtime.MarshalerForRequest(d.mux, r)
-	runtime.HTTPError(ctx, d.mux, out, w, r, err)
+	runtime.HTTPError(ctx, d.mux, out, w, r, d.toStatus(ctx, err))
 }
 
 // upload reads the metadata from the query (and, for multipart/form-data, the form
@@ -77,7 +75,7 @@ func (d *documentRoutes) fail(ctx context.Context, w http.ResponseWriter, r *htt
 func (d *documentRoutes) upload(w http.ResponseWriter, r *http.Request, appID string) {
 	ctx, err := runtime.AnnotateContext(r.Context(), d.mux, r, forsokv1.ApplicationService_UploadDocument_FullMethodName)
 	if err != nil {
-		d.fail(r.Context(), w, r, status.Error(codes.InvalidArgument, err.Error()))
+		d.fail(r.Context(), w, r, trial.Errorf(trial.CodeInvalidArgument, "%s", err.Error()))
 		return
 	}
 	if r.ContentLength > d.maxBytes+(1<<20) {
@@ -105,8 +103,8 @@ func (d *documentRoutes) upload(w http.ResponseWriter, r *http.Request, appID st
 	if k := fields.Get("kind"); k != "" {
 		v, ok := forsokv1.Document_Kind_value[k]
 		if !ok {
-			d.fail(ctx, w, r, d.toStatus(ctx, trial.Invalid([]trial.Violation{{Field: "document.kind", Reason: "INVALID_KIND",
-				Description: fmt.Sprintf("kind %q is not a document kind", k)}})))
+			d.fail(ctx, w, r, trial.Invalid([]trial.Violation{{Field: "document.kind", Reason: "INVALID_KIND",
+				Description: fmt.Sprintf("kind %q is not a document kind", k)}}))
 			return
 		}
 		meta.Document.Kind = forsokv1.Document_Kind(v)
@@ -130,10 +128,10 @@ func formFile(mr *multipart.Reader, fields url.Values) (io.Reader, error) {
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
-			return nil, status.Error(codes.InvalidArgument, "the form has no file part")
+			return nil, trial.Errorf(trial.CodeInvalidArgument, "%s", "the form has no file part")
 		}
 		if err != nil {
-			return nil, status.Error(codes.InvalidArgument, "read the form: "+err.Error())
+			return nil, trial.Errorf(trial.CodeInvalidArgument, "%s", "read the form: "+err.Error())
 		}
 		name := part.FormName()
 		if name == "file" {
@@ -144,7 +142,7 @@ func formFile(mr *multipart.Reader, fields url.Values) (io.Reader, error) {
 		}
 		v, err := io.ReadAll(io.LimitReader(part, 64<<10))
 		if err != nil {
-			return nil, status.Error(codes.InvalidArgument, "read the form: "+err.Error())
+			return nil, trial.Errorf(trial.CodeInvalidArgument, "%s", "read the form: "+err.Error())
 		}
 		if !fields.Has(name) {
 			fields.Set(name, string(v))
@@ -182,7 +180,7 @@ func (d *documentRoutes) send(ctx context.Context, meta *forsokv1.UploadDocument
 			// The client's body broke off: cancelling the call makes the service drop
 			// everything it staged.
 			cancel()
-			return nil, status.Error(codes.InvalidArgument, "the upload ended before the file was complete: "+rerr.Error()+"; nothing was stored")
+			return nil, trial.Errorf(trial.CodeInvalidArgument, "%s", "the upload ended before the file was complete: "+rerr.Error()+"; nothing was stored")
 		}
 	}
 	return stream.CloseAndRecv()
@@ -193,7 +191,7 @@ func (d *documentRoutes) send(ctx context.Context, meta *forsokv1.UploadDocument
 func (d *documentRoutes) download(w http.ResponseWriter, r *http.Request, appID, docID string) {
 	ctx, err := runtime.AnnotateContext(r.Context(), d.mux, r, forsokv1.ApplicationService_DownloadDocument_FullMethodName)
 	if err != nil {
-		d.fail(r.Context(), w, r, status.Error(codes.InvalidArgument, err.Error()))
+		d.fail(r.Context(), w, r, trial.Errorf(trial.CodeInvalidArgument, "%s", err.Error()))
 		return
 	}
 	ctx, cancel := context.WithCancel(ctx)
