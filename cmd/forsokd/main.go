@@ -30,6 +30,7 @@ import (
 	"github.com/forsok/forsok/internal/boltstore"
 	"github.com/forsok/forsok/internal/rpc"
 	"github.com/forsok/forsok/internal/trial"
+	"github.com/forsok/forsok/internal/web"
 	"github.com/forsok/forsok/internal/workflow"
 )
 
@@ -247,7 +248,11 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.httpLis, err = net.Listen("tcp", m.Config.HTTPAddr); err != nil {
 		return fmt.Errorf("listen for HTTP: %w", err)
 	}
-	m.http = &http.Server{Handler: m.gateway, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
+	pages, err := web.New(svc, web.Options{Logger: m.Logger})
+	if err != nil {
+		return err
+	}
+	m.http = &http.Server{Handler: withPages(pages, m.gateway), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
 		TLSConfig: tlsConfig}
 	grpcLis := grpcTLSListener(m.grpcLis, tlsConfig)
 	go func() { _ = m.server.GRPCServer().Serve(grpcLis) }()

@@ -89,6 +89,9 @@ func (s *Service) ListApplications(ctx context.Context, actor trial.Actor, filte
 	vs = append(vs, violationsOf(err)...)
 	if err == nil {
 		vs = append(vs, s.filterReferences(f)...)
+		if publicCaller(actor) {
+			vs = append(vs, trial.PublicFilterViolations(f)...)
+		}
 	}
 	order, err := trial.ParseOrderBy(orderBy)
 	vs = append(vs, violationsOf(err)...)
@@ -115,7 +118,7 @@ func (s *Service) ListApplications(ctx context.Context, actor trial.Actor, filte
 		q.ConsultedMinistry = actor.Ministry
 	default:
 		q.States = publicStates
-		public = true
+		public = publicCaller(actor)
 	}
 	var apps []*trial.Application
 	var next string
@@ -132,6 +135,16 @@ func (s *Service) ListApplications(ctx context.Context, actor trial.Actor, filte
 		}
 	}
 	return apps, next, nil
+}
+
+// publicCaller reports whether the caller gets the public register: anonymous callers
+// and operators (the default branch of ListApplications' role switch).
+func publicCaller(actor trial.Actor) bool {
+	switch actor.Role {
+	case trial.RoleKDDHandler, trial.RoleKDDApprover, trial.RoleSystem, trial.RoleMunicipality, trial.RoleMinistry:
+		return false
+	}
+	return true
 }
 
 // filterReferences refuses ministry codes the reference data does not know: such a

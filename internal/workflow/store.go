@@ -66,6 +66,10 @@ type ReadTx interface {
 	// one, up to limit subscriptions, starting after the subscription id after ("": from
 	// the first).
 	PendingDeliveries(after string, limit int) ([]*trial.Delivery, error)
+
+	// Statistics returns the public statistics' aggregate (statistics.go), empty before
+	// the first event.
+	Statistics() (*trial.Statistics, error)
 }
 
 // Tx is a write transaction.
@@ -101,6 +105,11 @@ type Tx interface {
 	// PutDelivery stores a delivery; a PENDING one is in its subscription's outbox queue,
 	// in sequence order, until it is stored in another state.
 	PutDelivery(d *trial.Delivery) error
+
+	// CaseFacts returns what the case contributes to the statistics, nil when nothing yet.
+	CaseFacts(applicationID string) (*trial.CaseFacts, error)
+	// PutStatistics stores the aggregate and the case's new contribution to it.
+	PutStatistics(s *trial.Statistics, applicationID string, f *trial.CaseFacts) error
 }
 
 // RequestRecord is the remembered answer to a request with a requestId (AIP-155).

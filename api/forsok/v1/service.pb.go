@@ -2557,7 +2557,7 @@ var File_forsok_v1_service_proto protoreflect.FileDescriptor
 
 const file_forsok_v1_service_proto_rawDesc = "" +
 	"\n" +
-	"\x17forsok/v1/service.proto\x12\tforsok.v1\x1a\x1bforsok/v1/application.proto\x1a\x1cforsok/v1/consultation.proto\x1a\x15forsok/v1/event.proto\x1a\x14forsok/v1/feed.proto\x1a\x18forsok/v1/workflow.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\"}\n" +
+	"\x17forsok/v1/service.proto\x12\tforsok.v1\x1a\x1bforsok/v1/application.proto\x1a\x1cforsok/v1/consultation.proto\x1a\x15forsok/v1/event.proto\x1a\x14forsok/v1/feed.proto\x1a\x1aforsok/v1/statistics.proto\x1a\x18forsok/v1/workflow.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\"}\n" +
 	"\x18CreateApplicationRequest\x12=\n" +
 	"\vapplication\x18\x01 \x01(\v2\x16.forsok.v1.ApplicationB\x03\xe0A\x02R\vapplication\x12\"\n" +
 	"\n" +
@@ -2778,7 +2778,7 @@ const file_forsok_v1_service_proto_rawDesc = "" +
 	"\x19forsok.kdd.no/ApplicationR\x04name\"P\n" +
 	"\x1aListAllowedActionsResponse\x122\n" +
 	"\aactions\x18\x01 \x03(\v2\x18.forsok.v1.AllowedActionR\aactions\"\x14\n" +
-	"\x12GetWorkflowRequest2\xf0 \n" +
+	"\x12GetWorkflowRequest2\xd1!\n" +
 	"\x12ApplicationService\x12w\n" +
 	"\x11CreateApplication\x12#.forsok.v1.CreateApplicationRequest\x1a\x16.forsok.v1.Application\"%\x82\xd3\xe4\x93\x02\x1f:\vapplication\"\x10/v1/applications\x12m\n" +
 	"\x0eGetApplication\x12 .forsok.v1.GetApplicationRequest\x1a\x16.forsok.v1.Application\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/{name=applications/*}\x12u\n" +
@@ -2813,7 +2813,8 @@ const file_forsok_v1_service_proto_rawDesc = "" +
 	"/v1/events\x12Z\n" +
 	"\vWatchEvents\x12\x1d.forsok.v1.WatchEventsRequest\x1a\x10.forsok.v1.Event\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/events:watch0\x01\x12\x8c\x01\n" +
 	"\x12ListAllowedActions\x12$.forsok.v1.ListAllowedActionsRequest\x1a%.forsok.v1.ListAllowedActionsResponse\")\x82\xd3\xe4\x93\x02#\x12!/v1/{name=applications/*}/actions\x12W\n" +
-	"\vGetWorkflow\x12\x1d.forsok.v1.GetWorkflowRequest\x1a\x13.forsok.v1.Workflow\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/workflowB1Z/github.com/forsok/forsok/api/forsok/v1;forsokv1b\x06proto3"
+	"\vGetWorkflow\x12\x1d.forsok.v1.GetWorkflowRequest\x1a\x13.forsok.v1.Workflow\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/workflow\x12_\n" +
+	"\rGetStatistics\x12\x1f.forsok.v1.GetStatisticsRequest\x1a\x15.forsok.v1.Statistics\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/statisticsB1Z/github.com/forsok/forsok/api/forsok/v1;forsokv1b\x06proto3"
 
 var (
 	file_forsok_v1_service_proto_rawDescOnce sync.Once
@@ -2876,10 +2877,12 @@ var file_forsok_v1_service_proto_goTypes = []any{
 	(*ExportApplicationEventsRequest)(nil),   // 43: forsok.v1.ExportApplicationEventsRequest
 	(*ListEventsRequest)(nil),                // 44: forsok.v1.ListEventsRequest
 	(*WatchEventsRequest)(nil),               // 45: forsok.v1.WatchEventsRequest
-	(*emptypb.Empty)(nil),                    // 46: google.protobuf.Empty
-	(*ApplicationHistory)(nil),               // 47: forsok.v1.ApplicationHistory
-	(*ListEventsResponse)(nil),               // 48: forsok.v1.ListEventsResponse
-	(*Workflow)(nil),                         // 49: forsok.v1.Workflow
+	(*GetStatisticsRequest)(nil),             // 46: forsok.v1.GetStatisticsRequest
+	(*emptypb.Empty)(nil),                    // 47: google.protobuf.Empty
+	(*ApplicationHistory)(nil),               // 48: forsok.v1.ApplicationHistory
+	(*ListEventsResponse)(nil),               // 49: forsok.v1.ListEventsResponse
+	(*Workflow)(nil),                         // 50: forsok.v1.Workflow
+	(*Statistics)(nil),                       // 51: forsok.v1.Statistics
 }
 var file_forsok_v1_service_proto_depIdxs = []int32{
 	35, // 0: forsok.v1.CreateApplicationRequest.application:type_name -> forsok.v1.Application
@@ -2928,40 +2931,42 @@ var file_forsok_v1_service_proto_depIdxs = []int32{
 	45, // 43: forsok.v1.ApplicationService.WatchEvents:input_type -> forsok.v1.WatchEventsRequest
 	32, // 44: forsok.v1.ApplicationService.ListAllowedActions:input_type -> forsok.v1.ListAllowedActionsRequest
 	34, // 45: forsok.v1.ApplicationService.GetWorkflow:input_type -> forsok.v1.GetWorkflowRequest
-	35, // 46: forsok.v1.ApplicationService.CreateApplication:output_type -> forsok.v1.Application
-	35, // 47: forsok.v1.ApplicationService.GetApplication:output_type -> forsok.v1.Application
-	4,  // 48: forsok.v1.ApplicationService.ListApplications:output_type -> forsok.v1.ListApplicationsResponse
-	35, // 49: forsok.v1.ApplicationService.UpdateApplication:output_type -> forsok.v1.Application
-	46, // 50: forsok.v1.ApplicationService.DeleteApplication:output_type -> google.protobuf.Empty
-	35, // 51: forsok.v1.ApplicationService.ConfirmParticipation:output_type -> forsok.v1.Application
-	35, // 52: forsok.v1.ApplicationService.SubmitApplication:output_type -> forsok.v1.Application
-	35, // 53: forsok.v1.ApplicationService.WithdrawApplication:output_type -> forsok.v1.Application
-	35, // 54: forsok.v1.ApplicationService.AssignApplication:output_type -> forsok.v1.Application
-	35, // 55: forsok.v1.ApplicationService.RecordInterimReply:output_type -> forsok.v1.Application
-	35, // 56: forsok.v1.ApplicationService.RequestChanges:output_type -> forsok.v1.Application
-	38, // 57: forsok.v1.ApplicationService.CreateConsultation:output_type -> forsok.v1.Consultation
-	15, // 58: forsok.v1.ApplicationService.ListConsultations:output_type -> forsok.v1.ListConsultationsResponse
-	38, // 59: forsok.v1.ApplicationService.RespondToConsultation:output_type -> forsok.v1.Consultation
-	38, // 60: forsok.v1.ApplicationService.CancelConsultation:output_type -> forsok.v1.Consultation
-	35, // 61: forsok.v1.ApplicationService.ApproveApplication:output_type -> forsok.v1.Application
-	35, // 62: forsok.v1.ApplicationService.RejectApplication:output_type -> forsok.v1.Application
-	35, // 63: forsok.v1.ApplicationService.RecordPublication:output_type -> forsok.v1.Application
-	35, // 64: forsok.v1.ApplicationService.ActivateTrial:output_type -> forsok.v1.Application
-	35, // 65: forsok.v1.ApplicationService.RequestExtension:output_type -> forsok.v1.Application
-	35, // 66: forsok.v1.ApplicationService.DecideExtension:output_type -> forsok.v1.Application
-	35, // 67: forsok.v1.ApplicationService.TerminateTrial:output_type -> forsok.v1.Application
-	26, // 68: forsok.v1.ApplicationService.BatchTerminateTrials:output_type -> forsok.v1.BatchTerminateTrialsResponse
-	35, // 69: forsok.v1.ApplicationService.EndTrialPeriod:output_type -> forsok.v1.Application
-	35, // 70: forsok.v1.ApplicationService.SubmitEvaluation:output_type -> forsok.v1.Application
-	35, // 71: forsok.v1.ApplicationService.CloseApplication:output_type -> forsok.v1.Application
-	31, // 72: forsok.v1.ApplicationService.ListApplicationEvents:output_type -> forsok.v1.ListApplicationEventsResponse
-	47, // 73: forsok.v1.ApplicationService.ExportApplicationEvents:output_type -> forsok.v1.ApplicationHistory
-	48, // 74: forsok.v1.ApplicationService.ListEvents:output_type -> forsok.v1.ListEventsResponse
-	41, // 75: forsok.v1.ApplicationService.WatchEvents:output_type -> forsok.v1.Event
-	33, // 76: forsok.v1.ApplicationService.ListAllowedActions:output_type -> forsok.v1.ListAllowedActionsResponse
-	49, // 77: forsok.v1.ApplicationService.GetWorkflow:output_type -> forsok.v1.Workflow
-	46, // [46:78] is the sub-list for method output_type
-	14, // [14:46] is the sub-list for method input_type
+	46, // 46: forsok.v1.ApplicationService.GetStatistics:input_type -> forsok.v1.GetStatisticsRequest
+	35, // 47: forsok.v1.ApplicationService.CreateApplication:output_type -> forsok.v1.Application
+	35, // 48: forsok.v1.ApplicationService.GetApplication:output_type -> forsok.v1.Application
+	4,  // 49: forsok.v1.ApplicationService.ListApplications:output_type -> forsok.v1.ListApplicationsResponse
+	35, // 50: forsok.v1.ApplicationService.UpdateApplication:output_type -> forsok.v1.Application
+	47, // 51: forsok.v1.ApplicationService.DeleteApplication:output_type -> google.protobuf.Empty
+	35, // 52: forsok.v1.ApplicationService.ConfirmParticipation:output_type -> forsok.v1.Application
+	35, // 53: forsok.v1.ApplicationService.SubmitApplication:output_type -> forsok.v1.Application
+	35, // 54: forsok.v1.ApplicationService.WithdrawApplication:output_type -> forsok.v1.Application
+	35, // 55: forsok.v1.ApplicationService.AssignApplication:output_type -> forsok.v1.Application
+	35, // 56: forsok.v1.ApplicationService.RecordInterimReply:output_type -> forsok.v1.Application
+	35, // 57: forsok.v1.ApplicationService.RequestChanges:output_type -> forsok.v1.Application
+	38, // 58: forsok.v1.ApplicationService.CreateConsultation:output_type -> forsok.v1.Consultation
+	15, // 59: forsok.v1.ApplicationService.ListConsultations:output_type -> forsok.v1.ListConsultationsResponse
+	38, // 60: forsok.v1.ApplicationService.RespondToConsultation:output_type -> forsok.v1.Consultation
+	38, // 61: forsok.v1.ApplicationService.CancelConsultation:output_type -> forsok.v1.Consultation
+	35, // 62: forsok.v1.ApplicationService.ApproveApplication:output_type -> forsok.v1.Application
+	35, // 63: forsok.v1.ApplicationService.RejectApplication:output_type -> forsok.v1.Application
+	35, // 64: forsok.v1.ApplicationService.RecordPublication:output_type -> forsok.v1.Application
+	35, // 65: forsok.v1.ApplicationService.ActivateTrial:output_type -> forsok.v1.Application
+	35, // 66: forsok.v1.ApplicationService.RequestExtension:output_type -> forsok.v1.Application
+	35, // 67: forsok.v1.ApplicationService.DecideExtension:output_type -> forsok.v1.Application
+	35, // 68: forsok.v1.ApplicationService.TerminateTrial:output_type -> forsok.v1.Application
+	26, // 69: forsok.v1.ApplicationService.BatchTerminateTrials:output_type -> forsok.v1.BatchTerminateTrialsResponse
+	35, // 70: forsok.v1.ApplicationService.EndTrialPeriod:output_type -> forsok.v1.Application
+	35, // 71: forsok.v1.ApplicationService.SubmitEvaluation:output_type -> forsok.v1.Application
+	35, // 72: forsok.v1.ApplicationService.CloseApplication:output_type -> forsok.v1.Application
+	31, // 73: forsok.v1.ApplicationService.ListApplicationEvents:output_type -> forsok.v1.ListApplicationEventsResponse
+	48, // 74: forsok.v1.ApplicationService.ExportApplicationEvents:output_type -> forsok.v1.ApplicationHistory
+	49, // 75: forsok.v1.ApplicationService.ListEvents:output_type -> forsok.v1.ListEventsResponse
+	41, // 76: forsok.v1.ApplicationService.WatchEvents:output_type -> forsok.v1.Event
+	33, // 77: forsok.v1.ApplicationService.ListAllowedActions:output_type -> forsok.v1.ListAllowedActionsResponse
+	50, // 78: forsok.v1.ApplicationService.GetWorkflow:output_type -> forsok.v1.Workflow
+	51, // 79: forsok.v1.ApplicationService.GetStatistics:output_type -> forsok.v1.Statistics
+	47, // [47:80] is the sub-list for method output_type
+	14, // [14:47] is the sub-list for method input_type
 	14, // [14:14] is the sub-list for extension type_name
 	14, // [14:14] is the sub-list for extension extendee
 	0,  // [0:14] is the sub-list for field type_name
@@ -2976,6 +2981,7 @@ func file_forsok_v1_service_proto_init() {
 	file_forsok_v1_consultation_proto_init()
 	file_forsok_v1_event_proto_init()
 	file_forsok_v1_feed_proto_init()
+	file_forsok_v1_statistics_proto_init()
 	file_forsok_v1_workflow_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
