@@ -37,9 +37,9 @@ func (r *readTx) Statistics() (*trial.Statistics, error) {
 	return s, nil
 }
 
-// CaseFacts implements workflow.Tx: the case's contribution, nil when it has none yet.
-func (w *writeTx) CaseFacts(applicationID string) (*trial.CaseFacts, error) {
-	data := w.tx.Bucket(bucketStatisticsCases).Get([]byte(applicationID))
+// CaseFacts implements workflow.ReadTx: the case's contribution, nil when it has none yet.
+func (r *readTx) CaseFacts(applicationID string) (*trial.CaseFacts, error) {
+	data := r.tx.Bucket(bucketStatisticsCases).Get([]byte(applicationID))
 	if data == nil {
 		return nil, nil
 	}

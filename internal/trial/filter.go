@@ -78,7 +78,7 @@ var filterFieldKinds = map[string]fieldKind{
 	FilterFieldFlag: kindSet, FilterFieldCaseNumber: kindEnum, FilterFieldCreateTime: kindTime,
 	FilterFieldUpdateTime: kindTime, FilterFieldEndsWithinDays: kindDays,
 	FilterFieldEvaluationDueWithinDays: kindDays,
-	FilterFieldCounty: kindSet, FilterFieldTitle: kindSet,
+	FilterFieldCounty:                  kindSet, FilterFieldTitle: kindSet,
 }
 
 // filterFieldList is the fields in the order error messages name them.

@@ -302,7 +302,7 @@ type Count struct {
 
 // TallyReport is a Tally as rows, each breakdown sorted by key.
 type TallyReport struct {
-	Total                                  int
+	Total                                 int
 	ByState, ByCategory, ByCounty, ByYear []Count
 }
 

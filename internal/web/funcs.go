@@ -28,7 +28,7 @@ var funcs = template.FuncMap{
 		}
 		return t.in(p.Lang)
 	},
-	"tf": func(p page, key string, args ...any) string { return fmt.Sprintf(phrases[key].in(p.Lang), args...) },
+	"tf":        func(p page, key string, args ...any) string { return fmt.Sprintf(phrases[key].in(p.Lang), args...) },
 	"label":     func(p page, v any) string { return label(p.Lang, fmt.Sprint(v)) },
 	"milestone": func(p page, k trial.MilestoneKind) string { return milestoneLabel(p.Lang, k) },
 	"county":    countyName,
@@ -89,8 +89,8 @@ var funcs = template.FuncMap{
 		return key
 	},
 	"currentEnd": trial.CurrentEnd,
-	"add":  func(a, b int) int { return a + b },
-	"lines": func(s string) []string { return strings.Split(strings.TrimSpace(s), "\n") },
+	"add":        func(a, b int) int { return a + b },
+	"lines":      func(s string) []string { return strings.Split(strings.TrimSpace(s), "\n") },
 }
 
 // withLang returns path?query with lang=en added for English (bokmål is the default).

@@ -73,6 +73,8 @@ type ReadTx interface {
 	// Statistics returns the public statistics' aggregate (statistics.go), empty before
 	// the first event.
 	Statistics() (*trial.Statistics, error)
+	// CaseFacts returns what the case contributes to the statistics, nil when nothing yet.
+	CaseFacts(applicationID string) (*trial.CaseFacts, error)
 }
 
 // Tx is a write transaction.
@@ -109,8 +111,6 @@ type Tx interface {
 	// in sequence order, until it is stored in another state.
 	PutDelivery(d *trial.Delivery) error
 
-	// CaseFacts returns what the case contributes to the statistics, nil when nothing yet.
-	CaseFacts(applicationID string) (*trial.CaseFacts, error)
 	// PutStatistics stores the aggregate and the case's new contribution to it.
 	PutStatistics(s *trial.Statistics, applicationID string, f *trial.CaseFacts) error
 }
