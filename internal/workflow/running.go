@@ -155,23 +155,43 @@ func (s *Service) CloseApplication(ctx context.Context, call Call, id string, in
 // BatchTerminateTrials ends several trials under one repealing instrument in one write
 // (R13: in 2014 one regulation repealed all the local snowmobile-trail trials). Either
 // every case is terminated or none is.
-func (s *Service) BatchTerminateTrials(ctx context.Context, call Call, ids []string, in trial.TerminateInput) ([]*trial.Application, error) {
+func (s *Service) BatchTerminateTrials(ctx context.Context, call Call, names []string, in trial.TerminateInput) ([]*trial.Application, error) {
+	// The request order holds for each case in the transaction: visibility, role,
+	// fields. The names themselves are checked first, since they say which cases; a
+	// caller whose role can never terminate learns nothing of its fields but that.
 	if err := requireCaller(call.Actor); err != nil {
 		return nil, err
 	}
+	refuse := func(vs []trial.Violation) error {
+		if err := trial.Permitted(call.Actor, trial.ActionTerminate, &trial.Application{}, ""); err != nil {
+			return err
+		}
+		return trial.Invalid(vs)
+	}
+	if vs := trial.CheckShape(call.Shape); len(vs) > 0 {
+		return nil, refuse(vs)
+	}
 	seen := map[string]bool{}
 	var vs []trial.Violation
-	if len(ids) == 0 {
+	if len(names) == 0 {
 		vs = append(vs, trial.Violation{Field: "names", Reason: "FIELD_REQUIRED", Description: "name at least one application to terminate"})
 	}
-	for i, id := range ids {
-		if seen[id] {
-			vs = append(vs, trial.Violation{Field: fmt.Sprintf("names[%d]", i), Reason: "DUPLICATE_NAME", Description: trial.ApplicationName(id) + " is named twice"})
+	ids := make([]string, 0, len(names))
+	for i, name := range names {
+		field := fmt.Sprintf("names[%d]", i)
+		id, err := trial.ParseApplicationName(name, field)
+		switch {
+		case err != nil:
+			vs = append(vs, trial.Violation{Field: field, Reason: "INVALID_NAME", Description: field + " is not an application name; want applications/{id} such as applications/2026-000042"})
+			continue
+		case seen[id]:
+			vs = append(vs, trial.Violation{Field: field, Reason: "DUPLICATE_NAME", Description: trial.ApplicationName(id) + " is named twice"})
 		}
 		seen[id] = true
+		ids = append(ids, id)
 	}
-	if err := trial.Invalid(vs); err != nil {
-		return nil, err
+	if len(vs) > 0 {
+		return nil, refuse(vs)
 	}
 	var answer []byte
 	err := s.update(ctx, func(tx Tx) error {
