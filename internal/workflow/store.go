@@ -85,6 +85,12 @@ type ReadTx interface {
 	// JournalEntries returns up to limit entries with an id after after ("": from the
 	// first), in id order (journal year, then sequence).
 	JournalEntries(after string, limit int) ([]*trial.JournalEntry, error)
+
+	// Statistics returns the public statistics' aggregate (statistics.go), empty before
+	// the first event.
+	Statistics() (*trial.Statistics, error)
+	// CaseFacts returns what the case contributes to the statistics, nil when nothing yet.
+	CaseFacts(applicationID string) (*trial.CaseFacts, error)
 }
 
 // Tx is a write transaction.
@@ -132,6 +138,9 @@ type Tx interface {
 	// CommitContent makes a staged upload's chunks permanent (ContentStore): from this
 	// transaction on they belong to the document that names them.
 	CommitContent(uploadID string) error
+
+	// PutStatistics stores the aggregate and the case's new contribution to it.
+	PutStatistics(s *trial.Statistics, applicationID string, f *trial.CaseFacts) error
 }
 
 // ContentStore holds documents' bytes as content-addressed chunks of ChunkSize bytes

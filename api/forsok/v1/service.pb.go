@@ -2587,7 +2587,7 @@ var File_forsok_v1_service_proto protoreflect.FileDescriptor
 
 const file_forsok_v1_service_proto_rawDesc = "" +
 	"\n" +
-	"\x17forsok/v1/service.proto\x12\tforsok.v1\x1a\x1bforsok/v1/application.proto\x1a\x1cforsok/v1/consultation.proto\x1a\x18forsok/v1/document.proto\x1a\x15forsok/v1/event.proto\x1a\x14forsok/v1/feed.proto\x1a\x13forsok/v1/law.proto\x1a\x18forsok/v1/workflow.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\"}\n" +
+	"\x17forsok/v1/service.proto\x12\tforsok.v1\x1a\x1bforsok/v1/application.proto\x1a\x1cforsok/v1/consultation.proto\x1a\x18forsok/v1/document.proto\x1a\x15forsok/v1/event.proto\x1a\x14forsok/v1/feed.proto\x1a\x13forsok/v1/law.proto\x1a\x1aforsok/v1/statistics.proto\x1a\x18forsok/v1/workflow.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\"}\n" +
 	"\x18CreateApplicationRequest\x12=\n" +
 	"\vapplication\x18\x01 \x01(\v2\x16.forsok.v1.ApplicationB\x03\xe0A\x02R\vapplication\x12\"\n" +
 	"\n" +
@@ -2811,7 +2811,7 @@ const file_forsok_v1_service_proto_rawDesc = "" +
 	"\x19forsok.kdd.no/ApplicationR\x04name\"P\n" +
 	"\x1aListAllowedActionsResponse\x122\n" +
 	"\aactions\x18\x01 \x03(\v2\x18.forsok.v1.AllowedActionR\aactions\"\x14\n" +
-	"\x12GetWorkflowRequest2\xbb)\n" +
+	"\x12GetWorkflowRequest2\x9c*\n" +
 	"\x12ApplicationService\x12w\n" +
 	"\x11CreateApplication\x12#.forsok.v1.CreateApplicationRequest\x1a\x16.forsok.v1.Application\"%\x82\xd3\xe4\x93\x02\x1f:\vapplication\"\x10/v1/applications\x12m\n" +
 	"\x0eGetApplication\x12 .forsok.v1.GetApplicationRequest\x1a\x16.forsok.v1.Application\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/{name=applications/*}\x12u\n" +
@@ -2855,7 +2855,8 @@ const file_forsok_v1_service_proto_rawDesc = "" +
 	"\vGetDocument\x12\x1d.forsok.v1.GetDocumentRequest\x1a\x13.forsok.v1.Document\"-\x82\xd3\xe4\x93\x02'\x12%/v1/{name=applications/*/documents/*}\x12]\n" +
 	"\x10DownloadDocument\x12\".forsok.v1.DownloadDocumentRequest\x1a#.forsok.v1.DownloadDocumentResponse0\x01\x12}\n" +
 	"\x12ListJournalEntries\x12$.forsok.v1.ListJournalEntriesRequest\x1a%.forsok.v1.ListJournalEntriesResponse\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/journalEntries\x12\x82\x01\n" +
-	"\x12ScreenJournalEntry\x12$.forsok.v1.ScreenJournalEntryRequest\x1a\x17.forsok.v1.JournalEntry\"-\x82\xd3\xe4\x93\x02':\x01*\"\"/v1/{name=journalEntries/*}:screenB1Z/github.com/forsok/forsok/api/forsok/v1;forsokv1b\x06proto3"
+	"\x12ScreenJournalEntry\x12$.forsok.v1.ScreenJournalEntryRequest\x1a\x17.forsok.v1.JournalEntry\"-\x82\xd3\xe4\x93\x02':\x01*\"\"/v1/{name=journalEntries/*}:screen\x12_\n" +
+	"\rGetStatistics\x12\x1f.forsok.v1.GetStatisticsRequest\x1a\x15.forsok.v1.Statistics\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/statisticsB1Z/github.com/forsok/forsok/api/forsok/v1;forsokv1b\x06proto3"
 
 var (
 	file_forsok_v1_service_proto_rawDescOnce sync.Once
@@ -2927,15 +2928,17 @@ var file_forsok_v1_service_proto_goTypes = []any{
 	(*DownloadDocumentRequest)(nil),          // 52: forsok.v1.DownloadDocumentRequest
 	(*ListJournalEntriesRequest)(nil),        // 53: forsok.v1.ListJournalEntriesRequest
 	(*ScreenJournalEntryRequest)(nil),        // 54: forsok.v1.ScreenJournalEntryRequest
-	(*emptypb.Empty)(nil),                    // 55: google.protobuf.Empty
-	(*ApplicationHistory)(nil),               // 56: forsok.v1.ApplicationHistory
-	(*ListEventsResponse)(nil),               // 57: forsok.v1.ListEventsResponse
-	(*Workflow)(nil),                         // 58: forsok.v1.Workflow
-	(*Document)(nil),                         // 59: forsok.v1.Document
-	(*ListDocumentsResponse)(nil),            // 60: forsok.v1.ListDocumentsResponse
-	(*DownloadDocumentResponse)(nil),         // 61: forsok.v1.DownloadDocumentResponse
-	(*ListJournalEntriesResponse)(nil),       // 62: forsok.v1.ListJournalEntriesResponse
-	(*JournalEntry)(nil),                     // 63: forsok.v1.JournalEntry
+	(*GetStatisticsRequest)(nil),             // 55: forsok.v1.GetStatisticsRequest
+	(*emptypb.Empty)(nil),                    // 56: google.protobuf.Empty
+	(*ApplicationHistory)(nil),               // 57: forsok.v1.ApplicationHistory
+	(*ListEventsResponse)(nil),               // 58: forsok.v1.ListEventsResponse
+	(*Workflow)(nil),                         // 59: forsok.v1.Workflow
+	(*Document)(nil),                         // 60: forsok.v1.Document
+	(*ListDocumentsResponse)(nil),            // 61: forsok.v1.ListDocumentsResponse
+	(*DownloadDocumentResponse)(nil),         // 62: forsok.v1.DownloadDocumentResponse
+	(*ListJournalEntriesResponse)(nil),       // 63: forsok.v1.ListJournalEntriesResponse
+	(*JournalEntry)(nil),                     // 64: forsok.v1.JournalEntry
+	(*Statistics)(nil),                       // 65: forsok.v1.Statistics
 }
 var file_forsok_v1_service_proto_depIdxs = []int32{
 	35, // 0: forsok.v1.CreateApplicationRequest.application:type_name -> forsok.v1.Application
@@ -2993,49 +2996,51 @@ var file_forsok_v1_service_proto_depIdxs = []int32{
 	52, // 52: forsok.v1.ApplicationService.DownloadDocument:input_type -> forsok.v1.DownloadDocumentRequest
 	53, // 53: forsok.v1.ApplicationService.ListJournalEntries:input_type -> forsok.v1.ListJournalEntriesRequest
 	54, // 54: forsok.v1.ApplicationService.ScreenJournalEntry:input_type -> forsok.v1.ScreenJournalEntryRequest
-	35, // 55: forsok.v1.ApplicationService.CreateApplication:output_type -> forsok.v1.Application
-	35, // 56: forsok.v1.ApplicationService.GetApplication:output_type -> forsok.v1.Application
-	4,  // 57: forsok.v1.ApplicationService.ListApplications:output_type -> forsok.v1.ListApplicationsResponse
-	35, // 58: forsok.v1.ApplicationService.UpdateApplication:output_type -> forsok.v1.Application
-	55, // 59: forsok.v1.ApplicationService.DeleteApplication:output_type -> google.protobuf.Empty
-	35, // 60: forsok.v1.ApplicationService.ConfirmParticipation:output_type -> forsok.v1.Application
-	35, // 61: forsok.v1.ApplicationService.WithdrawParticipation:output_type -> forsok.v1.Application
-	35, // 62: forsok.v1.ApplicationService.ConfirmLawOwner:output_type -> forsok.v1.Application
-	35, // 63: forsok.v1.ApplicationService.RecordLegalReview:output_type -> forsok.v1.Application
-	35, // 64: forsok.v1.ApplicationService.SubmitApplication:output_type -> forsok.v1.Application
-	35, // 65: forsok.v1.ApplicationService.WithdrawApplication:output_type -> forsok.v1.Application
-	35, // 66: forsok.v1.ApplicationService.AssignApplication:output_type -> forsok.v1.Application
-	35, // 67: forsok.v1.ApplicationService.RecordInterimReply:output_type -> forsok.v1.Application
-	35, // 68: forsok.v1.ApplicationService.RequestChanges:output_type -> forsok.v1.Application
-	38, // 69: forsok.v1.ApplicationService.CreateConsultation:output_type -> forsok.v1.Consultation
-	15, // 70: forsok.v1.ApplicationService.ListConsultations:output_type -> forsok.v1.ListConsultationsResponse
-	38, // 71: forsok.v1.ApplicationService.RespondToConsultation:output_type -> forsok.v1.Consultation
-	38, // 72: forsok.v1.ApplicationService.CancelConsultation:output_type -> forsok.v1.Consultation
-	35, // 73: forsok.v1.ApplicationService.ApproveApplication:output_type -> forsok.v1.Application
-	35, // 74: forsok.v1.ApplicationService.RejectApplication:output_type -> forsok.v1.Application
-	35, // 75: forsok.v1.ApplicationService.RecordPublication:output_type -> forsok.v1.Application
-	35, // 76: forsok.v1.ApplicationService.ActivateTrial:output_type -> forsok.v1.Application
-	35, // 77: forsok.v1.ApplicationService.RequestExtension:output_type -> forsok.v1.Application
-	35, // 78: forsok.v1.ApplicationService.DecideExtension:output_type -> forsok.v1.Application
-	35, // 79: forsok.v1.ApplicationService.TerminateTrial:output_type -> forsok.v1.Application
-	26, // 80: forsok.v1.ApplicationService.BatchTerminateTrials:output_type -> forsok.v1.BatchTerminateTrialsResponse
-	35, // 81: forsok.v1.ApplicationService.EndTrialPeriod:output_type -> forsok.v1.Application
-	35, // 82: forsok.v1.ApplicationService.SubmitEvaluation:output_type -> forsok.v1.Application
-	35, // 83: forsok.v1.ApplicationService.CloseApplication:output_type -> forsok.v1.Application
-	31, // 84: forsok.v1.ApplicationService.ListApplicationEvents:output_type -> forsok.v1.ListApplicationEventsResponse
-	56, // 85: forsok.v1.ApplicationService.ExportApplicationEvents:output_type -> forsok.v1.ApplicationHistory
-	57, // 86: forsok.v1.ApplicationService.ListEvents:output_type -> forsok.v1.ListEventsResponse
-	41, // 87: forsok.v1.ApplicationService.WatchEvents:output_type -> forsok.v1.Event
-	33, // 88: forsok.v1.ApplicationService.ListAllowedActions:output_type -> forsok.v1.ListAllowedActionsResponse
-	58, // 89: forsok.v1.ApplicationService.GetWorkflow:output_type -> forsok.v1.Workflow
-	59, // 90: forsok.v1.ApplicationService.UploadDocument:output_type -> forsok.v1.Document
-	60, // 91: forsok.v1.ApplicationService.ListDocuments:output_type -> forsok.v1.ListDocumentsResponse
-	59, // 92: forsok.v1.ApplicationService.GetDocument:output_type -> forsok.v1.Document
-	61, // 93: forsok.v1.ApplicationService.DownloadDocument:output_type -> forsok.v1.DownloadDocumentResponse
-	62, // 94: forsok.v1.ApplicationService.ListJournalEntries:output_type -> forsok.v1.ListJournalEntriesResponse
-	63, // 95: forsok.v1.ApplicationService.ScreenJournalEntry:output_type -> forsok.v1.JournalEntry
-	55, // [55:96] is the sub-list for method output_type
-	14, // [14:55] is the sub-list for method input_type
+	55, // 55: forsok.v1.ApplicationService.GetStatistics:input_type -> forsok.v1.GetStatisticsRequest
+	35, // 56: forsok.v1.ApplicationService.CreateApplication:output_type -> forsok.v1.Application
+	35, // 57: forsok.v1.ApplicationService.GetApplication:output_type -> forsok.v1.Application
+	4,  // 58: forsok.v1.ApplicationService.ListApplications:output_type -> forsok.v1.ListApplicationsResponse
+	35, // 59: forsok.v1.ApplicationService.UpdateApplication:output_type -> forsok.v1.Application
+	56, // 60: forsok.v1.ApplicationService.DeleteApplication:output_type -> google.protobuf.Empty
+	35, // 61: forsok.v1.ApplicationService.ConfirmParticipation:output_type -> forsok.v1.Application
+	35, // 62: forsok.v1.ApplicationService.WithdrawParticipation:output_type -> forsok.v1.Application
+	35, // 63: forsok.v1.ApplicationService.ConfirmLawOwner:output_type -> forsok.v1.Application
+	35, // 64: forsok.v1.ApplicationService.RecordLegalReview:output_type -> forsok.v1.Application
+	35, // 65: forsok.v1.ApplicationService.SubmitApplication:output_type -> forsok.v1.Application
+	35, // 66: forsok.v1.ApplicationService.WithdrawApplication:output_type -> forsok.v1.Application
+	35, // 67: forsok.v1.ApplicationService.AssignApplication:output_type -> forsok.v1.Application
+	35, // 68: forsok.v1.ApplicationService.RecordInterimReply:output_type -> forsok.v1.Application
+	35, // 69: forsok.v1.ApplicationService.RequestChanges:output_type -> forsok.v1.Application
+	38, // 70: forsok.v1.ApplicationService.CreateConsultation:output_type -> forsok.v1.Consultation
+	15, // 71: forsok.v1.ApplicationService.ListConsultations:output_type -> forsok.v1.ListConsultationsResponse
+	38, // 72: forsok.v1.ApplicationService.RespondToConsultation:output_type -> forsok.v1.Consultation
+	38, // 73: forsok.v1.ApplicationService.CancelConsultation:output_type -> forsok.v1.Consultation
+	35, // 74: forsok.v1.ApplicationService.ApproveApplication:output_type -> forsok.v1.Application
+	35, // 75: forsok.v1.ApplicationService.RejectApplication:output_type -> forsok.v1.Application
+	35, // 76: forsok.v1.ApplicationService.RecordPublication:output_type -> forsok.v1.Application
+	35, // 77: forsok.v1.ApplicationService.ActivateTrial:output_type -> forsok.v1.Application
+	35, // 78: forsok.v1.ApplicationService.RequestExtension:output_type -> forsok.v1.Application
+	35, // 79: forsok.v1.ApplicationService.DecideExtension:output_type -> forsok.v1.Application
+	35, // 80: forsok.v1.ApplicationService.TerminateTrial:output_type -> forsok.v1.Application
+	26, // 81: forsok.v1.ApplicationService.BatchTerminateTrials:output_type -> forsok.v1.BatchTerminateTrialsResponse
+	35, // 82: forsok.v1.ApplicationService.EndTrialPeriod:output_type -> forsok.v1.Application
+	35, // 83: forsok.v1.ApplicationService.SubmitEvaluation:output_type -> forsok.v1.Application
+	35, // 84: forsok.v1.ApplicationService.CloseApplication:output_type -> forsok.v1.Application
+	31, // 85: forsok.v1.ApplicationService.ListApplicationEvents:output_type -> forsok.v1.ListApplicationEventsResponse
+	57, // 86: forsok.v1.ApplicationService.ExportApplicationEvents:output_type -> forsok.v1.ApplicationHistory
+	58, // 87: forsok.v1.ApplicationService.ListEvents:output_type -> forsok.v1.ListEventsResponse
+	41, // 88: forsok.v1.ApplicationService.WatchEvents:output_type -> forsok.v1.Event
+	33, // 89: forsok.v1.ApplicationService.ListAllowedActions:output_type -> forsok.v1.ListAllowedActionsResponse
+	59, // 90: forsok.v1.ApplicationService.GetWorkflow:output_type -> forsok.v1.Workflow
+	60, // 91: forsok.v1.ApplicationService.UploadDocument:output_type -> forsok.v1.Document
+	61, // 92: forsok.v1.ApplicationService.ListDocuments:output_type -> forsok.v1.ListDocumentsResponse
+	60, // 93: forsok.v1.ApplicationService.GetDocument:output_type -> forsok.v1.Document
+	62, // 94: forsok.v1.ApplicationService.DownloadDocument:output_type -> forsok.v1.DownloadDocumentResponse
+	63, // 95: forsok.v1.ApplicationService.ListJournalEntries:output_type -> forsok.v1.ListJournalEntriesResponse
+	64, // 96: forsok.v1.ApplicationService.ScreenJournalEntry:output_type -> forsok.v1.JournalEntry
+	65, // 97: forsok.v1.ApplicationService.GetStatistics:output_type -> forsok.v1.Statistics
+	56, // [56:98] is the sub-list for method output_type
+	14, // [14:56] is the sub-list for method input_type
 	14, // [14:14] is the sub-list for extension type_name
 	14, // [14:14] is the sub-list for extension extendee
 	0,  // [0:14] is the sub-list for field type_name
@@ -3052,6 +3057,7 @@ func file_forsok_v1_service_proto_init() {
 	file_forsok_v1_event_proto_init()
 	file_forsok_v1_feed_proto_init()
 	file_forsok_v1_law_proto_init()
+	file_forsok_v1_statistics_proto_init()
 	file_forsok_v1_workflow_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{

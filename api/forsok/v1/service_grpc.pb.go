@@ -69,6 +69,7 @@ const (
 	ApplicationService_DownloadDocument_FullMethodName        = "/forsok.v1.ApplicationService/DownloadDocument"
 	ApplicationService_ListJournalEntries_FullMethodName      = "/forsok.v1.ApplicationService/ListJournalEntries"
 	ApplicationService_ScreenJournalEntry_FullMethodName      = "/forsok.v1.ApplicationService/ScreenJournalEntry"
+	ApplicationService_GetStatistics_FullMethodName           = "/forsok.v1.ApplicationService/GetStatistics"
 )
 
 // ApplicationServiceClient is the client API for ApplicationService service.
@@ -207,6 +208,9 @@ type ApplicationServiceClient interface {
 	ListJournalEntries(ctx context.Context, in *ListJournalEntriesRequest, opts ...grpc.CallOption) (*ListJournalEntriesResponse, error)
 	// Screens a journal entry under offentleglova (KDD; R21).
 	ScreenJournalEntry(ctx context.Context, in *ScreenJournalEntryRequest, opts ...grpc.CallOption) (*JournalEntry, error)
+	// Gets the public statistics: aggregates over every case (statistics.proto). Needs no
+	// credentials.
+	GetStatistics(ctx context.Context, in *GetStatisticsRequest, opts ...grpc.CallOption) (*Statistics, error)
 }
 
 type applicationServiceClient struct {
@@ -648,6 +652,16 @@ func (c *applicationServiceClient) ScreenJournalEntry(ctx context.Context, in *S
 	return out, nil
 }
 
+func (c *applicationServiceClient) GetStatistics(ctx context.Context, in *GetStatisticsRequest, opts ...grpc.CallOption) (*Statistics, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Statistics)
+	err := c.cc.Invoke(ctx, ApplicationService_GetStatistics_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ApplicationServiceServer is the server API for ApplicationService service.
 // All implementations must embed UnimplementedApplicationServiceServer
 // for forward compatibility.
@@ -784,6 +798,9 @@ type ApplicationServiceServer interface {
 	ListJournalEntries(context.Context, *ListJournalEntriesRequest) (*ListJournalEntriesResponse, error)
 	// Screens a journal entry under offentleglova (KDD; R21).
 	ScreenJournalEntry(context.Context, *ScreenJournalEntryRequest) (*JournalEntry, error)
+	// Gets the public statistics: aggregates over every case (statistics.proto). Needs no
+	// credentials.
+	GetStatistics(context.Context, *GetStatisticsRequest) (*Statistics, error)
 	mustEmbedUnimplementedApplicationServiceServer()
 }
 
@@ -916,6 +933,9 @@ func (UnimplementedApplicationServiceServer) ListJournalEntries(context.Context,
 }
 func (UnimplementedApplicationServiceServer) ScreenJournalEntry(context.Context, *ScreenJournalEntryRequest) (*JournalEntry, error) {
 	return nil, status.Error(codes.Unimplemented, "method ScreenJournalEntry not implemented")
+}
+func (UnimplementedApplicationServiceServer) GetStatistics(context.Context, *GetStatisticsRequest) (*Statistics, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetStatistics not implemented")
 }
 func (UnimplementedApplicationServiceServer) mustEmbedUnimplementedApplicationServiceServer() {}
 func (UnimplementedApplicationServiceServer) testEmbeddedByValue()                            {}
@@ -1651,6 +1671,24 @@ func _ApplicationService_ScreenJournalEntry_Handler(srv interface{}, ctx context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ApplicationService_GetStatistics_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetStatisticsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationServiceServer).GetStatistics(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationService_GetStatistics_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationServiceServer).GetStatistics(ctx, req.(*GetStatisticsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ApplicationService_ServiceDesc is the grpc.ServiceDesc for ApplicationService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1809,6 +1847,10 @@ var ApplicationService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ScreenJournalEntry",
 			Handler:    _ApplicationService_ScreenJournalEntry_Handler,
+		},
+		{
+			MethodName: "GetStatistics",
+			Handler:    _ApplicationService_GetStatistics_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
