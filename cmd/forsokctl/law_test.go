@@ -4,8 +4,6 @@ import (
 	"testing"
 
 	forsokv1 "github.com/forsok/forsok/api/forsok/v1"
-	"github.com/forsok/forsok/internal/auth"
-	"github.com/forsok/forsok/internal/trial"
 )
 
 // TestLawCommands runs the commands of the sharper readings against a real server:
@@ -15,33 +13,33 @@ func TestLawCommands(t *testing.T) {
 	s := startServer(t)
 	name := s.submitted()
 	id := name[len("applications/"):]
-	if _, err := s.api.AssignApplication(s.as(s.handler()), &forsokv1.AssignApplicationRequest{Name: name}); err != nil {
+	if _, err := s.api.AssignApplication(s.as(s.Handler()), &forsokv1.AssignApplicationRequest{Name: name}); err != nil {
 		t.Fatal(err)
 	}
 	t.Run("ErrR16ConfirmKnownLaw", func(t *testing.T) {
-		wantExit(t, s.ctl(s.handler(), "confirm-law-owner", id, "-law", "LOV-2023-06-09-30", "-ministry", "KD"),
+		wantExit(t, s.ctl(s.Handler(), "confirm-law-owner", id, "-law", "LOV-2023-06-09-30", "-ministry", "KD"),
 			exitRefused, "FAILED_PRECONDITION", "R16 law_id", "(flag -law)")
 	})
 	t.Run("ErrR19ReviewNotFlagged", func(t *testing.T) {
-		wantExit(t, s.ctl(s.handler(), "legal-review", id, "-exemption", "0", "-conclusion", "WITHIN_ACT", "-reasons", "Vurdert."),
+		wantExit(t, s.ctl(s.Handler(), "legal-review", id, "-exemption", "0", "-conclusion", "WITHIN_ACT", "-reasons", "Vurdert."),
 			exitRefused, "FAILED_PRECONDITION", "R19 exemption_index", "(flag -exemption)")
 	})
 	t.Run("ErrR19ReviewWithoutReasons", func(t *testing.T) {
-		wantExit(t, s.ctl(s.handler(), "legal-review", id, "-exemption", "0", "-conclusion", "WITHIN_ACT"),
+		wantExit(t, s.ctl(s.Handler(), "legal-review", id, "-exemption", "0", "-conclusion", "WITHIN_ACT"),
 			exitError, "INVALID_ARGUMENT", "(flag -reasons)")
 	})
 	t.Run("ErrR18PartialApprovalOfWhatWasNotAppliedFor", func(t *testing.T) {
-		wantExit(t, s.ctl(s.approver(), "approve", id, "-start", "2026-08-01", "-end", "2029-07-31", "-reasons", "x", "-grant-exemptions", "0,3"),
+		wantExit(t, s.ctl(s.Approver(), "approve", id, "-start", "2026-08-01", "-end", "2029-07-31", "-reasons", "x", "-grant-exemptions", "0,3"),
 			exitRefused, "FAILED_PRECONDITION", "R18 granted_exemptions[1]")
 	})
 	t.Run("ErrRoleLeadWithdrawsParticipation", func(t *testing.T) {
-		wantExit(t, s.ctl(s.municipality(), "withdraw-participation", id, "-org", leadOrg, "-reason", "x"),
+		wantExit(t, s.ctl(s.Municipality(leadOrg), "withdraw-participation", id, "-org", leadOrg, "-reason", "x"),
 			exitAuth, "PERMISSION_DENIED")
 	})
 	t.Run("WithdrawParticipation", func(t *testing.T) {
 		// A joint draft: the co-applicant confirms, then leaves before the decision.
-		co := s.token(auth.DevTokenOptions{Role: trial.RoleMunicipality, Organisation: "940802652"})
-		app, err := s.api.CreateApplication(s.as(s.municipality()), &forsokv1.CreateApplicationRequest{Application: &forsokv1.Application{
+		co := s.Municipality("940802652")
+		app, err := s.api.CreateApplication(s.as(s.Municipality(leadOrg)), &forsokv1.CreateApplicationRequest{Application: &forsokv1.Application{
 			Title: "Felles forsøk",
 			Applicants: []*forsokv1.Applicant{
 				{OrganisationNumber: leadOrg, Name: "Indre Østfold kommune", Kind: forsokv1.Applicant_KOMMUNE, MunicipalityNumber: "3118"},
