@@ -146,6 +146,7 @@ var valueIndexes = map[string][]byte{
 	trial.FilterFieldApplicant: bucketIdxApplicant, trial.FilterFieldMunicipality: bucketIdxMunicipality,
 	trial.FilterFieldMinistry: bucketIdxMinistry, trial.FilterFieldCategory: bucketIdxCategory,
 	trial.FilterFieldLaw: bucketIdxLaw, trial.FilterFieldFlag: bucketIdxFlag,
+	trial.FilterFieldCounty: bucketIdxCounty, trial.FilterFieldTitle: bucketIdxTitle,
 }
 
 func (l *lister) compile(f *trial.Filter, q trial.Query) (node, error) {
