@@ -206,6 +206,7 @@ var municipalities = map[role]struct{ org, number, name string }{
 
 // harness is the running stack and the dates the fixtures use.
 type harness struct {
+	conn     *grpc.ClientConn
 	client   forsokv1.ApplicationServiceClient
 	gateway  http.Handler
 	tokens   [numRoles]string
@@ -224,7 +225,7 @@ type fixture struct {
 	consultation string // applications/{id}/consultations/1, existing or not
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	t.Helper()
 	ctx := context.Background()
 	store, err := boltstore.Open(filepath.Join(t.TempDir(), "forsok.db"), boltstore.Options{})
@@ -271,7 +272,7 @@ func newHarness(t *testing.T) *harness {
 		<-served
 	})
 
-	h := &harness{client: forsokv1.NewApplicationServiceClient(conn), gateway: gw}
+	h := &harness{conn: conn, client: forsokv1.NewApplicationServiceClient(conn), gateway: gw}
 	ministryOrg := func(code string) (string, bool) {
 		m, ok := ref.Ministry(code)
 		return m.OrganisationNumber, ok
