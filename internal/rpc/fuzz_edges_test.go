@@ -166,4 +166,3 @@ func FuzzGRPCMessage(f *testing.F) {
 		}
 	})
 }
-
