@@ -427,4 +427,3 @@ func checkClientError(t *testing.T, err error, want codes.Code) *status.Status {
 	}
 	return st
 }
-
