@@ -47,6 +47,9 @@ var transitions = []Transition{
 
 	{ActionConfirmParticipation, StateDraft, StateDraft},
 	{ActionConfirmParticipation, StateChangesRequested, StateChangesRequested},
+	// A co-applicant of a running joint trial records its council's decision to ask for
+	// an extension (R8+).
+	{ActionConfirmParticipation, StateActive, StateActive},
 
 	{ActionSubmit, StateDraft, StateSubmitted},
 	// A resubmission goes straight back to the handler who asked for the changes.
@@ -110,6 +113,22 @@ var transitions = []Transition{
 	{ActionSubmitEvaluation, StateEvaluating, StateEvaluating},
 
 	{ActionClose, StateEvaluating, StateClosed},
+
+	{ActionConfirmLawOwner, StateInReview, StateInReview},
+	{ActionConfirmLawOwner, StateInConsultation, StateInConsultation},
+	{ActionConfirmLawOwner, StateReadyForDecision, StateReadyForDecision},
+
+	{ActionRecordLegalReview, StateInReview, StateInReview},
+	{ActionRecordLegalReview, StateInConsultation, StateInConsultation},
+	{ActionRecordLegalReview, StateReadyForDecision, StateReadyForDecision},
+
+	// Before the decision (R8+); the case goes on with the other applicants.
+	{ActionWithdrawParticipation, StateDraft, StateDraft},
+	{ActionWithdrawParticipation, StateSubmitted, StateSubmitted},
+	{ActionWithdrawParticipation, StateInReview, StateInReview},
+	{ActionWithdrawParticipation, StateChangesRequested, StateChangesRequested},
+	{ActionWithdrawParticipation, StateInConsultation, StateInConsultation},
+	{ActionWithdrawParticipation, StateReadyForDecision, StateReadyForDecision},
 }
 
 // settleTransition is the automatic step of EventConsultationsSettled.
@@ -124,6 +143,7 @@ var actions = []Action{
 	ActionApprove, ActionReject, ActionRecordPublication, ActionActivate,
 	ActionRequestExtension, ActionDecideExtension, ActionEndPeriod, ActionTerminate,
 	ActionSubmitEvaluation, ActionClose,
+	ActionConfirmLawOwner, ActionRecordLegalReview, ActionWithdrawParticipation,
 }
 
 // mermaidNone is StateNone's name in the diagram: Mermaid's start/end pseudo state.

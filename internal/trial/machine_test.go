@@ -23,11 +23,14 @@ var wantWorkflow = map[State]map[Action]State{
 		ActionDelete:               StateNone,
 		ActionConfirmParticipation: StateDraft,
 		ActionSubmit:               StateSubmitted,
+		// R8+: a co-applicant withdraws before the decision.
+		ActionWithdrawParticipation: StateDraft,
 	},
 	StateSubmitted: {
-		ActionWithdraw:           StateWithdrawn,
-		ActionAssign:             StateInReview,
-		ActionRecordInterimReply: StateSubmitted,
+		ActionWithdrawParticipation: StateSubmitted,
+		ActionWithdraw:              StateWithdrawn,
+		ActionAssign:                StateInReview,
+		ActionRecordInterimReply:    StateSubmitted,
 	},
 	StateInReview: {
 		ActionWithdraw:           StateWithdrawn,
@@ -37,14 +40,19 @@ var wantWorkflow = map[State]map[Action]State{
 		ActionOpenConsultation:   StateInConsultation,
 		ActionApprove:            StateApproved,
 		ActionReject:             StateRejected,
+		// R16, R19, R8+.
+		ActionConfirmLawOwner:       StateInReview,
+		ActionRecordLegalReview:     StateInReview,
+		ActionWithdrawParticipation: StateInReview,
 	},
 	StateChangesRequested: {
-		ActionUpdate:               StateChangesRequested,
-		ActionConfirmParticipation: StateChangesRequested,
-		ActionSubmit:               StateInReview,
-		ActionWithdraw:             StateWithdrawn,
-		ActionRecordInterimReply:   StateChangesRequested,
-		ActionReject:               StateRejected,
+		ActionWithdrawParticipation: StateChangesRequested,
+		ActionUpdate:                StateChangesRequested,
+		ActionConfirmParticipation:  StateChangesRequested,
+		ActionSubmit:                StateInReview,
+		ActionWithdraw:              StateWithdrawn,
+		ActionRecordInterimReply:    StateChangesRequested,
+		ActionReject:                StateRejected,
 	},
 	StateInConsultation: {
 		ActionWithdraw:              StateWithdrawn,
@@ -53,15 +61,21 @@ var wantWorkflow = map[State]map[Action]State{
 		ActionOpenConsultation:      StateInConsultation,
 		ActionCancelConsultation:    StateInConsultation,
 		ActionRespondToConsultation: StateInConsultation,
+		ActionConfirmLawOwner:       StateInConsultation,
+		ActionRecordLegalReview:     StateInConsultation,
+		ActionWithdrawParticipation: StateInConsultation,
 	},
 	StateReadyForDecision: {
-		ActionWithdraw:           StateWithdrawn,
-		ActionAssign:             StateReadyForDecision,
-		ActionRecordInterimReply: StateReadyForDecision,
-		ActionRequestChanges:     StateChangesRequested,
-		ActionOpenConsultation:   StateInConsultation,
-		ActionApprove:            StateApproved,
-		ActionReject:             StateRejected,
+		ActionWithdraw:              StateWithdrawn,
+		ActionAssign:                StateReadyForDecision,
+		ActionRecordInterimReply:    StateReadyForDecision,
+		ActionRequestChanges:        StateChangesRequested,
+		ActionOpenConsultation:      StateInConsultation,
+		ActionApprove:               StateApproved,
+		ActionReject:                StateRejected,
+		ActionConfirmLawOwner:       StateReadyForDecision,
+		ActionRecordLegalReview:     StateReadyForDecision,
+		ActionWithdrawParticipation: StateReadyForDecision,
 	},
 	StateApproved: {
 		ActionRecordPublication: StateApproved,
@@ -73,8 +87,10 @@ var wantWorkflow = map[State]map[Action]State{
 	StateActive: {
 		ActionRecordPublication: StateActive,
 		ActionRequestExtension:  StateExtensionRequested,
-		ActionEndPeriod:         StateEvaluating,
-		ActionTerminate:         StateEvaluating,
+		// R8+: a co-applicant's council decides on the extension of a joint trial.
+		ActionConfirmParticipation: StateActive,
+		ActionEndPeriod:            StateEvaluating,
+		ActionTerminate:            StateEvaluating,
 	},
 	StateExtensionRequested: {
 		ActionDecideExtension: StateActive,
@@ -236,8 +252,8 @@ func TestTransitions(t *testing.T) {
 func TestActions(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
 		got := Actions()
-		if len(got) != 22 {
-			t.Errorf("got %d actions, want 22", len(got))
+		if len(got) != 25 {
+			t.Errorf("got %d actions, want 25", len(got))
 		}
 		seen := map[Action]bool{}
 		for _, a := range got {
@@ -253,8 +269,9 @@ func TestActions(t *testing.T) {
 				}
 			}
 		}
-		if got[0] != ActionCreate || got[len(got)-1] != ActionClose {
-			t.Errorf("order: got %s…%s, want create…close", got[0], got[len(got)-1])
+		// domain.md's Actions table first, then the actions of its sharper readings.
+		if got[0] != ActionCreate || got[21] != ActionClose || got[22] != ActionConfirmLawOwner {
+			t.Errorf("order: got %s…%s, %s, want create…close, confirmLawOwner", got[0], got[21], got[22])
 		}
 	})
 }

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	cloudevents "github.com/cloudevents/sdk-go/v2/event"
+
 	"github.com/forsok/forsok/internal/boltstore"
 	"github.com/forsok/forsok/internal/rpc"
 	"github.com/forsok/forsok/internal/trial"
@@ -166,7 +168,7 @@ func (e *env) approved() string {
 	c := must[*trial.Consultation](t)(e.svc.CreateConsultation(ctx, call(handler), id, trial.ConsultationInput{Ministry: "KD", Question: "Merknader?", DueWorkingDays: 15}))
 	must[*trial.Consultation](t)(e.svc.RespondToConsultation(ctx, call(kd), id, c.ID, trial.ResponseInput{Position: trial.PositionSupports, Statement: "Støttes."}))
 	must[*trial.Application](t)(e.svc.ApproveApplication(ctx, call(approver), id, trial.ApproveInput{ApprovedStart: "2026-08-01", ApprovedEnd: "2029-07-31",
-		Reasons: "Innenfor loven.", RegulationID: "FOR-2026-06-20-1234", PublicationReference: "Norsk Lovtidend Avd. II 2026 nr. 1234"}))
+		Reasons: "Innenfor loven.", RegulationID: "FOR-2026-03-02-1234", PublicationReference: "Norsk Lovtidend Avd. II 2026 nr. 1234"}))
 	return id
 }
 
@@ -196,7 +198,7 @@ type receiver struct {
 	mu    sync.Mutex
 	// status, when not 0, is answered instead of accepting.
 	status   int
-	got      []webhook.CloudEvent
+	got      []cloudevents.Event
 	requests int
 	block    chan struct{} // when not nil, each request waits for it
 }
@@ -235,12 +237,12 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 		w.WriteHeader(r.status)
 		return
 	}
-	var ce webhook.CloudEvent
+	var ce cloudevents.Event
 	if err := json.Unmarshal(body, &ce); err != nil {
 		r.t.Errorf("receiver: body is not a CloudEvent: %v", err)
 	}
-	if req.Header.Get(webhook.IDHeader) != ce.ID {
-		r.t.Errorf("receiver: Webhook-Id %q, CloudEvent id %q", req.Header.Get(webhook.IDHeader), ce.ID)
+	if req.Header.Get(webhook.IDHeader) != ce.ID() {
+		r.t.Errorf("receiver: Webhook-Id %q, CloudEvent id %q", req.Header.Get(webhook.IDHeader), ce.ID())
 	}
 	r.got = append(r.got, ce)
 	w.WriteHeader(http.StatusNoContent)
@@ -252,7 +254,7 @@ func (r *receiver) setStatus(code int) {
 	r.status = code
 }
 
-func (r *receiver) events() []webhook.CloudEvent {
+func (r *receiver) events() []cloudevents.Event {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return slices.Clone(r.got)
@@ -268,8 +270,8 @@ func (r *receiver) count() int {
 func (r *receiver) ids() []string {
 	var out []string
 	for _, ce := range r.events() {
-		if !slices.Contains(out, ce.ID) {
-			out = append(out, ce.ID)
+		if !slices.Contains(out, ce.ID()) {
+			out = append(out, ce.ID())
 		}
 	}
 	return out
@@ -315,15 +317,15 @@ func TestWorker_DeliversTheWholeLife(t *testing.T) {
 					Name, Action, Hash string
 					Sequence           string // protojson writes uint64 as a string
 				}
-				if err := json.Unmarshal(ce.Data, &data); err != nil {
+				if err := json.Unmarshal(ce.Data(), &data); err != nil {
 					t.Fatal(err)
 				}
-				if ce.SpecVersion != "1.0" || ce.Type != "no.kdd.forsok."+data.Action || ce.Subject != trial.ApplicationName(id) ||
-					ce.Source != webhook.DefaultSource || ce.DataContentType != "application/json" || data.Sequence != ce.ID || len(data.Hash) != 64 {
-					t.Errorf("CloudEvent %+v with data %+v", ce, data)
+				if ce.SpecVersion() != "1.0" || ce.Type() != "no.kdd.forsok."+data.Action || ce.Subject() != trial.ApplicationName(id) ||
+					ce.Source() != webhook.DefaultSource || ce.DataContentType() != "application/json" || data.Sequence != ce.ID() || len(data.Hash) != 64 {
+					t.Errorf("CloudEvent %s with data %+v", ce, data)
 				}
-				if _, err := time.Parse(time.RFC3339Nano, ce.Time); err != nil {
-					t.Errorf("time %q: %v", ce.Time, err)
+				if ce.Time().IsZero() {
+					t.Errorf("CloudEvent %s: no time", ce)
 				}
 			}
 		})
