@@ -147,17 +147,17 @@ func sp(prefix, what string) special { return special{netip.MustParsePrefix(pref
 // server is not a webhook).
 var specialIPv4 = []special{
 	sp("0.0.0.0/8", `"this network"`),                     // RFC 791
-	sp("10.0.0.0/8", "private-use"),                       // RFC 1918
+	sp("10.0.0.0/8", "private network"),                   // RFC 1918
 	sp("100.64.0.0/10", "shared (CGNAT)"),                 // RFC 6598
 	sp("127.0.0.0/8", "loopback"),                         // RFC 1122
 	sp("169.254.0.0/16", "link-local"),                    // RFC 3927
-	sp("172.16.0.0/12", "private-use"),                    // RFC 1918
+	sp("172.16.0.0/12", "private network"),                // RFC 1918
 	sp("192.0.0.0/24", "IETF protocol assignment"),        // RFC 6890: DS-Lite, NAT64 discovery, PCP anycast …
 	sp("192.0.2.0/24", "documentation"),                   // RFC 5737
 	sp("192.31.196.0/24", "AS112"),                        // RFC 7535
 	sp("192.52.193.0/24", "AMT"),                          // RFC 7450
 	sp("192.88.99.0/24", "deprecated 6to4 relay anycast"), // RFC 7526
-	sp("192.168.0.0/16", "private-use"),                   // RFC 1918
+	sp("192.168.0.0/16", "private network"),               // RFC 1918
 	sp("192.175.48.0/24", "AS112 direct delegation"),      // RFC 7534
 	sp("198.18.0.0/15", "benchmarking"),                   // RFC 2544
 	sp("198.51.100.0/24", "documentation"),                // RFC 5737
