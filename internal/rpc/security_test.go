@@ -169,6 +169,7 @@ var methods = map[string]methodCase{
 	"WatchEvents":             {"admin", codes.PermissionDenied, false},
 	"ListAllowedActions":      {"unrelated", codes.NotFound, false},
 	"GetWorkflow":             {"", 0, true},
+	"GetStatistics":           {"", 0, true},
 	"CreateSubscription":      {"admin", codes.PermissionDenied, false},
 	"GetSubscription":         {"kd", codes.NotFound, false},
 	"ListSubscriptions":       {"admin", codes.PermissionDenied, false},

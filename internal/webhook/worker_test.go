@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,8 +17,10 @@ import (
 	cloudevents "github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/forsok/forsok/internal/boltstore"
+	"github.com/forsok/forsok/internal/boltstore/bolttest"
 	"github.com/forsok/forsok/internal/rpc"
 	"github.com/forsok/forsok/internal/trial"
+	"github.com/forsok/forsok/internal/trial/trialtest"
 	"github.com/forsok/forsok/internal/webhook"
 	"github.com/forsok/forsok/internal/workflow"
 )
@@ -31,26 +32,6 @@ var oslo = func() *time.Location {
 	}
 	return loc
 }()
-
-// clock is the test's clock: it stands still until the test moves it.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
-func (c *clock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
 
 const (
 	leadOrg = "940931002"
@@ -69,25 +50,18 @@ type env struct {
 	t      *testing.T
 	svc    *workflow.Service
 	store  *boltstore.Store
-	clock  *clock
+	clock  *trialtest.Clock
 	worker *webhook.Worker
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	c := &clock{now: time.Date(2026, 3, 2, 10, 0, 0, 0, oslo)}
-	store, err := boltstore.Open(filepath.Join(t.TempDir(), "forsok.db"), boltstore.Options{Now: c.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := store.Check(); err != nil {
-			t.Errorf("store.Check: %v", err)
-		}
+	c := trialtest.NewClock(time.Date(2026, 3, 2, 10, 0, 0, 0, oslo))
+	store := bolttest.Open(t, boltstore.Options{Now: c.Now})
+	t.Cleanup(func() { // before bolttest's check and close
 		if rep := store.VerifyChains(); len(rep.Problems) > 0 {
 			t.Errorf("VerifyChains: %v", rep.Problems)
 		}
-		store.Close()
 	})
 	svc, err := workflow.NewService(store, trial.DefaultReference())
 	if err != nil {
@@ -194,7 +168,7 @@ func (e *env) life() string {
 type receiver struct {
 	t     *testing.T
 	srv   *httptest.Server
-	clock *clock
+	clock *trialtest.Clock
 	mu    sync.Mutex
 	// status, when not 0, is answered instead of accepting.
 	status   int
@@ -203,7 +177,7 @@ type receiver struct {
 	block    chan struct{} // when not nil, each request waits for it
 }
 
-func newReceiver(t *testing.T, c *clock) *receiver {
+func newReceiver(t *testing.T, c *trialtest.Clock) *receiver {
 	r := &receiver{t: t, clock: c}
 	r.srv = httptest.NewServer(http.HandlerFunc(r.serve))
 	t.Cleanup(r.srv.Close)

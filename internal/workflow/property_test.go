@@ -3,6 +3,7 @@ package workflow_test
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -156,20 +157,28 @@ var propActions = []propAction{
 		return err
 	}},
 	{"approve", 6, approverActor, func(p *propRun, c workflow.Call, app *trial.Application) error {
+		// The period applied for, from today at the earliest (R18: no retroactive
+		// decision); sometimes any start in the next two months.
 		start := app.PlannedStart
-		if p.chance(3) {
+		if s, err := trial.ParseDate(start); err == nil && s.Before(p.today()) {
+			start = trial.FormatDate(p.today())
+		}
+		if p.chance(4) {
 			start = p.dateIn(p.rng.IntN(60))
 		}
+		// Mostly a decision that can pass, so that the walk goes on to running trials;
+		// sometimes the longest period (beyond the one applied for, R18) or a day too
+		// long (R6), or no answer to an objection (R10).
 		end := app.PlannedEnd
-		if s, err := trial.ParseDate(start); err == nil && p.chance(2) {
-			end = trial.FormatDate(trial.MaxTrialEnd(s).AddDate(0, 0, p.rng.IntN(2))) // the longest, or a day too long
+		if s, err := trial.ParseDate(start); err == nil && p.chance(4) {
+			end = trial.FormatDate(trial.MaxTrialEnd(s).AddDate(0, 0, p.rng.IntN(2)))
 		}
 		in := trial.ApproveInput{ApprovedStart: start, ApprovedEnd: end, Reasons: "Godt begrunnet."}
-		if p.chance(2) {
+		if !p.chance(4) {
 			in.ObjectionResponse = "Innvendingen er vurdert."
 		}
 		if p.chance(2) {
-			in.RegulationID, in.PublicationReference = svcRegulation, svcPublication
+			in.RegulationID, in.PublicationReference = p.regulation(), svcPublication
 		}
 		_, err := p.e.svc.ApproveApplication(svcCtx, c, app.ID, in)
 		return err
@@ -179,7 +188,7 @@ var propActions = []propAction{
 		return err
 	}},
 	{"recordPublication", 6, handlerActor, func(p *propRun, c workflow.Call, app *trial.Application) error {
-		_, err := p.e.svc.RecordPublication(svcCtx, c, app.ID, trial.PublicationInput{RegulationID: svcRegulation, PublicationReference: svcPublication})
+		_, err := p.e.svc.RecordPublication(svcCtx, c, app.ID, trial.PublicationInput{RegulationID: p.regulation(), PublicationReference: svcPublication})
 		return err
 	}},
 	{"activate", 6, approverActor, func(p *propRun, c workflow.Call, app *trial.Application) error {
@@ -199,7 +208,7 @@ var propActions = []propAction{
 		return err
 	}},
 	{"decideExtension", 6, approverActor, func(p *propRun, c workflow.Call, app *trial.Application) error {
-		in := trial.ExtensionDecisionInput{Grant: !p.chance(3), AmendingRegulationID: "FOR-2029-01-01-1", Reasons: "Vurdert."}
+		in := trial.ExtensionDecisionInput{Grant: !p.chance(3), AmendingRegulationID: p.regulation(), Reasons: "Vurdert."}
 		if n := len(app.Extensions); n > 0 {
 			in.ApprovedEnd = app.Extensions[n-1].RequestedEnd
 		}
@@ -229,19 +238,43 @@ var propActions = []propAction{
 var propFixtures = []func() *trial.Application{svcFixture, svcJointFixture, svcOtherFixture, svcKDDOwnFixture}
 
 func TestService_Properties(t *testing.T) {
+	const seeds = 3
 	steps := 200
 	if testing.Short() {
 		steps = 50
 	}
-	for seed := range uint64(3) {
+	reached, done := map[trial.State]bool{}, map[string]int{} // over all seeds
+	for seed := range uint64(seeds) {
 		t.Run(fmt.Sprint("Seed", seed), func(t *testing.T) {
 			p := &propRun{t: t, e: svcSetup(t), rng: rand.New(rand.NewPCG(seed, 0x5eed)), done: map[string]int{}, reached: map[trial.State]bool{}}
 			for step := range steps {
 				p.step(step)
 			}
 			t.Logf("%d steps: carried out %v; states reached: %d of %d", steps, p.done, len(p.reached), len(trial.States))
+			maps.Copy(reached, p.reached)
+			for a, n := range p.done {
+				done[a] += n
+			}
 		})
 	}
+	var missed []trial.State
+	for _, s := range trial.States {
+		if !reached[s] {
+			missed = append(missed, s)
+		}
+	}
+	// The invariants were checked in every state only if the walk went there: a
+	// change that keeps cases from moving on (or a walk that no longer gets deep)
+	// must fail here, not pass on a shallow walk. -short's walks are too short.
+	if len(missed) > 0 && !testing.Short() {
+		t.Errorf("states reached by the %d seeds' walks: missed %v, want every state (actions carried out: %v)", seeds, missed, done)
+	}
+}
+
+// regulation is the id of a regulation adopted today, on the walk's clock: a decision's
+// regulation is adopted on or after the decision (R18).
+func (p *propRun) regulation() string {
+	return "FOR-" + trial.FormatDate(p.today()) + "-1234"
 }
 
 // step takes one random step and checks the invariants.
@@ -277,7 +310,18 @@ func (p *propRun) step(step int) {
 		desc = "scheduler"
 		_, err = e.svc.FireDueTimers(svcCtx)
 	default:
+		// Mostly a live case (not deleted, not in a terminal state), so that the walk
+		// goes deep enough to reach every state; sometimes any case.
+		var live []string
+		for _, id := range p.ids {
+			if b := before[id]; b.exists && !b.state.Terminal() {
+				live = append(live, id)
+			}
+		}
 		target := propPick(p, p.ids...)
+		if len(live) > 0 && !p.chance(4) {
+			target = propPick(p, live...)
+		}
 		for range 3 {
 			if e.exists(t, target) {
 				break
