@@ -27,12 +27,15 @@ var (
 	bucketIdxPeriodEnd     = []byte("idx_period_end")
 	bucketIdxEvaluationDue = []byte("idx_evaluation_due")
 	bucketListKeys         = []byte("list_keys")
+	bucketIdxCounty        = []byte("idx_county")
+	bucketIdxTitle         = []byte("idx_title")
 
 	// applicationIndexes are the buckets listEntries fills.
 	applicationIndexes = [][]byte{
 		bucketIdxState, bucketIdxApplicant, bucketIdxFlag, bucketIdxMunicipality,
 		bucketIdxCategory, bucketIdxLaw, bucketIdxCreateTime, bucketIdxUpdateTime,
 		bucketIdxCaseNumber, bucketIdxPeriodEnd, bucketIdxEvaluationDue, bucketListKeys,
+		bucketIdxCounty, bucketIdxTitle,
 	}
 )
 
@@ -61,6 +64,12 @@ func listEntries(id string, k trial.ListKeys) []indexEntry {
 	for _, l := range k.Laws {
 		add(bucketIdxLaw, compositeKey(l, id))
 	}
+	for _, c := range k.Counties {
+		add(bucketIdxCounty, compositeKey(c, id))
+	}
+	for _, w := range k.TitleWords {
+		add(bucketIdxTitle, compositeKey(w, id))
+	}
 	if k.Category != "" {
 		add(bucketIdxCategory, compositeKey(string(k.Category), id))
 	}
@@ -79,7 +88,7 @@ func listEntries(id string, k trial.ListKeys) []indexEntry {
 // checkListKeys refuses values that would make a composite key ambiguous. The domain's
 // validation never lets one through; the store must not be corrupted if it did.
 func checkListKeys(id string, k trial.ListKeys) error {
-	values := append(slices.Concat(k.Applicants, k.Municipalities, k.Laws), string(k.State), string(k.Category), k.PeriodEnd, k.EvaluationDue)
+	values := append(slices.Concat(k.Applicants, k.Municipalities, k.Laws, k.Counties, k.TitleWords), string(k.State), string(k.Category), k.PeriodEnd, k.EvaluationDue)
 	for _, f := range k.Flags {
 		values = append(values, string(f))
 	}
@@ -181,9 +190,11 @@ type indexView struct {
 	State      trial.State    `json:"state"`
 	CaseNumber string         `json:"caseNumber"`
 	Category   trial.Category `json:"category"`
+	Title      string         `json:"title"`
 	Applicants []struct {
 		OrganisationNumber string `json:"organisationNumber"`
 		MunicipalityNumber string `json:"municipalityNumber"`
+		CountyNumber       string `json:"countyNumber"`
 	} `json:"applicants"`
 	Exemptions []struct {
 		LawID string `json:"lawId"`
@@ -204,11 +215,11 @@ type indexView struct {
 
 func (v *indexView) application() *trial.Application {
 	app := &trial.Application{
-		State: v.State, CaseNumber: v.CaseNumber, Category: v.Category, Flags: v.Flags,
+		State: v.State, CaseNumber: v.CaseNumber, Category: v.Category, Flags: v.Flags, Title: v.Title,
 		EvaluationDue: v.EvaluationDue, CreateTime: v.CreateTime, UpdateTime: v.UpdateTime,
 	}
 	for _, a := range v.Applicants {
-		app.Applicants = append(app.Applicants, trial.Applicant{OrganisationNumber: a.OrganisationNumber, MunicipalityNumber: a.MunicipalityNumber})
+		app.Applicants = append(app.Applicants, trial.Applicant{OrganisationNumber: a.OrganisationNumber, MunicipalityNumber: a.MunicipalityNumber, CountyNumber: a.CountyNumber})
 	}
 	for _, e := range v.Exemptions {
 		app.Exemptions = append(app.Exemptions, trial.Exemption{LawID: e.LawID})

@@ -41,6 +41,7 @@ var (
 		bucketEventsByParty, bucketSubscriptions, bucketSubsByOwner, bucketDeliveries, bucketOutbox,
 		bucketIdxMunicipality, bucketIdxCategory, bucketIdxLaw, bucketIdxCreateTime, bucketIdxUpdateTime,
 		bucketIdxCaseNumber, bucketIdxPeriodEnd, bucketIdxEvaluationDue, bucketListKeys,
+		bucketStatistics, bucketStatisticsCases, bucketIdxCounty, bucketIdxTitle,
 	}
 )
 

@@ -21,6 +21,8 @@ type ListKeys struct {
 	Laws           []string // Lovdata ids of the exempted laws
 	Flags          []CaseFlag
 	Ministries     []string // ministries with a consultation on the case, in any state
+	Counties       []string // the applicants' county numbers (Applicant.County)
+	TitleWords     []string // the title's words (TitleWords)
 	CreateTime     time.Time
 	UpdateTime     time.Time
 	// PeriodEnd is the current last day of a running trial (ACTIVE or
@@ -37,11 +39,13 @@ func ListKeysOf(app *Application, cons []*Consultation) ListKeys {
 		State: app.State, Category: app.Category, CaseNumber: app.CaseNumber,
 		Flags: sortedSet(app.Flags), CreateTime: app.CreateTime, UpdateTime: app.UpdateTime,
 	}
-	var orgs, municipalities, laws, ministries []string
+	var orgs, municipalities, laws, ministries, counties []string
 	for _, a := range app.Applicants {
 		orgs = append(orgs, a.OrganisationNumber)
 		municipalities = append(municipalities, a.MunicipalityNumber)
+		counties = append(counties, a.County())
 	}
+	k.Counties, k.TitleWords = sortedSet(counties), TitleWords(app.Title)
 	for _, e := range app.Exemptions {
 		laws = append(laws, e.LawID)
 	}
@@ -123,6 +127,10 @@ func (f *Filter) Match(k ListKeys, today time.Time) bool {
 		has = slices.Contains(k.Ministries, f.Value)
 	case FilterFieldFlag:
 		has = slices.Contains(k.Flags, CaseFlag(f.Value))
+	case FilterFieldCounty:
+		has = slices.Contains(k.Counties, f.Value)
+	case FilterFieldTitle:
+		has = slices.Contains(k.TitleWords, f.Value)
 	}
 	return has == (f.Op == FilterEq)
 }
@@ -184,6 +192,12 @@ type Order struct {
 // ParseOrderBy parses an AIP-132 order_by of one field, optionally followed by "desc"
 // (or "asc"): "update_time desc". "name" orders by the resource name, which is the same
 // as create_time. Errors are CodeInvalidArgument on the field "order_by".
+//
+// It is not go.einride.tech/aip/ordering's parser: that one parses a list of fields
+// and answers every malformed order_by with "invalid format", where each of the errors
+// here says what is wrong ("update_time sideways": not a direction; "a, b": one field at
+// a time) and lists the fields one may order by. Parsing one field and a direction is
+// a strings.Fields; the messages are the part worth keeping.
 func ParseOrderBy(s string) (Order, error) {
 	words := strings.Fields(s)
 	fail := func(description string) (Order, error) {

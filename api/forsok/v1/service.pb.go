@@ -2587,7 +2587,7 @@ var File_forsok_v1_service_proto protoreflect.FileDescriptor
 
 const file_forsok_v1_service_proto_rawDesc = "" +
 	"\n" +
-	"\x17forsok/v1/service.proto\x12\tforsok.v1\x1a\x1bforsok/v1/application.proto\x1a\x1cforsok/v1/consultation.proto\x1a\x15forsok/v1/event.proto\x1a\x14forsok/v1/feed.proto\x1a\x13forsok/v1/law.proto\x1a\x18forsok/v1/workflow.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\"}\n" +
+	"\x17forsok/v1/service.proto\x12\tforsok.v1\x1a\x1bforsok/v1/application.proto\x1a\x1cforsok/v1/consultation.proto\x1a\x15forsok/v1/event.proto\x1a\x14forsok/v1/feed.proto\x1a\x13forsok/v1/law.proto\x1a\x1aforsok/v1/statistics.proto\x1a\x18forsok/v1/workflow.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\"}\n" +
 	"\x18CreateApplicationRequest\x12=\n" +
 	"\vapplication\x18\x01 \x01(\v2\x16.forsok.v1.ApplicationB\x03\xe0A\x02R\vapplication\x12\"\n" +
 	"\n" +
@@ -2811,7 +2811,7 @@ const file_forsok_v1_service_proto_rawDesc = "" +
 	"\x19forsok.kdd.no/ApplicationR\x04name\"P\n" +
 	"\x1aListAllowedActionsResponse\x122\n" +
 	"\aactions\x18\x01 \x03(\v2\x18.forsok.v1.AllowedActionR\aactions\"\x14\n" +
-	"\x12GetWorkflowRequest2\x97$\n" +
+	"\x12GetWorkflowRequest2\xf8$\n" +
 	"\x12ApplicationService\x12w\n" +
 	"\x11CreateApplication\x12#.forsok.v1.CreateApplicationRequest\x1a\x16.forsok.v1.Application\"%\x82\xd3\xe4\x93\x02\x1f:\vapplication\"\x10/v1/applications\x12m\n" +
 	"\x0eGetApplication\x12 .forsok.v1.GetApplicationRequest\x1a\x16.forsok.v1.Application\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/{name=applications/*}\x12u\n" +
@@ -2849,7 +2849,8 @@ const file_forsok_v1_service_proto_rawDesc = "" +
 	"/v1/events\x12Z\n" +
 	"\vWatchEvents\x12\x1d.forsok.v1.WatchEventsRequest\x1a\x10.forsok.v1.Event\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/events:watch0\x01\x12\x8c\x01\n" +
 	"\x12ListAllowedActions\x12$.forsok.v1.ListAllowedActionsRequest\x1a%.forsok.v1.ListAllowedActionsResponse\")\x82\xd3\xe4\x93\x02#\x12!/v1/{name=applications/*}/actions\x12W\n" +
-	"\vGetWorkflow\x12\x1d.forsok.v1.GetWorkflowRequest\x1a\x13.forsok.v1.Workflow\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/workflowB1Z/github.com/forsok/forsok/api/forsok/v1;forsokv1b\x06proto3"
+	"\vGetWorkflow\x12\x1d.forsok.v1.GetWorkflowRequest\x1a\x13.forsok.v1.Workflow\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/workflow\x12_\n" +
+	"\rGetStatistics\x12\x1f.forsok.v1.GetStatisticsRequest\x1a\x15.forsok.v1.Statistics\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/statisticsB1Z/github.com/forsok/forsok/api/forsok/v1;forsokv1b\x06proto3"
 
 var (
 	file_forsok_v1_service_proto_rawDescOnce sync.Once
@@ -2915,10 +2916,12 @@ var file_forsok_v1_service_proto_goTypes = []any{
 	(*ExportApplicationEventsRequest)(nil),   // 46: forsok.v1.ExportApplicationEventsRequest
 	(*ListEventsRequest)(nil),                // 47: forsok.v1.ListEventsRequest
 	(*WatchEventsRequest)(nil),               // 48: forsok.v1.WatchEventsRequest
-	(*emptypb.Empty)(nil),                    // 49: google.protobuf.Empty
-	(*ApplicationHistory)(nil),               // 50: forsok.v1.ApplicationHistory
-	(*ListEventsResponse)(nil),               // 51: forsok.v1.ListEventsResponse
-	(*Workflow)(nil),                         // 52: forsok.v1.Workflow
+	(*GetStatisticsRequest)(nil),             // 49: forsok.v1.GetStatisticsRequest
+	(*emptypb.Empty)(nil),                    // 50: google.protobuf.Empty
+	(*ApplicationHistory)(nil),               // 51: forsok.v1.ApplicationHistory
+	(*ListEventsResponse)(nil),               // 52: forsok.v1.ListEventsResponse
+	(*Workflow)(nil),                         // 53: forsok.v1.Workflow
+	(*Statistics)(nil),                       // 54: forsok.v1.Statistics
 }
 var file_forsok_v1_service_proto_depIdxs = []int32{
 	35, // 0: forsok.v1.CreateApplicationRequest.application:type_name -> forsok.v1.Application
@@ -2970,43 +2973,45 @@ var file_forsok_v1_service_proto_depIdxs = []int32{
 	48, // 46: forsok.v1.ApplicationService.WatchEvents:input_type -> forsok.v1.WatchEventsRequest
 	32, // 47: forsok.v1.ApplicationService.ListAllowedActions:input_type -> forsok.v1.ListAllowedActionsRequest
 	34, // 48: forsok.v1.ApplicationService.GetWorkflow:input_type -> forsok.v1.GetWorkflowRequest
-	35, // 49: forsok.v1.ApplicationService.CreateApplication:output_type -> forsok.v1.Application
-	35, // 50: forsok.v1.ApplicationService.GetApplication:output_type -> forsok.v1.Application
-	4,  // 51: forsok.v1.ApplicationService.ListApplications:output_type -> forsok.v1.ListApplicationsResponse
-	35, // 52: forsok.v1.ApplicationService.UpdateApplication:output_type -> forsok.v1.Application
-	49, // 53: forsok.v1.ApplicationService.DeleteApplication:output_type -> google.protobuf.Empty
-	35, // 54: forsok.v1.ApplicationService.ConfirmParticipation:output_type -> forsok.v1.Application
-	35, // 55: forsok.v1.ApplicationService.WithdrawParticipation:output_type -> forsok.v1.Application
-	35, // 56: forsok.v1.ApplicationService.ConfirmLawOwner:output_type -> forsok.v1.Application
-	35, // 57: forsok.v1.ApplicationService.RecordLegalReview:output_type -> forsok.v1.Application
-	35, // 58: forsok.v1.ApplicationService.SubmitApplication:output_type -> forsok.v1.Application
-	35, // 59: forsok.v1.ApplicationService.WithdrawApplication:output_type -> forsok.v1.Application
-	35, // 60: forsok.v1.ApplicationService.AssignApplication:output_type -> forsok.v1.Application
-	35, // 61: forsok.v1.ApplicationService.RecordInterimReply:output_type -> forsok.v1.Application
-	35, // 62: forsok.v1.ApplicationService.RequestChanges:output_type -> forsok.v1.Application
-	38, // 63: forsok.v1.ApplicationService.CreateConsultation:output_type -> forsok.v1.Consultation
-	15, // 64: forsok.v1.ApplicationService.ListConsultations:output_type -> forsok.v1.ListConsultationsResponse
-	38, // 65: forsok.v1.ApplicationService.RespondToConsultation:output_type -> forsok.v1.Consultation
-	38, // 66: forsok.v1.ApplicationService.CancelConsultation:output_type -> forsok.v1.Consultation
-	35, // 67: forsok.v1.ApplicationService.ApproveApplication:output_type -> forsok.v1.Application
-	35, // 68: forsok.v1.ApplicationService.RejectApplication:output_type -> forsok.v1.Application
-	35, // 69: forsok.v1.ApplicationService.RecordPublication:output_type -> forsok.v1.Application
-	35, // 70: forsok.v1.ApplicationService.ActivateTrial:output_type -> forsok.v1.Application
-	35, // 71: forsok.v1.ApplicationService.RequestExtension:output_type -> forsok.v1.Application
-	35, // 72: forsok.v1.ApplicationService.DecideExtension:output_type -> forsok.v1.Application
-	35, // 73: forsok.v1.ApplicationService.TerminateTrial:output_type -> forsok.v1.Application
-	26, // 74: forsok.v1.ApplicationService.BatchTerminateTrials:output_type -> forsok.v1.BatchTerminateTrialsResponse
-	35, // 75: forsok.v1.ApplicationService.EndTrialPeriod:output_type -> forsok.v1.Application
-	35, // 76: forsok.v1.ApplicationService.SubmitEvaluation:output_type -> forsok.v1.Application
-	35, // 77: forsok.v1.ApplicationService.CloseApplication:output_type -> forsok.v1.Application
-	31, // 78: forsok.v1.ApplicationService.ListApplicationEvents:output_type -> forsok.v1.ListApplicationEventsResponse
-	50, // 79: forsok.v1.ApplicationService.ExportApplicationEvents:output_type -> forsok.v1.ApplicationHistory
-	51, // 80: forsok.v1.ApplicationService.ListEvents:output_type -> forsok.v1.ListEventsResponse
-	41, // 81: forsok.v1.ApplicationService.WatchEvents:output_type -> forsok.v1.Event
-	33, // 82: forsok.v1.ApplicationService.ListAllowedActions:output_type -> forsok.v1.ListAllowedActionsResponse
-	52, // 83: forsok.v1.ApplicationService.GetWorkflow:output_type -> forsok.v1.Workflow
-	49, // [49:84] is the sub-list for method output_type
-	14, // [14:49] is the sub-list for method input_type
+	49, // 49: forsok.v1.ApplicationService.GetStatistics:input_type -> forsok.v1.GetStatisticsRequest
+	35, // 50: forsok.v1.ApplicationService.CreateApplication:output_type -> forsok.v1.Application
+	35, // 51: forsok.v1.ApplicationService.GetApplication:output_type -> forsok.v1.Application
+	4,  // 52: forsok.v1.ApplicationService.ListApplications:output_type -> forsok.v1.ListApplicationsResponse
+	35, // 53: forsok.v1.ApplicationService.UpdateApplication:output_type -> forsok.v1.Application
+	50, // 54: forsok.v1.ApplicationService.DeleteApplication:output_type -> google.protobuf.Empty
+	35, // 55: forsok.v1.ApplicationService.ConfirmParticipation:output_type -> forsok.v1.Application
+	35, // 56: forsok.v1.ApplicationService.WithdrawParticipation:output_type -> forsok.v1.Application
+	35, // 57: forsok.v1.ApplicationService.ConfirmLawOwner:output_type -> forsok.v1.Application
+	35, // 58: forsok.v1.ApplicationService.RecordLegalReview:output_type -> forsok.v1.Application
+	35, // 59: forsok.v1.ApplicationService.SubmitApplication:output_type -> forsok.v1.Application
+	35, // 60: forsok.v1.ApplicationService.WithdrawApplication:output_type -> forsok.v1.Application
+	35, // 61: forsok.v1.ApplicationService.AssignApplication:output_type -> forsok.v1.Application
+	35, // 62: forsok.v1.ApplicationService.RecordInterimReply:output_type -> forsok.v1.Application
+	35, // 63: forsok.v1.ApplicationService.RequestChanges:output_type -> forsok.v1.Application
+	38, // 64: forsok.v1.ApplicationService.CreateConsultation:output_type -> forsok.v1.Consultation
+	15, // 65: forsok.v1.ApplicationService.ListConsultations:output_type -> forsok.v1.ListConsultationsResponse
+	38, // 66: forsok.v1.ApplicationService.RespondToConsultation:output_type -> forsok.v1.Consultation
+	38, // 67: forsok.v1.ApplicationService.CancelConsultation:output_type -> forsok.v1.Consultation
+	35, // 68: forsok.v1.ApplicationService.ApproveApplication:output_type -> forsok.v1.Application
+	35, // 69: forsok.v1.ApplicationService.RejectApplication:output_type -> forsok.v1.Application
+	35, // 70: forsok.v1.ApplicationService.RecordPublication:output_type -> forsok.v1.Application
+	35, // 71: forsok.v1.ApplicationService.ActivateTrial:output_type -> forsok.v1.Application
+	35, // 72: forsok.v1.ApplicationService.RequestExtension:output_type -> forsok.v1.Application
+	35, // 73: forsok.v1.ApplicationService.DecideExtension:output_type -> forsok.v1.Application
+	35, // 74: forsok.v1.ApplicationService.TerminateTrial:output_type -> forsok.v1.Application
+	26, // 75: forsok.v1.ApplicationService.BatchTerminateTrials:output_type -> forsok.v1.BatchTerminateTrialsResponse
+	35, // 76: forsok.v1.ApplicationService.EndTrialPeriod:output_type -> forsok.v1.Application
+	35, // 77: forsok.v1.ApplicationService.SubmitEvaluation:output_type -> forsok.v1.Application
+	35, // 78: forsok.v1.ApplicationService.CloseApplication:output_type -> forsok.v1.Application
+	31, // 79: forsok.v1.ApplicationService.ListApplicationEvents:output_type -> forsok.v1.ListApplicationEventsResponse
+	51, // 80: forsok.v1.ApplicationService.ExportApplicationEvents:output_type -> forsok.v1.ApplicationHistory
+	52, // 81: forsok.v1.ApplicationService.ListEvents:output_type -> forsok.v1.ListEventsResponse
+	41, // 82: forsok.v1.ApplicationService.WatchEvents:output_type -> forsok.v1.Event
+	33, // 83: forsok.v1.ApplicationService.ListAllowedActions:output_type -> forsok.v1.ListAllowedActionsResponse
+	53, // 84: forsok.v1.ApplicationService.GetWorkflow:output_type -> forsok.v1.Workflow
+	54, // 85: forsok.v1.ApplicationService.GetStatistics:output_type -> forsok.v1.Statistics
+	50, // [50:86] is the sub-list for method output_type
+	14, // [14:50] is the sub-list for method input_type
 	14, // [14:14] is the sub-list for extension type_name
 	14, // [14:14] is the sub-list for extension extendee
 	0,  // [0:14] is the sub-list for field type_name
@@ -3022,6 +3027,7 @@ func file_forsok_v1_service_proto_init() {
 	file_forsok_v1_event_proto_init()
 	file_forsok_v1_feed_proto_init()
 	file_forsok_v1_law_proto_init()
+	file_forsok_v1_statistics_proto_init()
 	file_forsok_v1_workflow_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{

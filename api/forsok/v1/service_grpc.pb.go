@@ -63,6 +63,7 @@ const (
 	ApplicationService_WatchEvents_FullMethodName             = "/forsok.v1.ApplicationService/WatchEvents"
 	ApplicationService_ListAllowedActions_FullMethodName      = "/forsok.v1.ApplicationService/ListAllowedActions"
 	ApplicationService_GetWorkflow_FullMethodName             = "/forsok.v1.ApplicationService/GetWorkflow"
+	ApplicationService_GetStatistics_FullMethodName           = "/forsok.v1.ApplicationService/GetStatistics"
 )
 
 // ApplicationServiceClient is the client API for ApplicationService service.
@@ -181,6 +182,9 @@ type ApplicationServiceClient interface {
 	// Gets the workflow: states, actions, transitions and the Mermaid diagram, generated
 	// from the state machine itself. Needs no credentials.
 	GetWorkflow(ctx context.Context, in *GetWorkflowRequest, opts ...grpc.CallOption) (*Workflow, error)
+	// Gets the public statistics: aggregates over every case (statistics.proto). Needs no
+	// credentials.
+	GetStatistics(ctx context.Context, in *GetStatisticsRequest, opts ...grpc.CallOption) (*Statistics, error)
 }
 
 type applicationServiceClient struct {
@@ -550,6 +554,16 @@ func (c *applicationServiceClient) GetWorkflow(ctx context.Context, in *GetWorkf
 	return out, nil
 }
 
+func (c *applicationServiceClient) GetStatistics(ctx context.Context, in *GetStatisticsRequest, opts ...grpc.CallOption) (*Statistics, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Statistics)
+	err := c.cc.Invoke(ctx, ApplicationService_GetStatistics_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ApplicationServiceServer is the server API for ApplicationService service.
 // All implementations must embed UnimplementedApplicationServiceServer
 // for forward compatibility.
@@ -666,6 +680,9 @@ type ApplicationServiceServer interface {
 	// Gets the workflow: states, actions, transitions and the Mermaid diagram, generated
 	// from the state machine itself. Needs no credentials.
 	GetWorkflow(context.Context, *GetWorkflowRequest) (*Workflow, error)
+	// Gets the public statistics: aggregates over every case (statistics.proto). Needs no
+	// credentials.
+	GetStatistics(context.Context, *GetStatisticsRequest) (*Statistics, error)
 	mustEmbedUnimplementedApplicationServiceServer()
 }
 
@@ -780,6 +797,9 @@ func (UnimplementedApplicationServiceServer) ListAllowedActions(context.Context,
 }
 func (UnimplementedApplicationServiceServer) GetWorkflow(context.Context, *GetWorkflowRequest) (*Workflow, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetWorkflow not implemented")
+}
+func (UnimplementedApplicationServiceServer) GetStatistics(context.Context, *GetStatisticsRequest) (*Statistics, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetStatistics not implemented")
 }
 func (UnimplementedApplicationServiceServer) mustEmbedUnimplementedApplicationServiceServer() {}
 func (UnimplementedApplicationServiceServer) testEmbeddedByValue()                            {}
@@ -1425,6 +1445,24 @@ func _ApplicationService_GetWorkflow_Handler(srv interface{}, ctx context.Contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ApplicationService_GetStatistics_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetStatisticsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationServiceServer).GetStatistics(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationService_GetStatistics_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationServiceServer).GetStatistics(ctx, req.(*GetStatisticsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ApplicationService_ServiceDesc is the grpc.ServiceDesc for ApplicationService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1567,6 +1605,10 @@ var ApplicationService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetWorkflow",
 			Handler:    _ApplicationService_GetWorkflow_Handler,
+		},
+		{
+			MethodName: "GetStatistics",
+			Handler:    _ApplicationService_GetStatistics_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
