@@ -383,11 +383,12 @@ func terminatedBeforeStart(app *Application) bool {
 
 // PublicFilterFields are the ListApplications filter fields a caller with the public
 // view may use: those whose values the public register shows (state, applicants and
-// their municipalities, category, exempted laws, case number, times, the approved
-// period). Everything else — and any field added later — is refused (R22).
+// their municipalities and counties, category, exempted laws, case number, title,
+// times, the approved period). Everything else — and any field added later — is refused (R22).
 var PublicFilterFields = []string{
 	FilterFieldState, FilterFieldApplicant, FilterFieldMunicipality, FilterFieldCategory, FilterFieldLaw,
 	FilterFieldCaseNumber, FilterFieldCreateTime, FilterFieldUpdateTime, FilterFieldEndsWithinDays,
+	FilterFieldCounty, FilterFieldTitle,
 }
 
 // hiddenFilterFields say, for a refusal, what a non-public field would reveal.
