@@ -98,6 +98,9 @@ func documentInput(m *forsokv1.UploadDocumentMetadata) (string, trial.DocumentIn
 // UploadDocument implements forsok.v1.ApplicationService.
 func (s *Server) UploadDocument(stream grpc.ClientStreamingServer[forsokv1.UploadDocumentRequest, forsokv1.Document]) error {
 	ctx := stream.Context()
+	if err := trial.MayUpload(actorFrom(ctx)); err != nil {
+		return err
+	}
 	first, err := stream.Recv()
 	if errors.Is(err, io.EOF) {
 		return trial.Invalid([]trial.Violation{{Field: "metadata", Reason: "REQUIRED", Description: "the first message carries the metadata"}})
@@ -239,6 +242,9 @@ func (s *Server) ListJournalEntries(ctx context.Context, req *forsokv1.ListJourn
 
 // ScreenJournalEntry implements forsok.v1.ApplicationService.
 func (s *Server) ScreenJournalEntry(ctx context.Context, req *forsokv1.ScreenJournalEntryRequest) (*forsokv1.JournalEntry, error) {
+	if err := trial.MayScreen(actorFrom(ctx)); err != nil {
+		return nil, err
+	}
 	id, err := trial.ParseJournalEntryName(req.GetName(), "name")
 	if err != nil {
 		return nil, err

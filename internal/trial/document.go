@@ -191,6 +191,16 @@ var uploadKinds = map[Role][]DocumentKind{
 	RoleKDDApprover:  {DocDecisionLetter, DocRegulation, DocCorrespondence, DocOther},
 }
 
+// MayUpload reports whether the actor's role attaches documents at all: checked before
+// the request's fields are read, so that a caller who may not act learns nothing of
+// them (PERMISSION_DENIED, never a field violation).
+func MayUpload(actor Actor) error {
+	if _, ok := uploadKinds[actor.Role]; !ok {
+		return Errorf(CodePermissionDenied, "%s may not attach documents", RoleName(actor.Role))
+	}
+	return nil
+}
+
 // UploadPermitted reports whether actor, who sees app in full, may attach a document of
 // the kind; the consultation is the one a ministry's statement answers (nil for other
 // kinds). It returns a CodePermissionDenied *Error saying why, or nil.

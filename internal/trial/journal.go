@@ -139,6 +139,14 @@ func NewJournalEntry(id string, actor Actor, app *Application, d *Document, in D
 	return e
 }
 
+// MayScreen reports whether the actor screens the journal: KDD only (R21).
+func MayScreen(actor Actor) error {
+	if !actor.Role.KDD() {
+		return Errorf(CodePermissionDenied, "%s may not screen the journal: KDD screens (R21)", RoleName(actor.Role))
+	}
+	return nil
+}
+
 // ScreenInput is KDD's screening of a journal entry.
 type ScreenInput struct {
 	LegalBasis string

@@ -491,8 +491,8 @@ func previewDocumentActions(actor trial.Actor, app *trial.Application, cons []*t
 		upload = append(upload, trial.UploadGuards(actor, app, c)...)
 	}
 	var screen []trial.Violation
-	if !actor.Role.KDD() {
-		screen = role(trial.Errorf(trial.CodePermissionDenied, "%s may not screen the journal: KDD screens (R21)", trial.RoleName(actor.Role)))
+	if err := trial.MayScreen(actor); err != nil {
+		screen = role(err)
 	}
 	return []AllowedAction{
 		{Action: trial.ActionUploadDocument, Allowed: len(upload) == 0, Failing: upload},

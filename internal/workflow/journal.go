@@ -206,8 +206,8 @@ func (s *Service) ScreenJournalEntry(ctx context.Context, call Call, entryID str
 	}
 	// The journal is public, so whether an entry exists is no secret: the role comes
 	// first.
-	if !call.Actor.Role.KDD() {
-		return nil, trial.Errorf(trial.CodePermissionDenied, "%s may not screen the journal: KDD screens (R21)", trial.RoleName(call.Actor.Role))
+	if err := trial.MayScreen(call.Actor); err != nil {
+		return nil, err
 	}
 	var appID string
 	err := s.Store.View(ctx, func(tx ReadTx) error {
@@ -223,12 +223,7 @@ func (s *Service) ScreenJournalEntry(ctx context.Context, call Call, entryID str
 	}
 	b, err := s.run(ctx, call, step{
 		action: trial.ActionScreenJournalEntry, id: appID,
-		permit: func(*action) error {
-			if !call.Actor.Role.KDD() {
-				return trial.Errorf(trial.CodePermissionDenied, "%s may not screen the journal: KDD screens (R21)", trial.RoleName(call.Actor.Role))
-			}
-			return nil
-		},
+		permit:   func(*action) error { return trial.MayScreen(call.Actor) },
 		validate: func(*action) []trial.Violation { return in.Validate() },
 		apply: func(a *action) error {
 			e, err := a.tx.JournalEntry(entryID)
