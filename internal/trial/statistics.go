@@ -477,8 +477,8 @@ type StatisticsReplay struct {
 	Stats *Statistics
 	// Counters is the same as Stats, as counters (Delta).
 	Counters Delta
-	Facts map[string]*CaseFacts
-	loc   *time.Location
+	Facts    map[string]*CaseFacts
+	loc      *time.Location
 	// past holds the replayed case's submission time, answer due date and late flag.
 	past map[string]*Application
 }
