@@ -139,8 +139,9 @@ type Tx interface {
 	// transaction on they belong to the document that names them.
 	CommitContent(uploadID string) error
 
-	// PutStatistics stores the aggregate and the case's new contribution to it.
-	PutStatistics(s *trial.Statistics, applicationID string, f *trial.CaseFacts) error
+	// PutStatistics adds the event seq's delta to the statistics' counters and stores
+	// the case's new contribution.
+	PutStatistics(d trial.Delta, seq uint64, applicationID string, f *trial.CaseFacts) error
 }
 
 // ContentStore holds documents' bytes as content-addressed chunks of ChunkSize bytes
