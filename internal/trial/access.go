@@ -82,6 +82,8 @@ var permissions = map[Action]permission{
 	ActionTerminate:             {roles: []Role{RoleKDDApprover}},
 	ActionSubmitEvaluation:      {roles: []Role{RoleMunicipality}, party: leadApplicant},
 	ActionClose:                 {roles: []Role{RoleKDDApprover}},
+	ActionSelect:                {roles: []Role{RoleKDDApprover}},
+	ActionDecline:               {roles: []Role{RoleKDDApprover}},
 }
 
 // Permitted reports whether actor may take action on app, given that it may see it.

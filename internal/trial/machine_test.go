@@ -25,11 +25,15 @@ var wantWorkflow = map[State]map[Action]State{
 		ActionSubmit:               StateSubmitted,
 	},
 	StateSubmitted: {
+		ActionSelect:             StateSelected,
+		ActionDecline:            StateNotSelected,
 		ActionWithdraw:           StateWithdrawn,
 		ActionAssign:             StateInReview,
 		ActionRecordInterimReply: StateSubmitted,
 	},
 	StateInReview: {
+		ActionSelect:             StateSelected,
+		ActionDecline:            StateNotSelected,
 		ActionWithdraw:           StateWithdrawn,
 		ActionAssign:             StateInReview,
 		ActionRecordInterimReply: StateInReview,
@@ -39,6 +43,7 @@ var wantWorkflow = map[State]map[Action]State{
 		ActionReject:             StateRejected,
 	},
 	StateChangesRequested: {
+		ActionDecline:              StateNotSelected,
 		ActionUpdate:               StateChangesRequested,
 		ActionConfirmParticipation: StateChangesRequested,
 		ActionSubmit:               StateInReview,
@@ -55,6 +60,8 @@ var wantWorkflow = map[State]map[Action]State{
 		ActionRespondToConsultation: StateInConsultation,
 	},
 	StateReadyForDecision: {
+		ActionSelect:             StateSelected,
+		ActionDecline:            StateNotSelected,
 		ActionWithdraw:           StateWithdrawn,
 		ActionAssign:             StateReadyForDecision,
 		ActionRecordInterimReply: StateReadyForDecision,
@@ -86,6 +93,14 @@ var wantWorkflow = map[State]map[Action]State{
 		ActionClose:            StateClosed,
 	},
 	StateClosed: {},
+	StateSelected: {
+		ActionUpdate:               StateSelected,
+		ActionConfirmParticipation: StateSelected,
+		ActionSubmit:               StateSubmitted,
+		ActionWithdraw:             StateWithdrawn,
+		ActionDecline:              StateNotSelected,
+	},
+	StateNotSelected: {},
 }
 
 // allStates is every state a case can be in, the pseudo state, and one no case has.
@@ -236,8 +251,8 @@ func TestTransitions(t *testing.T) {
 func TestActions(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
 		got := Actions()
-		if len(got) != 22 {
-			t.Errorf("got %d actions, want 22", len(got))
+		if len(got) != 24 {
+			t.Errorf("got %d actions, want 24", len(got))
 		}
 		seen := map[Action]bool{}
 		for _, a := range got {
@@ -253,8 +268,8 @@ func TestActions(t *testing.T) {
 				}
 			}
 		}
-		if got[0] != ActionCreate || got[len(got)-1] != ActionClose {
-			t.Errorf("order: got %s…%s, want create…close", got[0], got[len(got)-1])
+		if got[0] != ActionCreate || got[len(got)-1] != ActionDecline {
+			t.Errorf("order: got %s…%s, want create…decline", got[0], got[len(got)-1])
 		}
 	})
 }
