@@ -30,6 +30,7 @@ var (
 	bucketSubsByOwner         = []byte("subscriptions_by_owner")
 	bucketDeliveries          = []byte("deliveries")
 	bucketOutbox              = []byte("outbox")
+	bucketCalls               = []byte("calls")
 
 	allBuckets = [][]byte{
 		bucketMeta, bucketApplications, bucketConsultations, bucketEvents,
@@ -37,6 +38,7 @@ var (
 		bucketRequests, bucketRequestsByTime, bucketTimers, bucketTimersByApplication,
 		bucketIdxOpenConsultation, bucketIdxFlag,
 		bucketEventsByParty, bucketSubscriptions, bucketSubsByOwner, bucketDeliveries, bucketOutbox,
+		bucketCalls, bucketIdxCall, bucketIdxStage,
 		bucketIdxMunicipality, bucketIdxCategory, bucketIdxLaw, bucketIdxCreateTime, bucketIdxUpdateTime,
 		bucketIdxCaseNumber, bucketIdxPeriodEnd, bucketIdxEvaluationDue, bucketListKeys,
 	}
@@ -50,6 +52,7 @@ var (
 const (
 	counterApplicationID = "application_id/"
 	counterCaseNumber    = "case_number/"
+	counterCallID        = "call_id/"
 )
 
 // sep separates the parts of a composite key.

@@ -221,6 +221,7 @@ func TestListKeysOf(t *testing.T) {
 		Flags:          []trial.CaseFlag{trial.FlagEvaluationOverdue},
 		Ministries:     []string{"HOD", "KD"},
 		EvaluationDue:  "2030-01-31",
+		Stage:          trial.StageFinal,
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v\nwant %+v", got, want)

@@ -29,6 +29,10 @@ type ListKeys struct {
 	// EvaluationDue is the report's due date of an evaluating case without its report;
 	// "" otherwise.
 	EvaluationDue string
+	// Call is the id of the case's call for applications, "" for a direct application;
+	// Stage its stage (StageOf: FINAL when unset).
+	Call  string
+	Stage Stage
 }
 
 // ListKeysOf returns the list keys of the case with its consultations.
@@ -36,6 +40,7 @@ func ListKeysOf(app *Application, cons []*Consultation) ListKeys {
 	k := ListKeys{
 		State: app.State, Category: app.Category, CaseNumber: app.CaseNumber,
 		Flags: sortedSet(app.Flags), CreateTime: app.CreateTime, UpdateTime: app.UpdateTime,
+		Call: app.Call, Stage: StageOf(app),
 	}
 	var orgs, municipalities, laws, ministries []string
 	for _, a := range app.Applicants {

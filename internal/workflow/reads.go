@@ -270,19 +270,25 @@ func (s *Service) ListAllowedActions(ctx context.Context, actor trial.Actor, app
 		if err != nil {
 			return err
 		}
+		var c *trial.Call
+		if app.Call != "" {
+			if c, err = tx.Call(app.Call); err != nil {
+				return err
+			}
+		}
 		today := s.today(s.now())
 		for _, action := range trial.Actions() {
 			if action == trial.ActionCreate {
 				continue
 			}
-			out = append(out, s.preview(actor, app, cons, action, today))
+			out = append(out, s.preview(actor, app, cons, c, action, today))
 		}
 		return nil
 	})
 	return out, err
 }
 
-func (s *Service) preview(actor trial.Actor, app *trial.Application, cons []*trial.Consultation, action trial.Action, today time.Time) AllowedAction {
+func (s *Service) preview(actor trial.Actor, app *trial.Application, cons []*trial.Consultation, c *trial.Call, action trial.Action, today time.Time) AllowedAction {
 	var failing []trial.Violation
 	ministry := ""
 	if action == trial.ActionRespondToConsultation || action == trial.ActionCancelConsultation {
@@ -305,6 +311,7 @@ func (s *Service) preview(actor trial.Actor, app *trial.Application, cons []*tri
 			failing = append(failing, e.Violations...)
 		}
 	} else {
+		failing = append(failing, trial.StageGuards(app, c, action, today)...)
 		failing = append(failing, s.previewGuards(app, cons, action, today)...)
 	}
 	return AllowedAction{Action: action, Allowed: len(failing) == 0, Failing: failing}
@@ -313,7 +320,7 @@ func (s *Service) preview(actor trial.Actor, app *trial.Application, cons []*tri
 func (s *Service) previewGuards(app *trial.Application, cons []*trial.Consultation, action trial.Action, today time.Time) []trial.Violation {
 	switch action {
 	case trial.ActionSubmit:
-		return trial.SubmitGuards(app, s.Reference, today)
+		return trial.StageSubmitGuards(app, s.Reference, today)
 	case trial.ActionApprove:
 		return trial.ApproveGuards(app, cons, trial.ApproveInput{ApprovedStart: app.PlannedStart, ApprovedEnd: app.PlannedEnd}, s.Reference)
 	case trial.ActionActivate:

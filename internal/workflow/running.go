@@ -156,13 +156,20 @@ func (s *Service) CloseApplication(ctx context.Context, call Call, id string, in
 // (R13: in 2014 one regulation repealed all the local snowmobile-trail trials). Either
 // every case is terminated or none is.
 func (s *Service) BatchTerminateTrials(ctx context.Context, call Call, ids []string, in trial.TerminateInput) ([]*trial.Application, error) {
+	return s.batch(ctx, call, ids, func(item Call, id string) step { return s.terminateStep(item, id, in) })
+}
+
+// batch runs one action on several cases in one write: every case changes or none
+// does, and the first refusal, naming its case, is the answer. The requestId covers the
+// whole batch.
+func (s *Service) batch(ctx context.Context, call Call, ids []string, stepFor func(item Call, id string) step) ([]*trial.Application, error) {
 	if err := requireCaller(call.Actor); err != nil {
 		return nil, err
 	}
 	seen := map[string]bool{}
 	var vs []trial.Violation
 	if len(ids) == 0 {
-		vs = append(vs, trial.Violation{Field: "names", Reason: "FIELD_REQUIRED", Description: "name at least one application to terminate"})
+		vs = append(vs, trial.Violation{Field: "names", Reason: "FIELD_REQUIRED", Description: "name at least one application"})
 	}
 	for i, id := range ids {
 		if seen[id] {
@@ -175,8 +182,8 @@ func (s *Service) BatchTerminateTrials(ctx context.Context, call Call, ids []str
 	}
 	var answer []byte
 	err := s.update(ctx, func(tx Tx) error {
-		// The requestId covers the whole batch. It is checked first: the cases have
-		// moved on since the first answer, so their guards would refuse a replay.
+		// The requestId is checked first: the cases have moved on since the first
+		// answer, so their guards would refuse a replay.
 		rec, err := s.replay(tx, call)
 		if rec != nil || err != nil {
 			answer = rec
@@ -187,7 +194,7 @@ func (s *Service) BatchTerminateTrials(ctx context.Context, call Call, ids []str
 		for _, id := range ids {
 			item := call
 			item.RequestID, item.Etag = "", ""
-			b, err := s.runIn(tx, now, item, s.terminateStep(item, id, in))
+			b, err := s.runIn(tx, now, item, stepFor(item, id))
 			if err != nil {
 				return prefixError(trial.ApplicationName(id), err)
 			}
