@@ -11,7 +11,6 @@ import (
 	"io"
 	"log/slog"
 	"slices"
-	"strconv"
 	"strings"
 	"unicode"
 
@@ -456,16 +455,7 @@ func (s *Server) TerminateTrial(ctx context.Context, req *forsokv1.TerminateTria
 
 // BatchTerminateTrials implements forsok.v1.ApplicationService.
 func (s *Server) BatchTerminateTrials(ctx context.Context, req *forsokv1.BatchTerminateTrialsRequest) (*forsokv1.BatchTerminateTrialsResponse, error) {
-	var ids []string
-	var vs []trial.Violation
-	for i, name := range req.GetNames() {
-		id, err := trial.ParseApplicationName(name, "names")
-		if err != nil {
-			vs = append(vs, trial.Violation{Field: "names[" + strconv.Itoa(i) + "]", Reason: "INVALID_NAME", Description: err.Error()})
-			continue
-		}
-		ids = append(ids, id)
-	}
+	ids, vs := parseApplicationNames(req.GetNames())
 	if err := trial.Invalid(vs); err != nil {
 		return nil, err
 	}
@@ -474,11 +464,7 @@ func (s *Server) BatchTerminateTrials(ctx context.Context, req *forsokv1.BatchTe
 	if err != nil {
 		return nil, err
 	}
-	resp := &forsokv1.BatchTerminateTrialsResponse{}
-	for _, a := range apps {
-		resp.Applications = append(resp.Applications, applicationToProto(a))
-	}
-	return resp, nil
+	return &forsokv1.BatchTerminateTrialsResponse{Applications: applicationsToProto(apps)}, nil
 }
 
 // EndTrialPeriod implements forsok.v1.ApplicationService.

@@ -396,7 +396,10 @@ func CallStatisticsOf(callID string, apps []*Application) *CallStatistics {
 			continue
 		}
 		st.Received++
-		if a.Selection != nil && a.Selection.Selected {
+		// A selected application's stage became FINAL, and stays so if it is declined
+		// after missing its final deadline.
+		selected := StageOf(a) == StageFinal
+		if selected {
 			st.Selected++
 		}
 		if a.State == StateNotSelected {
@@ -405,7 +408,7 @@ func CallStatisticsOf(callID string, apps []*Application) *CallStatistics {
 		if a.State == StateWithdrawn {
 			st.Withdrawn++
 		}
-		if a.Selection != nil && a.Selection.Selected && a.State != StateSelected && a.State != StateNotSelected && a.State != StateWithdrawn {
+		if selected && a.State != StateSelected && a.State != StateNotSelected && a.State != StateWithdrawn {
 			st.FinalSubmitted++
 		}
 		if a.Decision != nil && a.Decision.Approved {

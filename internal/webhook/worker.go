@@ -333,7 +333,7 @@ func (w *Worker) cloudEvent(e *trial.Event) ([]byte, error) {
 	}
 	return json.Marshal(CloudEvent{
 		SpecVersion: "1.0", ID: EventID(e.Sequence), Source: w.Source, Type: EventTypePrefix + string(e.Action),
-		Subject: trial.ApplicationName(e.ApplicationID), Time: e.Time.UTC().Format(time.RFC3339Nano),
+		Subject: trial.EventParentName(e), Time: e.Time.UTC().Format(time.RFC3339Nano),
 		DataContentType: "application/json", Data: data,
 	})
 }

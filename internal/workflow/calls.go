@@ -199,7 +199,7 @@ type callStep struct {
 	validate func(c *trial.Call) []trial.Violation
 	// guards returns the legal guards that fail; tx lets them read the call's cases.
 	guards func(c *trial.Call, tx Tx, today time.Time) ([]trial.Violation, error)
-	apply    func(c *trial.Call, e *trial.Event)
+	apply  func(c *trial.Call, e *trial.Event)
 }
 
 // runCall runs the request order of api.md for an action on a call: visibility, role,

@@ -147,7 +147,7 @@ func populatedFields(app *trial.Application) []string {
 		"planned_start": app.PlannedStart != "", "planned_end": app.PlannedEnd != "",
 		"evaluation_plan": app.EvaluationPlan != "", "employee_involvement": app.EmployeeInvolvement != "",
 		"draft_regulation": app.DraftRegulation != "",
-		"themes": len(app.Themes) > 0, "progress_plan": app.ProgressPlan != "",
+		"themes":           len(app.Themes) > 0, "progress_plan": app.ProgressPlan != "",
 	}
 	for _, f := range draftFields {
 		if set[f] {

@@ -99,10 +99,18 @@ func inCall(a *action, callID string) []trial.Violation {
 		Description: fmt.Sprintf("%s is not an application to %s", trial.ApplicationName(a.app.ID), trial.CallName(callID))}}
 }
 
-// SelectApplications selects several preliminary applications of one call under one
-// decision text, in one write: all or none.
-func (s *Service) SelectApplications(ctx context.Context, call Call, callID string, ids []string, in trial.SelectInput) ([]*trial.Application, error) {
-	return s.batch(ctx, call, ids, func(item Call, id string) step { return s.selectStep(item, id, callID, in) })
+// SelectApplications is one decision on several preliminary applications of one call:
+// it selects those in ids and declines those in declined, under one decision text
+// (in.Reasons, recorded on each), in one write: all or none. The declined need their
+// reason codes.
+func (s *Service) SelectApplications(ctx context.Context, call Call, callID string, ids, declined []string, in trial.SelectInput, codes []trial.RejectReason) ([]*trial.Application, error) {
+	decline := trial.DeclineInput{ReasonCodes: codes, Reasons: in.Reasons}
+	return s.batch(ctx, call, slices.Concat(ids, declined), func(item Call, id string) step {
+		if slices.Contains(declined, id) {
+			return s.declineStep(item, id, callID, decline)
+		}
+		return s.selectStep(item, id, callID, in)
+	})
 }
 
 // DeclineApplications declines several applications of one call under one decision
