@@ -363,25 +363,23 @@ func seedStore(ctx context.Context, r *Report, dir string, ms []loadgen.Municipa
 	if _, err := os.Stat(dbPath(dir)); err == nil {
 		return nil, false, fmt.Errorf("%s holds a store this program did not seed for -cases %d; use another -dir", dir, r.Cases)
 	}
-	// A large batch size: the seeding workers' actions fill big transactions.
-	store, err := openStore(dir, 4096)
-	if err != nil {
-		return nil, false, err
-	}
+	// A large batch size: the seeding workers' actions fill big transactions. Only the
+	// core runs (server.Open): the seeding workers call the service in process.
+	srv := newServer(dir, 4096)
 	defer func() {
-		if cerr := store.Close(); err == nil {
+		if cerr := srv.Close(); err == nil {
 			err = cerr
 		}
 	}()
-	svc, authn, key, err := newService(store, dir)
+	if err := srv.Open(); err != nil {
+		return nil, false, err
+	}
+	store := srv.BoltStore()
+	tokens, err := loadgen.NewTokens(srv.DevKey(), ms, time.Now(), time.Hour)
 	if err != nil {
 		return nil, false, err
 	}
-	tokens, err := loadgen.NewTokens(key, ms, time.Now(), time.Hour)
-	if err != nil {
-		return nil, false, err
-	}
-	client, err := loadgen.NewService(ctx, svc, authn, tokens)
+	client, err := loadgen.NewService(ctx, srv.Service(), srv.Authenticator(), tokens)
 	if err != nil {
 		return nil, false, err
 	}
@@ -426,7 +424,7 @@ func actions(ctx context.Context, st *stack, client loadgen.Client, ms []loadgen
 	for i := range cases {
 		cases[i] = fresh(i)
 	}
-	before := st.store.WriteStats()
+	before := st.BoltStore().WriteStats()
 	f := run(ctx, d, n, func(ctx context.Context, i int) error {
 		if cases[i].Next() == "" {
 			cases[i] = fresh(i + n)
@@ -437,7 +435,7 @@ func actions(ctx context.Context, st *stack, client loadgen.Client, ms []loadgen
 		}
 		return err
 	})
-	after := st.store.WriteStats()
+	after := st.BoltStore().WriteStats()
 	f.Commits = after.Commits - before.Commits
 	if f.Commits > 0 {
 		f.PerCommit = float64(after.Committed-before.Committed) / float64(f.Commits)

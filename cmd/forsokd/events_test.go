@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -19,48 +18,13 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 
 	forsokv1 "github.com/forsok/forsok/api/forsok/v1"
-	"github.com/forsok/forsok/internal/auth"
+	"github.com/forsok/forsok/internal/server"
+	"github.com/forsok/forsok/internal/server/servertest"
+	"github.com/forsok/forsok/internal/trial/trialtest"
 	"github.com/forsok/forsok/internal/webhook"
 )
-
-// startServerWith is startServer with Main adjusted before it runs.
-func startServerWith(t *testing.T, dataDir string, clock *fakeClock, configure func(*Main)) *server {
-	t.Helper()
-	logs := &syncBuffer{}
-	m := NewMain()
-	m.Config.DataDir = dataDir
-	m.Config.HTTPAddr = "127.0.0.1:0"
-	m.Config.GRPCAddr = "127.0.0.1:0"
-	m.Logger = slog.New(slog.NewJSONHandler(logs, nil))
-	m.Now = clock.Now
-	m.SchedulerInterval = time.Hour
-	configure(m)
-	if err := m.Run(t.Context()); err != nil {
-		_ = m.Close()
-		t.Fatalf("Run: %v", err)
-	}
-	s := &server{t: t, m: m, dataDir: dataDir, clock: clock, base: "http://" + m.HTTPAddr(), http: &http.Client{Timeout: 10 * time.Second}}
-	t.Cleanup(func() {
-		s.close()
-		if t.Failed() {
-			t.Logf("server log (%s):\n%s", dataDir, logs.String())
-		}
-	})
-	key, _, err := auth.LoadOrCreateDevKey(dataDir)
-	if err != nil {
-		t.Fatalf("LoadOrCreateDevKey: %v", err)
-	}
-	s.key = key
-	if s.conn, err = grpc.NewClient(m.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials())); err != nil {
-		t.Fatalf("grpc.NewClient: %v", err)
-	}
-	s.api = forsokv1.NewApplicationServiceClient(s.conn)
-	return s
-}
 
 // hookReceiver is a subscriber's endpoint on loopback: it checks each request's
 // signature against the server's clock and keeps the CloudEvents it accepted.
@@ -68,14 +32,14 @@ type hookReceiver struct {
 	t      *testing.T
 	srv    *httptest.Server
 	secret string
-	clock  *fakeClock
+	clock  *trialtest.Clock
 	mu     sync.Mutex
 	down   bool
 	got    []webhook.CloudEvent
 	tries  int
 }
 
-func newHookReceiver(t *testing.T, clock *fakeClock, secret string) *hookReceiver {
+func newHookReceiver(t *testing.T, clock *trialtest.Clock, secret string) *hookReceiver {
 	r := &hookReceiver{t: t, secret: secret, clock: clock}
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(req.Body)
@@ -131,7 +95,7 @@ func (r *hookReceiver) attempts() int {
 }
 
 // feed returns the sequences the token's party sees, over REST.
-func (s *server) feed(t *testing.T, token string) []uint64 {
+func (s *daemon) feed(t *testing.T, token string) []uint64 {
 	t.Helper()
 	var out []uint64
 	for _, e := range jlist(s.restOK(t, http.MethodGet, "/v1/events?pageSize=1000", token, nil), "events") {
@@ -144,16 +108,16 @@ func (s *server) feed(t *testing.T, token string) []uint64 {
 // through its life while the municipality's receiver is down for a while; both end with
 // every event they see, in order, each signed, and the deliveries say so.
 func TestEndToEnd_Webhooks(t *testing.T) {
-	clock := newFakeClock(at("2026-03-02", 10))
-	s := startServerWith(t, t.TempDir(), clock, func(m *Main) {
-		m.Webhooks = WebhookOptions{BaseDelay: time.Minute, MaxDelay: time.Hour, PollInterval: 10 * time.Millisecond,
+	clock := trialtest.NewClock(at("2026-03-02", 10))
+	s := startServerWith(t, servertest.Options{Clock: clock, Configure: func(m *server.Server) {
+		m.Webhooks = server.WebhookOptions{BaseDelay: time.Minute, MaxDelay: time.Hour, PollInterval: 10 * time.Millisecond,
 			Rand: func() float64 { return 0 }}
-	})
+	}})
 	const secret = "whsec-0123456789abcdef0123456789"
 	muni, kdd := newHookReceiver(t, clock, secret), newHookReceiver(t, clock, secret)
 	lead := s.municipality(t, leadOrg)
 	sub := s.restOK(t, http.MethodPost, "/v1/subscriptions", lead, map[string]any{"targetUrl": muni.srv.URL + "/hooks", "secret": secret})
-	subs := forsokv1.NewSubscriptionServiceClient(s.conn)
+	subs := forsokv1.NewSubscriptionServiceClient(s.Conn)
 	if _, err := subs.CreateSubscription(s.as(t, s.handler(t)), &forsokv1.CreateSubscriptionRequest{
 		Subscription: &forsokv1.Subscription{TargetUrl: kdd.srv.URL, Secret: secret}}); err != nil {
 		t.Fatalf("CreateSubscription over gRPC: %v", err)
@@ -210,7 +174,7 @@ func TestEndToEnd_Webhooks(t *testing.T) {
 // runs, and names the case and event when one byte of a stored event is changed.
 func TestEndToEnd_Verify(t *testing.T) {
 	dir := t.TempDir()
-	clock := newFakeClock(at("2026-03-02", 10))
+	clock := trialtest.NewClock(at("2026-03-02", 10))
 	s := startServer(t, dir, clock)
 	name := s.approved(t, "KD støtter forsøket.")
 	events := s.events(t, name, s.handler(t))
@@ -258,7 +222,7 @@ func TestEndToEnd_Verify(t *testing.T) {
 // TestEndToEnd_ExportVerify: an export made over REST verifies offline, and names the
 // event when the archived copy is changed.
 func TestEndToEnd_ExportVerify(t *testing.T) {
-	clock := newFakeClock(at("2026-03-02", 10))
+	clock := trialtest.NewClock(at("2026-03-02", 10))
 	s := startServer(t, t.TempDir(), clock)
 	name := s.approved(t, "KD støtter forsøket.")
 	code, raw := s.restRaw(t, http.MethodGet, "/v1/"+name+"/events:export", s.municipality(t, leadOrg), nil)
@@ -289,7 +253,7 @@ func TestEndToEnd_ExportVerify(t *testing.T) {
 // TestEndToEnd_WatchEndsAtShutdown: an open REST event stream does not hold up the
 // server's shutdown.
 func TestEndToEnd_WatchEndsAtShutdown(t *testing.T) {
-	clock := newFakeClock(at("2026-03-02", 10))
+	clock := trialtest.NewClock(at("2026-03-02", 10))
 	s := startServer(t, t.TempDir(), clock)
 	s.submitted(t)
 	ctx, cancel := context.WithCancel(context.Background())

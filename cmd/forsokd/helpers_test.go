@@ -6,23 +6,20 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	forsokv1 "github.com/forsok/forsok/api/forsok/v1"
 	"github.com/forsok/forsok/internal/auth"
+	"github.com/forsok/forsok/internal/server/servertest"
 	"github.com/forsok/forsok/internal/trial"
+	"github.com/forsok/forsok/internal/trial/trialtest"
 )
 
 // The organisations of the end-to-end tests. The municipality numbers are real; the
@@ -37,160 +34,51 @@ const (
 	otherOrg      = "964201196" // a kommune that is no applicant of the test cases
 )
 
-// oslo is the calendar the law's dates are read in.
-var oslo = func() *time.Location {
-	loc, err := time.LoadLocation("Europe/Oslo")
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}()
-
 // at returns the instant hh:00 on the Europe/Oslo date "YYYY-MM-DD".
-func at(date string, hour int) time.Time {
-	d, err := time.ParseInLocation(time.DateOnly, date, oslo)
-	if err != nil {
-		panic(err)
-	}
-	return d.Add(time.Duration(hour) * time.Hour)
-}
+var at = trialtest.At
 
-// fakeClock is the service's clock in the tests: it stands still until the test moves it.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock(now time.Time) *fakeClock { return &fakeClock{now: now} }
-
-// Now returns the clock's time.
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Set moves the clock to now.
-func (c *fakeClock) Set(now time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = now
-}
-
-// Advance moves the clock on by d.
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-// syncBuffer collects the server's log lines, shown when a test fails.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// server is a running forsokd (the real Main) with clients for both sides.
-type server struct {
+// daemon is a running forsokd stack (servertest.Start, the server forsokd runs) with
+// clients for both sides.
+type daemon struct {
+	*servertest.Stack
 	t       *testing.T
-	m       *Main
 	dataDir string
-	clock   *fakeClock
-	key     *auth.DevKey
+	clock   *trialtest.Clock
 	base    string // http://127.0.0.1:port
 	http    *http.Client
-	conn    *grpc.ClientConn
 	api     forsokv1.ApplicationServiceClient
-	closed  bool
 }
 
-// startServer runs Main on dataDir with ports chosen by the kernel and the given clock,
-// and connects a gRPC client. The server is closed when the test ends, unless the test
-// closes it first.
-func startServer(t *testing.T, dataDir string, clock *fakeClock) *server {
+// startServer runs the stack on dataDir with ports chosen by the kernel and the given
+// clock, and connects a gRPC client. The server is closed when the test ends, unless
+// the test closes it first. The scheduler looks for due timers once at start and then
+// every hour: the tests move the clock and act themselves (KDD activates, ends the
+// period), so no tick comes between.
+func startServer(t *testing.T, dataDir string, clock *trialtest.Clock) *daemon {
 	t.Helper()
-	// The scheduler looks for due timers once at start and then every interval, on
-	// the real clock. The tests move the fake clock and act themselves (KDD activates,
-	// ends the period), so no tick may come between: none comes within an hour.
-	return startServerWithScheduler(t, dataDir, clock, time.Hour)
+	return startServerWith(t, servertest.Options{DataDir: dataDir, Clock: clock})
 }
 
-// startServerWithScheduler is startServer with the scheduler looking for due timers
-// every interval.
-func startServerWithScheduler(t *testing.T, dataDir string, clock *fakeClock, interval time.Duration) *server {
+// startServerWith is startServer with the kit's options.
+func startServerWith(t *testing.T, opts servertest.Options) *daemon {
 	t.Helper()
-	logs := &syncBuffer{}
-	m := NewMain()
-	m.Config.DataDir = dataDir
-	m.Config.HTTPAddr = "127.0.0.1:0"
-	m.Config.GRPCAddr = "127.0.0.1:0"
-	m.Logger = slog.New(slog.NewJSONHandler(logs, nil))
-	m.Now = clock.Now
-	m.SchedulerInterval = interval
-	if err := m.Run(t.Context()); err != nil {
-		_ = m.Close()
-		t.Fatalf("Run: %v", err)
-	}
-	s := &server{t: t, m: m, dataDir: dataDir, clock: clock, base: "http://" + m.HTTPAddr(),
-		http: &http.Client{Timeout: 10 * time.Second}}
-	t.Cleanup(func() {
-		s.close()
-		if t.Failed() {
-			t.Logf("server log (%s):\n%s", dataDir, logs.String())
-		}
-	})
-	key, _, err := auth.LoadOrCreateDevKey(dataDir)
-	if err != nil {
-		t.Fatalf("LoadOrCreateDevKey: %v", err)
-	}
-	s.key = key
-	conn, err := grpc.NewClient(m.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatalf("grpc.NewClient: %v", err)
-	}
-	s.conn = conn
-	s.api = forsokv1.NewApplicationServiceClient(conn)
-	return s
+	st := servertest.Start(t, opts)
+	return &daemon{Stack: st, t: t, dataDir: st.Config.DataDir, clock: opts.Clock, base: st.Base, http: st.HTTP, api: st.API}
 }
 
 // close stops the server as the binary does on SIGTERM; safe to call twice.
-func (s *server) close() {
+func (s *daemon) close() {
 	s.t.Helper()
-	if s.closed {
-		return
-	}
-	s.closed = true
-	s.http.CloseIdleConnections()
-	if s.conn != nil {
-		_ = s.conn.Close()
-	}
-	if err := s.m.Close(); err != nil {
+	if err := s.Close(); err != nil {
 		s.t.Errorf("Close: %v", err)
 	}
 }
 
-// ministryOrg looks ministries up in the shipped reference data, as dev-token does.
-func ministryOrg(code string) (string, bool) {
-	m, ok := trial.DefaultReference().Ministry(code)
-	return m.OrganisationNumber, ok
-}
-
-// mint returns a development token signed with key, issued at now.
+// mint returns a development token signed with key (not the servers' key), issued at
+// now.
 func mint(t *testing.T, key *auth.DevKey, opts auth.DevTokenOptions, now time.Time) string {
 	t.Helper()
-	tok, err := key.Mint(opts, now, ministryOrg)
+	tok, err := key.Mint(opts, now, servertest.MinistryOrg)
 	if err != nil {
 		t.Fatalf("Mint(%+v): %v", opts, err)
 	}
@@ -198,46 +86,46 @@ func mint(t *testing.T, key *auth.DevKey, opts auth.DevTokenOptions, now time.Ti
 }
 
 // token mints a development token on the server's key at the server's clock.
-func (s *server) token(t *testing.T, opts auth.DevTokenOptions) string {
+func (s *daemon) token(t *testing.T, opts auth.DevTokenOptions) string {
 	t.Helper()
-	return mint(t, s.key, opts, s.clock.Now())
+	return servertest.Mint(t, opts, s.clock.Now())
 }
 
 // municipality returns a token of the kommune org (Maskinporten-shaped, no person).
-func (s *server) municipality(t *testing.T, org string) string {
+func (s *daemon) municipality(t *testing.T, org string) string {
 	return s.token(t, auth.DevTokenOptions{Role: trial.RoleMunicipality, Organisation: org})
 }
 
 // handler returns a KDD case handler's token (the person dev-handler).
-func (s *server) handler(t *testing.T) string {
+func (s *daemon) handler(t *testing.T) string {
 	return s.token(t, auth.DevTokenOptions{Role: trial.RoleKDDHandler})
 }
 
 // approver returns a KDD approver's token (the person dev-approver).
-func (s *server) approver(t *testing.T) string {
+func (s *daemon) approver(t *testing.T) string {
 	return s.token(t, auth.DevTokenOptions{Role: trial.RoleKDDApprover})
 }
 
 // ministry returns a ministry's token, as `forsokd dev-token -role ministry -ministry code`.
-func (s *server) ministry(t *testing.T, code string) string {
+func (s *daemon) ministry(t *testing.T, code string) string {
 	return s.token(t, auth.DevTokenOptions{Role: trial.RoleMinistry, Ministry: code})
 }
 
 // as returns a context carrying the token as gRPC metadata, per RPC.
-func (s *server) as(t *testing.T, token string) context.Context {
-	return metadata.AppendToOutgoingContext(t.Context(), "authorization", "Bearer "+token)
+func (s *daemon) as(t *testing.T, token string) context.Context {
+	return servertest.As(t.Context(), token)
 }
 
 // restRaw sends a REST request. body is sent as is when it is a string or []byte (JSON
 // as a developer writes it) and JSON-encoded otherwise; nil sends no body. An empty
 // token sends no Authorization header.
-func (s *server) restRaw(t *testing.T, method, path, token string, body any) (int, []byte) {
+func (s *daemon) restRaw(t *testing.T, method, path, token string, body any) (int, []byte) {
 	t.Helper()
 	return restCall(t, s.http, s.base, method, path, token, body)
 }
 
 // rest is restRaw with the answer decoded as a JSON object (nil when it is not JSON).
-func (s *server) rest(t *testing.T, method, path, token string, body any) (int, map[string]any) {
+func (s *daemon) rest(t *testing.T, method, path, token string, body any) (int, map[string]any) {
 	t.Helper()
 	code, raw := s.restRaw(t, method, path, token, body)
 	return code, decodeObject(raw)
@@ -290,7 +178,7 @@ func decodeObject(raw []byte) map[string]any {
 }
 
 // restOK sends a REST request and fails the test unless the answer is 200.
-func (s *server) restOK(t *testing.T, method, path, token string, body any) map[string]any {
+func (s *daemon) restOK(t *testing.T, method, path, token string, body any) map[string]any {
 	t.Helper()
 	code, m := s.rest(t, method, path, token, body)
 	if code != http.StatusOK {
@@ -478,7 +366,7 @@ func path(name string, verb ...string) string {
 }
 
 // createDraft creates the application body as the lead and returns its name.
-func (s *server) createDraft(t *testing.T, body map[string]any) map[string]any {
+func (s *daemon) createDraft(t *testing.T, body map[string]any) map[string]any {
 	t.Helper()
 	app := s.restOK(t, http.MethodPost, "/v1/applications", s.municipality(t, leadOrg), body)
 	mustEqual(t, "created state", jstr(app, "state"), "DRAFT")
@@ -486,7 +374,7 @@ func (s *server) createDraft(t *testing.T, body map[string]any) map[string]any {
 }
 
 // submitted creates a single-applicant case and submits it; it returns its name.
-func (s *server) submitted(t *testing.T) string {
+func (s *daemon) submitted(t *testing.T) string {
 	t.Helper()
 	name := jstr(s.createDraft(t, validApplication()), "name")
 	app := s.restOK(t, http.MethodPost, path(name, "submit"), s.municipality(t, leadOrg), `{}`)
@@ -495,7 +383,7 @@ func (s *server) submitted(t *testing.T) string {
 }
 
 // inReview is submitted plus a handler's assign over gRPC.
-func (s *server) inReview(t *testing.T) string {
+func (s *daemon) inReview(t *testing.T) string {
 	t.Helper()
 	name := s.submitted(t)
 	app, err := s.api.AssignApplication(s.as(t, s.handler(t)), &forsokv1.AssignApplicationRequest{Name: name})
@@ -508,7 +396,7 @@ func (s *server) inReview(t *testing.T) string {
 
 // inConsultation is inReview plus a consultation with KD; it returns the case's and
 // the consultation's names.
-func (s *server) inConsultation(t *testing.T) (name, consultation string) {
+func (s *daemon) inConsultation(t *testing.T) (name, consultation string) {
 	t.Helper()
 	name = s.inReview(t)
 	c, err := s.api.CreateConsultation(s.as(t, s.handler(t)), &forsokv1.CreateConsultationRequest{
@@ -524,7 +412,7 @@ func (s *server) inConsultation(t *testing.T) (name, consultation string) {
 
 // approved drives a case to APPROVED: consulted with KD, whose answer comes over gRPC
 // with the given statement, then approved with its regulation published.
-func (s *server) approved(t *testing.T, statement string) string {
+func (s *daemon) approved(t *testing.T, statement string) string {
 	t.Helper()
 	name, cname := s.inConsultation(t)
 	c, err := s.api.RespondToConsultation(s.as(t, s.ministry(t, "KD")), &forsokv1.RespondToConsultationRequest{
@@ -546,7 +434,7 @@ func (s *server) approved(t *testing.T, statement string) string {
 }
 
 // events lists a case's history over REST.
-func (s *server) events(t *testing.T, name, token string) []any {
+func (s *daemon) events(t *testing.T, name, token string) []any {
 	t.Helper()
 	return jlist(s.restOK(t, http.MethodGet, "/v1/"+name+"/events", token, nil), "events")
 }

@@ -22,7 +22,9 @@ import (
 
 	forsokv1 "github.com/forsok/forsok/api/forsok/v1"
 	"github.com/forsok/forsok/internal/auth"
+	"github.com/forsok/forsok/internal/server/servertest"
 	"github.com/forsok/forsok/internal/trial"
+	"github.com/forsok/forsok/internal/trial/trialtest"
 )
 
 // The end-to-end tests run the real Main on a temporary data directory with ports the
@@ -35,7 +37,7 @@ var caseNumberPattern = regexp.MustCompile(`^2026/[1-9][0-9]*$`)
 // TestEndToEnd_Lifecycle takes one joint application from DRAFT to CLOSED.
 func TestEndToEnd_Lifecycle(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock(at("2026-03-02", 10))
+	clock := trialtest.NewClock(at("2026-03-02", 10))
 	s := startServer(t, t.TempDir(), clock)
 	lead := func(t *testing.T) string { return s.municipality(t, leadOrg) }
 	var name string
@@ -350,7 +352,7 @@ func hasPreconditionRule(details []any, rule string) bool {
 // TestEndToEnd_RejectAndWithdraw ends one case by rejection and one by withdrawal.
 func TestEndToEnd_RejectAndWithdraw(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock(at("2026-03-02", 10))
+	clock := trialtest.NewClock(at("2026-03-02", 10))
 	s := startServer(t, t.TempDir(), clock)
 
 	t.Run("ApproverRejects", func(t *testing.T) {
@@ -436,7 +438,7 @@ func TestEndToEnd_RejectAndWithdraw(t *testing.T) {
 // change nothing.
 func TestEndToEnd_Refusals(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock(at("2026-03-02", 10))
+	clock := trialtest.NewClock(at("2026-03-02", 10))
 	s := startServer(t, t.TempDir(), clock)
 	lead := func(t *testing.T) string { return s.municipality(t, leadOrg) }
 
@@ -530,10 +532,10 @@ func TestEndToEnd_Refusals(t *testing.T) {
 
 	t.Run("ExpiredToken", func(t *testing.T) {
 		name := s.submitted(t)
-		expired := mint(t, s.key, auth.DevTokenOptions{Role: trial.RoleMunicipality, Organisation: leadOrg, TTL: time.Hour}, clock.Now().Add(-2*time.Hour))
+		expired := servertest.Mint(t, auth.DevTokenOptions{Role: trial.RoleMunicipality, Organisation: leadOrg, TTL: time.Hour}, clock.Now().Add(-2*time.Hour))
 		code, body := s.rest(t, http.MethodGet, path(name), expired, nil)
 		wantHTTPError(t, "REST with an expired token", code, body, http.StatusUnauthorized, codes.Unauthenticated)
-		expiredKDD := mint(t, s.key, auth.DevTokenOptions{Role: trial.RoleKDDHandler, TTL: time.Hour}, clock.Now().Add(-2*time.Hour))
+		expiredKDD := servertest.Mint(t, auth.DevTokenOptions{Role: trial.RoleKDDHandler, TTL: time.Hour}, clock.Now().Add(-2*time.Hour))
 		_, err := s.api.GetApplication(s.as(t, expiredKDD), &forsokv1.GetApplicationRequest{Name: name})
 		wantGRPCError(t, "gRPC with an expired token", err, codes.Unauthenticated)
 	})
@@ -675,7 +677,7 @@ func TestEndToEnd_Refusals(t *testing.T) {
 // TestEndToEnd_PublicRegister checks what callers without a token see.
 func TestEndToEnd_PublicRegister(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock(at("2026-03-02", 10))
+	clock := trialtest.NewClock(at("2026-03-02", 10))
 	s := startServer(t, t.TempDir(), clock)
 	const statement = "KD støtter forsøket, men ber om en grundig evaluering."
 	approved := s.approved(t, statement)
@@ -750,7 +752,7 @@ func TestEndToEnd_PublicRegister(t *testing.T) {
 	})
 
 	t.Run("HealthServing", func(t *testing.T) {
-		health := healthpb.NewHealthClient(s.conn)
+		health := healthpb.NewHealthClient(s.Conn)
 		for _, svc := range []string{"", forsokv1.ApplicationService_ServiceDesc.ServiceName} {
 			resp, err := health.Check(t.Context(), &healthpb.HealthCheckRequest{Service: svc})
 			if err != nil {
@@ -761,7 +763,7 @@ func TestEndToEnd_PublicRegister(t *testing.T) {
 	})
 
 	t.Run("ReflectionListsService", func(t *testing.T) {
-		stream, err := reflectionpb.NewServerReflectionClient(s.conn).ServerReflectionInfo(t.Context())
+		stream, err := reflectionpb.NewServerReflectionClient(s.Conn).ServerReflectionInfo(t.Context())
 		if err != nil {
 			t.Fatalf("ServerReflectionInfo: %v", err)
 		}
@@ -789,7 +791,7 @@ func TestEndToEnd_PublicRegister(t *testing.T) {
 // goes on without a gap.
 func TestEndToEnd_Restart(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock(at("2026-03-02", 10))
+	clock := trialtest.NewClock(at("2026-03-02", 10))
 	dataDir := t.TempDir()
 	s := startServer(t, dataDir, clock)
 	lead := func(t *testing.T) string { return s.municipality(t, leadOrg) }
@@ -862,24 +864,13 @@ func TestEndToEnd_KillAndRestart(t *testing.T) {
 		t.Skip("builds the binary; skipped in -short mode")
 	}
 	t.Parallel()
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command to build the binary with")
-	}
-	bin := filepath.Join(t.TempDir(), "forsokd")
-	build := exec.Command(goTool, "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	dataDir := filepath.Join(t.TempDir(), "data")
+	servertest.InstallDevKey(t, dataDir)
 	client := &http.Client{Timeout: 10 * time.Second}
 
 	base, proc := startBinary(t, bin, dataDir)
-	key, _, err := auth.LoadOrCreateDevKey(dataDir)
-	if err != nil {
-		t.Fatalf("LoadOrCreateDevKey: %v", err)
-	}
-	lead := mint(t, key, auth.DevTokenOptions{Role: trial.RoleMunicipality, Organisation: leadOrg}, time.Now())
+	lead := servertest.Mint(t, auth.DevTokenOptions{Role: trial.RoleMunicipality, Organisation: leadOrg}, time.Now())
 
 	code, raw := restCall(t, client, base, http.MethodPost, "/v1/applications", lead, validApplication())
 	mustEqual(t, "create", code, http.StatusOK)
@@ -940,13 +931,13 @@ func startBinary(t *testing.T, bin, dataDir string) (string, *exec.Cmd) {
 // serveLog collects a forsokd process's stderr and sends the HTTP address of its
 // "forsokd serving" line (JSON, with the real ports) on addr.
 type serveLog struct {
-	syncBuffer
+	servertest.LogBuffer
 	addr    chan string
 	partial []byte
 }
 
 func (l *serveLog) Write(p []byte) (int, error) {
-	l.syncBuffer.Write(p)
+	l.LogBuffer.Write(p)
 	// exec copies the pipe in one goroutine, so partial needs no lock.
 	l.partial = append(l.partial, p...)
 	for {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -11,7 +12,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -24,7 +24,9 @@ import (
 	forsokv1 "github.com/forsok/forsok/api/forsok/v1"
 	"github.com/forsok/forsok/internal/auth"
 	"github.com/forsok/forsok/internal/boltstore"
+	"github.com/forsok/forsok/internal/server/servertest"
 	"github.com/forsok/forsok/internal/trial"
+	"github.com/forsok/forsok/internal/trial/trialtest"
 )
 
 // loadResult is what a load run got acknowledged.
@@ -121,7 +123,7 @@ type caseView struct {
 }
 
 // casesOf reads every case the lead municipality can see, with its events.
-func casesOf(t *testing.T, s *server) map[string]caseView {
+func casesOf(t *testing.T, s *daemon) map[string]caseView {
 	t.Helper()
 	ctx := s.as(t, s.municipality(t, leadOrg))
 	out := map[string]caseView{}
@@ -165,7 +167,7 @@ func casesOf(t *testing.T, s *server) map[string]caseView {
 // exactly the same cases.
 func TestEndToEnd_BackupRestore(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock(at("2026-03-02", 10))
+	clock := trialtest.NewClock(at("2026-03-02", 10))
 	s := startServer(t, t.TempDir(), clock)
 	admin := s.token(t, auth.DevTokenOptions{Role: trial.RoleAdmin})
 	lead := s.municipality(t, leadOrg)
@@ -177,7 +179,7 @@ func TestEndToEnd_BackupRestore(t *testing.T) {
 
 	backupStart := time.Now()
 	underLoad := filepath.Join(t.TempDir(), "under-load.db")
-	if err := runBackup(t.Context(), []string{"-addr", s.base, "-out", underLoad}, envOf("FORSOK_TOKEN", admin), nil, &syncBuffer{}); err != nil {
+	if err := runBackup(t.Context(), []string{"-addr", s.base, "-out", underLoad}, envOf("FORSOK_TOKEN", admin), nil, &servertest.LogBuffer{}); err != nil {
 		t.Fatalf("backup under load: %v", err)
 	}
 	countAtBackup := load.count()
@@ -186,7 +188,7 @@ func TestEndToEnd_BackupRestore(t *testing.T) {
 	res := wait()
 
 	restoredDir := filepath.Join(t.TempDir(), "restored")
-	if err := runRestore(t.Context(), []string{"-data", restoredDir, "-in", underLoad}, noEnv, nil, &syncBuffer{}); err != nil {
+	if err := runRestore(t.Context(), []string{"-data", restoredDir, "-in", underLoad}, noEnv, nil, &servertest.LogBuffer{}); err != nil {
 		t.Fatalf("restore: %v", err)
 	}
 	original := casesOf(t, s)
@@ -231,11 +233,11 @@ func TestEndToEnd_BackupRestore(t *testing.T) {
 
 	t.Run("AtRest", func(t *testing.T) {
 		atRest := filepath.Join(t.TempDir(), "at-rest.db")
-		if err := runBackup(t.Context(), []string{"-addr", s.base, "-out", atRest, "-token", admin}, noEnv, nil, &syncBuffer{}); err != nil {
+		if err := runBackup(t.Context(), []string{"-addr", s.base, "-out", atRest, "-token", admin}, noEnv, nil, &servertest.LogBuffer{}); err != nil {
 			t.Fatalf("backup: %v", err)
 		}
 		dir := filepath.Join(t.TempDir(), "restored")
-		if err := runRestore(t.Context(), []string{"-data", dir, "-in", atRest}, noEnv, nil, &syncBuffer{}); err != nil {
+		if err := runRestore(t.Context(), []string{"-data", dir, "-in", atRest}, noEnv, nil, &servertest.LogBuffer{}); err != nil {
 			t.Fatalf("restore: %v", err)
 		}
 		again := casesOf(t, startServer(t, dir, clock))
@@ -288,7 +290,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 func TestRunBackup_Refusals(t *testing.T) {
 	t.Parallel()
-	s := startServer(t, t.TempDir(), newFakeClock(at("2026-03-02", 10)))
+	s := startServer(t, t.TempDir(), trialtest.NewClock(at("2026-03-02", 10)))
 	out := filepath.Join(t.TempDir(), "backup.db")
 	if err := os.WriteFile(out, []byte("the previous backup"), 0o600); err != nil {
 		t.Fatal(err)
@@ -307,7 +309,7 @@ func TestRunBackup_Refusals(t *testing.T) {
 		{"ErrNoServer", []string{"-addr", "127.0.0.1:1", "-out", out, "-token", "x"}, noEnv, "fetch the backup", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := runBackup(t.Context(), tc.args, tc.env, nil, &syncBuffer{})
+			err := runBackup(t.Context(), tc.args, tc.env, nil, &servertest.LogBuffer{})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("got %v, want an error containing %q", err, tc.want)
 			}
@@ -328,7 +330,7 @@ func TestRunBackup_Refusals(t *testing.T) {
 			_, _ = w.Write([]byte(strings.Repeat("<html>a login page</html>\n", 500)))
 		})}
 		srv := startHTTP(t, fake)
-		err := runBackup(t.Context(), []string{"-addr", srv, "-out", out, "-token", "x"}, noEnv, nil, &syncBuffer{})
+		err := runBackup(t.Context(), []string{"-addr", srv, "-out", out, "-token", "x"}, noEnv, nil, &servertest.LogBuffer{})
 		if err == nil || !strings.Contains(err.Error(), "not a sound forsok database") {
 			t.Fatalf("got %v, want the copy refused", err)
 		}
@@ -337,7 +339,7 @@ func TestRunBackup_Refusals(t *testing.T) {
 		}
 	})
 	t.Run("ExitCodes", func(t *testing.T) {
-		var stderr syncBuffer
+		var stderr servertest.LogBuffer
 		wantEqual(t, "usage", runTool("backup", []string{"-out", out}, noEnv, nil, &stderr), 2)
 		wantEqual(t, "refused", runTool("backup", []string{"-addr", s.base, "-out", out, "-token", "bad"}, noEnv, nil, &stderr), 1)
 		if !strings.Contains(stderr.String(), "forsokd backup: ") {
@@ -392,7 +394,7 @@ func TestRunRestore(t *testing.T) {
 			if tc.in != "" {
 				args = append(args, "-in", tc.in)
 			}
-			err := runRestore(t.Context(), args, noEnv, nil, &syncBuffer{})
+			err := runRestore(t.Context(), args, noEnv, nil, &servertest.LogBuffer{})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("got %v, want an error containing %q", err, tc.want)
 			}
@@ -413,7 +415,7 @@ func TestRunRestore(t *testing.T) {
 		{"EmptyDir", t.TempDir()},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if err := runRestore(t.Context(), []string{"-in", good}, envOf("FORSOK_DATA", tc.dir), nil, &syncBuffer{}); err != nil {
+			if err := runRestore(t.Context(), []string{"-in", good}, envOf("FORSOK_DATA", tc.dir), nil, &servertest.LogBuffer{}); err != nil {
 				t.Fatalf("restore: %v", err)
 			}
 			if err := boltstore.Verify(filepath.Join(tc.dir, "forsok.db")); err != nil {
@@ -431,7 +433,7 @@ func TestRunRestore(t *testing.T) {
 // made, over gRPC and REST, and the cases by state; /readyz and /healthz answer.
 func TestEndToEnd_Observability(t *testing.T) {
 	t.Parallel()
-	s := startServer(t, t.TempDir(), newFakeClock(at("2026-03-02", 10)))
+	s := startServer(t, t.TempDir(), trialtest.NewClock(at("2026-03-02", 10)))
 	s.submitted(t)
 	s.inConsultation(t)
 	code, raw := s.restRaw(t, http.MethodGet, "/metrics", "", nil)
@@ -477,19 +479,23 @@ func TestEndToEnd_SIGTERMUnderLoad(t *testing.T) {
 	t.Parallel()
 	bin := buildBinary(t)
 	dataDir := filepath.Join(t.TempDir(), "data")
+	servertest.InstallDevKey(t, dataDir)
 	base, proc := startBinary(t, bin, dataDir)
-	key, _, err := auth.LoadOrCreateDevKey(dataDir)
-	if err != nil {
-		t.Fatalf("LoadOrCreateDevKey: %v", err)
-	}
-	lead := mint(t, key, auth.DevTokenOptions{Role: trial.RoleMunicipality, Organisation: leadOrg}, time.Now())
+	lead := servertest.Mint(t, auth.DevTokenOptions{Role: trial.RoleMunicipality, Organisation: leadOrg}, time.Now())
 
 	load, wait := runLoad(t.Context(), t, base, lead, 4, 500)
 	waitFor(t, "60 acknowledged requests", func() bool { return load.count() >= 60 })
+	// One more create is held in flight over the SIGTERM: its body is half sent
+	// before, the rest after the server has begun shutting down. Draining means it is
+	// answered 200 all the same, and its case is there after the restart.
+	held := holdRequest(t, base, "/v1/applications", lead, validApplication())
 	sigterm := time.Now()
 	if err := proc.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatalf("SIGTERM: %v", err)
 	}
+	logs := proc.Stderr.(*serveLog)
+	waitFor(t, "the log line \"shutting down\"", func() bool { return strings.Contains(logs.String(), "shutting down") })
+	heldName := held.finish(t)
 	exited := make(chan error, 1)
 	go func() { exited <- proc.Wait() }()
 	select {
@@ -501,9 +507,11 @@ func TestEndToEnd_SIGTERMUnderLoad(t *testing.T) {
 		t.Fatal("forsokd did not exit within 30 s of SIGTERM")
 	}
 	res := wait()
-	logs := proc.Stderr.(*serveLog).String()
-	if !strings.Contains(logs, "shut down cleanly") {
+	if !strings.Contains(logs.String(), "shut down cleanly") {
 		t.Errorf("forsokd's log lacks \"shut down cleanly\"")
+	}
+	if heldName != "" {
+		res.created[heldName] = time.Now()
 	}
 	drained := 0
 	for _, m := range []map[string]time.Time{res.created, res.submitted} {
@@ -514,6 +522,9 @@ func TestEndToEnd_SIGTERMUnderLoad(t *testing.T) {
 		}
 	}
 	t.Logf("%d creates and %d submits acknowledged, %d of them answered after the SIGTERM", len(res.created), len(res.submitted), drained)
+	if drained == 0 {
+		t.Errorf("requests answered 200 after the SIGTERM: got none, want at least the held one")
+	}
 
 	base, _ = startBinary(t, bin, dataDir)
 	client := &http.Client{Timeout: 10 * time.Second}
@@ -531,18 +542,72 @@ func TestEndToEnd_SIGTERMUnderLoad(t *testing.T) {
 	}
 }
 
-// buildBinary builds forsokd into t.TempDir(), or skips without a go command.
-func buildBinary(t *testing.T) string {
+// heldRequest is a REST request whose handler is running, waiting for the second half
+// of the body.
+type heldRequest struct {
+	conn net.Conn
+	r    *bufio.Reader
+	req  *http.Request
+	rest []byte
+}
+
+// holdRequest sends a POST's headers with "Expect: 100-continue" on a connection of its
+// own, waits for the "100 Continue" the server sends when the handler starts reading
+// the body, and sends the first half of the body; finish sends the rest.
+func holdRequest(t *testing.T, base, path, token string, body any) *heldRequest {
 	t.Helper()
-	goTool, err := exec.LookPath("go")
+	enc, err := json.Marshal(body)
 	if err != nil {
-		t.Skip("no go command to build the binary with")
+		t.Fatal(err)
 	}
-	bin := filepath.Join(t.TempDir(), "forsokd")
-	if out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	req, err := http.NewRequest(http.MethodPost, base+path, nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return bin
+	conn, err := net.Dial("tcp", req.URL.Host)
+	if err != nil {
+		t.Fatalf("dial %s: %v", req.URL.Host, err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	half := len(enc) / 2
+	head := fmt.Sprintf("POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nAuthorization: Bearer %s\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n",
+		path, req.URL.Host, token, len(enc))
+	if _, err := io.WriteString(conn, head); err != nil {
+		t.Fatalf("send the held request: %v", err)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	r := bufio.NewReader(conn)
+	cont, err := http.ReadResponse(r, req)
+	if err != nil || cont.StatusCode != http.StatusContinue {
+		t.Fatalf("held request: got %v, %v, want 100 Continue", cont, err)
+	}
+	if _, err := conn.Write(enc[:half]); err != nil {
+		t.Fatalf("send the held request: %v", err)
+	}
+	return &heldRequest{conn: conn, r: r, req: req, rest: enc[half:]}
+}
+
+// finish sends the rest of the body and returns the name of the case the answer
+// names; a failure to answer 200 fails the test.
+func (h *heldRequest) finish(t *testing.T) string {
+	t.Helper()
+	if _, err := h.conn.Write(h.rest); err != nil {
+		t.Errorf("held request: sending the rest of the body after SIGTERM: %v", err)
+		return ""
+	}
+	_ = h.conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	resp, err := http.ReadResponse(h.r, h.req)
+	if err != nil {
+		t.Errorf("held request: no answer after SIGTERM: %v, want it drained", err)
+		return ""
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("held request after SIGTERM: got HTTP %d %s, want 200", resp.StatusCode, raw)
+		return ""
+	}
+	return jstr(decodeObject(raw), "name")
 }
 
 // startHTTP serves srv on a loopback port until the test ends and returns its URL.
@@ -590,5 +655,5 @@ func TestClose_Deadline(t *testing.T) {
 	if took := time.Since(start); took > 5*time.Second {
 		t.Errorf("Close took %s with a -shutdown-timeout of 300ms", took)
 	}
-	startServer(t, dataDir, newFakeClock(at("2026-03-02", 10))) // the file lock is free
+	startServer(t, dataDir, trialtest.NewClock(at("2026-03-02", 10))) // the file lock is free
 }

@@ -5,14 +5,16 @@ import (
 	"time"
 
 	forsokv1 "github.com/forsok/forsok/api/forsok/v1"
+	"github.com/forsok/forsok/internal/server/servertest"
+	"github.com/forsok/forsok/internal/trial/trialtest"
 )
 
 // TestEndToEnd_Scheduler: the running server starts an approved trial on its start date
 // and moves it to evaluation after its end date, by itself, as the actor "system".
 func TestEndToEnd_Scheduler(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock(at("2026-05-10", 10))
-	s := startServerWithScheduler(t, t.TempDir(), clock, 10*time.Millisecond)
+	clock := trialtest.NewClock(at("2026-05-10", 10))
+	s := startServerWith(t, servertest.Options{Clock: clock, SchedulerInterval: 10 * time.Millisecond})
 	name := s.approved(t, "KD støtter forsøket.")
 	// Tokens are minted at the fake clock's time, so each wait mints its own.
 	waitForState := func(want forsokv1.Application_State) {

@@ -11,7 +11,6 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
-	"log/slog"
 	"math/big"
 	"net"
 	"net/http"
@@ -32,6 +31,8 @@ import (
 
 	forsokv1 "github.com/forsok/forsok/api/forsok/v1"
 	"github.com/forsok/forsok/internal/auth"
+	"github.com/forsok/forsok/internal/server"
+	"github.com/forsok/forsok/internal/server/servertest"
 	"github.com/forsok/forsok/internal/trial"
 )
 
@@ -116,43 +117,19 @@ func (p *testPKI) issue(t *testing.T, name string, tmpl, parent *x509.Certificat
 	return cert, key
 }
 
-// startMain runs Main on a new data directory and loopback ports after configure has
-// set it up; the server is closed when the test ends. It returns the Main and its log.
-func startMain(t *testing.T, configure func(m *Main)) (*Main, *syncBuffer) {
+// startMain runs the server on a new data directory and loopback ports after
+// configure has set it up; the server is closed when the test ends. It returns the
+// server and its log.
+func startMain(t *testing.T, configure func(m *server.Server)) (*server.Server, *servertest.LogBuffer) {
 	t.Helper()
-	logs := &syncBuffer{}
-	m := NewMain()
-	m.Config.DataDir = filepath.Join(t.TempDir(), "data")
-	m.Config.HTTPAddr = "127.0.0.1:0"
-	m.Config.GRPCAddr = "127.0.0.1:0"
-	m.Logger = slog.New(slog.NewJSONHandler(logs, nil))
-	m.SchedulerInterval = time.Hour
-	if configure != nil {
-		configure(m)
-	}
-	if err := m.Run(t.Context()); err != nil {
-		_ = m.Close()
-		t.Fatalf("Run: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := m.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-		if t.Failed() {
-			t.Logf("server log:\n%s", logs.String())
-		}
-	})
-	return m, logs
+	st := servertest.Start(t, servertest.Options{Configure: configure})
+	return st.Server, st.Logs
 }
 
-// devToken mints a development token on m's key.
-func devToken(t *testing.T, m *Main, opts auth.DevTokenOptions) string {
+// devToken mints a development token that the servers of the tests trust.
+func devToken(t *testing.T, opts auth.DevTokenOptions) string {
 	t.Helper()
-	key, _, err := auth.LoadOrCreateDevKey(m.Config.DataDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return mint(t, key, opts, time.Now())
+	return servertest.Mint(t, opts, time.Now())
 }
 
 // httpsClient trusts the test CA and presents the client certificates given.
@@ -176,12 +153,12 @@ func (p *testPKI) grpcTLS(t *testing.T, addr string, certs ...tls.Certificate) *
 func TestEndToEnd_TLS(t *testing.T) {
 	t.Parallel()
 	pki := newTestPKI(t)
-	m, logs := startMain(t, func(m *Main) {
+	m, logs := startMain(t, func(m *server.Server) {
 		m.Config.TLSCert, m.Config.TLSKey = pki.certFile, pki.keyFile
 	})
 	base := "https://" + m.HTTPAddr()
 	client := pki.httpsClient()
-	lead := devToken(t, m, auth.DevTokenOptions{Role: trial.RoleMunicipality, Organisation: leadOrg})
+	lead := devToken(t, auth.DevTokenOptions{Role: trial.RoleMunicipality, Organisation: leadOrg})
 
 	t.Run("REST", func(t *testing.T) {
 		code, raw := restCall(t, client, base, http.MethodPost, "/v1/applications", lead, validApplication())
@@ -248,7 +225,7 @@ func TestEndToEnd_ClientCertificates(t *testing.T) {
 	pki := newTestPKI(t)
 	// A certificate from another CA, which the server must not accept.
 	stranger := newTestPKI(t)
-	m, _ := startMain(t, func(m *Main) {
+	m, _ := startMain(t, func(m *server.Server) {
 		m.Config.TLSCert, m.Config.TLSKey, m.Config.TLSClientCA = pki.certFile, pki.keyFile, pki.caFile
 	})
 	base := "https://" + m.HTTPAddr()
@@ -294,15 +271,15 @@ func TestEndToEnd_ClientCertificates(t *testing.T) {
 	}
 
 	t.Run("BackupClient", func(t *testing.T) {
-		admin := devToken(t, m, auth.DevTokenOptions{Role: trial.RoleAdmin})
+		admin := devToken(t, auth.DevTokenOptions{Role: trial.RoleAdmin})
 		out := filepath.Join(t.TempDir(), "backup.db")
 		args := []string{"-addr", base, "-token", admin, "-out", out, "-ca", pki.caFile}
-		err := runBackup(t.Context(), args, noEnv, nil, &syncBuffer{})
+		err := runBackup(t.Context(), args, noEnv, nil, &servertest.LogBuffer{})
 		if err == nil {
 			t.Fatal("backup without a client certificate: got nil, want an error")
 		}
 		args = append(args, "-cert", pki.clientCertFile, "-key", pki.clientKey)
-		if err := runBackup(t.Context(), args, noEnv, nil, &syncBuffer{}); err != nil {
+		if err := runBackup(t.Context(), args, noEnv, nil, &servertest.LogBuffer{}); err != nil {
 			t.Fatalf("backup with a client certificate: %v", err)
 		}
 	})
@@ -355,11 +332,11 @@ func TestProductionMode(t *testing.T) {
 	})
 
 	t.Run("InsecureListenBehindProxy", func(t *testing.T) {
-		m, logs := startMain(t, func(m *Main) {
+		m, logs := startMain(t, func(m *server.Server) {
 			m.Config.IssuersFile, m.Config.InsecureListen = issuers, true
 		})
 		// The development key is created, say by dev-token, but never trusted.
-		dev := devToken(t, m, auth.DevTokenOptions{Role: trial.RoleKDDHandler})
+		dev := devToken(t, auth.DevTokenOptions{Role: trial.RoleKDDHandler})
 		code, body := restCall(t, &http.Client{Timeout: 10 * time.Second}, "http://"+m.HTTPAddr(), http.MethodGet, "/v1/applications", dev, nil)
 		wantEqual(t, "a development token in production mode: HTTP status", code, http.StatusUnauthorized)
 		if strings.Contains(logs.String(), "DEVELOPMENT MODE") {
@@ -371,13 +348,13 @@ func TestProductionMode(t *testing.T) {
 	})
 
 	t.Run("TLS", func(t *testing.T) {
-		m, _ := startMain(t, func(m *Main) {
+		m, _ := startMain(t, func(m *server.Server) {
 			m.Config.IssuersFile = issuers
 			m.Config.TLSCert, m.Config.TLSKey = pki.certFile, pki.keyFile
 		})
 		conn := pki.grpcTLS(t, m.GRPCAddr())
 		_, err := forsokv1.NewApplicationServiceClient(conn).ListApplications(
-			metadata.AppendToOutgoingContext(t.Context(), "authorization", "Bearer "+devToken(t, m, auth.DevTokenOptions{Role: trial.RoleKDDHandler})),
+			metadata.AppendToOutgoingContext(t.Context(), "authorization", "Bearer "+devToken(t, auth.DevTokenOptions{Role: trial.RoleKDDHandler})),
 			&forsokv1.ListApplicationsRequest{})
 		if st, _ := status.FromError(err); st.Code() != codes.Unauthenticated {
 			t.Errorf("a development token in production mode: got %v, want UNAUTHENTICATED", err)
@@ -388,7 +365,7 @@ func TestProductionMode(t *testing.T) {
 func TestTLS_CertificateReload(t *testing.T) {
 	t.Parallel()
 	pki := newTestPKI(t)
-	m, _ := startMain(t, func(m *Main) {
+	m, _ := startMain(t, func(m *server.Server) {
 		m.Config.TLSCert, m.Config.TLSKey = pki.certFile, pki.keyFile
 	})
 	serial := func() *big.Int {

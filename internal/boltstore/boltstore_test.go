@@ -546,6 +546,15 @@ func TestStore_PutRefused(t *testing.T) {
 
 // listAll pages through q with the given page size and returns the ids in order. It
 // fails when a page other than the last is short or the last page is empty with a token.
+// listPage lists one page as the Service asks for it: with the page size resolved, a
+// zero size standing for the default (workflow's paging rule).
+func listPage(tx workflow.ReadTx, q trial.Query) ([]*trial.Application, string, error) {
+	if q.PageSize == 0 {
+		q.PageSize = workflow.DefaultPageSize
+	}
+	return tx.ListApplications(q)
+}
+
 func listAll(t *testing.T, s *boltstore.Store, q trial.Query) []string {
 	t.Helper()
 	var ids []string
@@ -557,7 +566,7 @@ func listAll(t *testing.T, s *boltstore.Store, q trial.Query) []string {
 		var next string
 		mustView(t, s, func(tx workflow.ReadTx) error {
 			var err error
-			apps, next, err = tx.ListApplications(q)
+			apps, next, err = listPage(tx, q)
 			return err
 		})
 		for _, a := range apps {
@@ -674,7 +683,7 @@ func TestStore_ListApplications(t *testing.T) {
 func TestStore_ListApplicationsPageSize(t *testing.T) {
 	s := mustOpen(t)
 	mustUpdate(t, s, func(tx workflow.Tx) error {
-		for range boltstore.MaxPageSize + 5 {
+		for range workflow.MaxPageSize + 5 {
 			id, err := tx.NextApplicationID(2026)
 			if err != nil {
 				return err
@@ -691,11 +700,9 @@ func TestStore_ListApplicationsPageSize(t *testing.T) {
 		wantLen  int
 		wantNext bool
 	}{
-		{"Default", 0, boltstore.DefaultPageSize, true},
 		{"Given", 7, 7, true},
-		{"Max", boltstore.MaxPageSize, boltstore.MaxPageSize, true},
-		{"AboveMaxIsReduced", 5000, boltstore.MaxPageSize, true},
-		{"AboveMaxWithAllStored", boltstore.MaxPageSize + 5, boltstore.MaxPageSize, true},
+		{"Max", workflow.MaxPageSize, workflow.MaxPageSize, true},
+		{"AllStored", workflow.MaxPageSize + 5, workflow.MaxPageSize + 5, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -714,13 +721,16 @@ func TestStore_ListApplicationsPageSize(t *testing.T) {
 			})
 		})
 	}
-	t.Run("ErrNegative", func(t *testing.T) {
-		mustView(t, s, func(tx workflow.ReadTx) error {
-			_, _, err := tx.ListApplications(trial.Query{PageSize: -1})
-			wantCode(t, err, trial.CodeInvalidArgument, "page_size")
-			return nil
+	// The Service resolves the size (workflow/paging.go); an unresolved one is a fault.
+	for _, size := range []int{0, -1} {
+		t.Run(fmt.Sprintf("ErrUnresolved%d", size), func(t *testing.T) {
+			mustView(t, s, func(tx workflow.ReadTx) error {
+				_, _, err := tx.ListApplications(trial.Query{PageSize: size})
+				wantCode(t, err, trial.CodeInternal, "page size")
+				return nil
+			})
 		})
-	})
+	}
 }
 
 func TestStore_ListApplicationsPageToken(t *testing.T) {
@@ -730,7 +740,7 @@ func TestStore_ListApplicationsPageToken(t *testing.T) {
 	var token string
 	mustView(t, s, func(tx workflow.ReadTx) error {
 		var err error
-		_, token, err = tx.ListApplications(q)
+		_, token, err = listPage(tx, q)
 		return err
 	})
 	if token == "" {
@@ -740,28 +750,23 @@ func TestStore_ListApplicationsPageToken(t *testing.T) {
 	tests := []struct {
 		name    string
 		q       trial.Query
-		wantErr string // "" for OK
+		wantErr error // nil for OK
 	}{
-		{"OK", q, ""},
-		{"OKStatesReordered", trial.Query{ApplicantOrganisation: orgA, States: []trial.State{trial.StateSubmitted, trial.StateApproved, trial.StateDraft}}, ""},
-		{"OKOtherPageSize", trial.Query{ApplicantOrganisation: orgA, States: q.States, PageSize: 50}, ""},
-		{"ErrOtherApplicant", trial.Query{ApplicantOrganisation: orgB, States: q.States}, "page_token does not match the query"},
-		{"ErrOtherStates", trial.Query{ApplicantOrganisation: orgA, States: q.States[:2]}, "page_token does not match the query"},
-		{"ErrMinistryAdded", trial.Query{ApplicantOrganisation: orgA, States: q.States, ConsultedMinistry: "KD"}, "page_token does not match the query"},
-		{"ErrNoConditions", trial.Query{}, "page_token does not match the query"},
+		{"OK", q, nil},
+		{"OKStatesReordered", trial.Query{ApplicantOrganisation: orgA, States: []trial.State{trial.StateSubmitted, trial.StateApproved, trial.StateDraft}}, nil},
+		{"OKOtherPageSize", trial.Query{ApplicantOrganisation: orgA, States: q.States, PageSize: 50}, nil},
+		{"ErrOtherApplicant", trial.Query{ApplicantOrganisation: orgB, States: q.States}, workflow.ErrPageTokenMismatch},
+		{"ErrOtherStates", trial.Query{ApplicantOrganisation: orgA, States: q.States[:2]}, workflow.ErrPageTokenMismatch},
+		{"ErrMinistryAdded", trial.Query{ApplicantOrganisation: orgA, States: q.States, ConsultedMinistry: "KD"}, workflow.ErrPageTokenMismatch},
+		{"ErrNoConditions", trial.Query{}, workflow.ErrPageTokenMismatch},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.q.PageToken = token
 			mustView(t, s, func(tx workflow.ReadTx) error {
-				_, _, err := tx.ListApplications(tt.q)
-				if tt.wantErr == "" {
-					if err != nil {
-						t.Errorf("got %v, want nil", err)
-					}
-					return nil
+				if _, _, err := listPage(tx, tt.q); !errors.Is(err, tt.wantErr) {
+					t.Errorf("got %v, want %v", err, tt.wantErr)
 				}
-				wantCode(t, err, trial.CodeInvalidArgument, tt.wantErr)
 				return nil
 			})
 		})
@@ -776,8 +781,9 @@ func TestStore_ListApplicationsPageToken(t *testing.T) {
 	} {
 		t.Run("ErrMalformed/"+bad.name, func(t *testing.T) {
 			mustView(t, s, func(tx workflow.ReadTx) error {
-				_, _, err := tx.ListApplications(trial.Query{PageToken: bad.token})
-				wantCode(t, err, trial.CodeInvalidArgument, "page_token is malformed")
+				if _, _, err := listPage(tx, trial.Query{PageToken: bad.token}); !errors.Is(err, workflow.ErrBadPageToken) {
+					t.Errorf("got %v, want %v", err, workflow.ErrBadPageToken)
+				}
 				return nil
 			})
 		})
@@ -792,7 +798,7 @@ func TestStore_ListApplicationsChangesBetweenPages(t *testing.T) {
 		t.Helper()
 		var ids []string
 		mustView(t, s, func(tx workflow.ReadTx) error {
-			apps, next, err := tx.ListApplications(q)
+			apps, next, err := listPage(tx, q)
 			for _, a := range apps {
 				ids = append(ids, a.ID)
 			}
@@ -947,13 +953,13 @@ func TestStore_EventsGapFree(t *testing.T) {
 		limit int
 		want  []uint64
 	}{
-		{"X", x, 0, 0, []uint64{1, 3}},
-		{"Y", y, 0, 0, []uint64{2, 4}}, // 4, not 5: the rolled-back transaction burnt no number
-		{"After", x, 1, 0, []uint64{3}},
-		{"AfterLast", x, 3, 0, nil},
+		{"X", x, 0, 50, []uint64{1, 3}},
+		{"Y", y, 0, 50, []uint64{2, 4}}, // 4, not 5: the rolled-back transaction burnt no number
+		{"After", x, 1, 50, []uint64{3}},
+		{"AfterLast", x, 3, 50, nil},
 		{"Limit", y, 0, 1, []uint64{2}},
-		{"AfterMax", x, math.MaxUint64, 0, nil},
-		{"UnknownCase", "2026-000099", 0, 0, nil},
+		{"AfterMax", x, math.MaxUint64, 50, nil},
+		{"UnknownCase", "2026-000099", 0, 50, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -970,8 +976,10 @@ func TestStore_EventsGapFree(t *testing.T) {
 		if !reflect.DeepEqual(events[0], first) {
 			t.Errorf("round trip: got %s\nwant %s", js(events[0]), js(first))
 		}
-		_, err = tx.ListEvents(x, 0, -1)
-		wantCode(t, err, trial.CodeInvalidArgument, "page_size")
+		for _, limit := range []int{0, -1} { // the Service resolves sizes (workflow/paging.go)
+			_, err = tx.ListEvents(x, 0, limit)
+			wantCode(t, err, trial.CodeInternal, "event limit")
+		}
 		return nil
 	})
 }
@@ -1000,7 +1008,7 @@ func TestStore_DeleteKeepsEvents(t *testing.T) {
 		}
 		return nil
 	})
-	if got, want := eventSeqs(t, s, id, 0, 0), []uint64{1, 2}; !slices.Equal(got, want) {
+	if got, want := eventSeqs(t, s, id, 0, 50), []uint64{1, 2}; !slices.Equal(got, want) {
 		t.Errorf("events after delete: got %v, want %v", got, want)
 	}
 	for _, q := range []trial.Query{{}, {States: []trial.State{trial.StateDraft}}, {ApplicantOrganisation: orgA}} {

@@ -3,10 +3,12 @@ package boltstore
 import (
 	"bytes"
 	"encoding/binary"
-	"strconv"
+
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/forsok/forsok/internal/trial"
 )
 
 // The buckets of the layout drawn in the package documentation.
@@ -87,8 +89,8 @@ func eventIndexKey(applicationID string, seq uint64) []byte {
 // NextConsultationID cannot have produced (a sign, leading zeros, zero, not a number)
 // have no key.
 func consultationKey(id string) ([]byte, bool) {
-	n, err := strconv.ParseUint(id, 10, 64)
-	if err != nil || n == 0 || strconv.FormatUint(n, 10) != id {
+	n, ok := trial.ParseCounterID(id)
+	if !ok {
 		return nil, false
 	}
 	return encodeUint(n), true

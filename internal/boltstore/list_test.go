@@ -195,7 +195,7 @@ func listPages(tb testing.TB, s *boltstore.Store, q trial.Query) []string {
 		var next string
 		err := s.View(context.Background(), func(tx workflow.ReadTx) error {
 			var err error
-			apps, next, err = tx.ListApplications(q)
+			apps, next, err = listPage(tx, q)
 			return err
 		})
 		if err != nil {
@@ -413,7 +413,7 @@ func TestStore_ListApplicationsChangesBetweenPagesByUpdateTime(t *testing.T) {
 		t.Helper()
 		var ids []string
 		mustView(t, s, func(tx workflow.ReadTx) error {
-			apps, next, err := tx.ListApplications(q)
+			apps, next, err := listPage(tx, q)
 			for _, a := range apps {
 				ids = append(ids, a.ID)
 			}
@@ -456,7 +456,7 @@ func firstToken(t *testing.T, s *boltstore.Store, q trial.Query) string {
 	var token string
 	mustView(t, s, func(tx workflow.ReadTx) error {
 		var err error
-		_, token, err = tx.ListApplications(q)
+		_, token, err = listPage(tx, q)
 		return err
 	})
 	if token == "" {
@@ -484,16 +484,14 @@ func TestStore_ListApplicationsTokens(t *testing.T) {
 	use := func(q trial.Query, token string) error {
 		q.PageToken = token
 		return s.View(context.Background(), func(tx workflow.ReadTx) error {
-			_, _, err := tx.ListApplications(q)
+			_, _, err := listPage(tx, q)
 			return err
 		})
 	}
-	wantRefused := func(t *testing.T, err error, reason string) {
+	wantRefused := func(t *testing.T, err error, want error) {
 		t.Helper()
-		var e *trial.Error
-		if !errors.As(err, &e) || e.Code != trial.CodeInvalidArgument || len(e.Violations) != 1 ||
-			e.Violations[0].Field != "page_token" || e.Violations[0].Reason != reason {
-			t.Errorf("got %v, want INVALID_ARGUMENT on page_token, %s", err, reason)
+		if !errors.Is(err, want) {
+			t.Errorf("got %v, want %v", err, want)
 		}
 	}
 	t.Run("OKSameQueryWrittenDifferently", func(t *testing.T) {
@@ -509,7 +507,7 @@ func TestStore_ListApplicationsTokens(t *testing.T) {
 		"ErrOtherVisibility": {Filter: q.Filter, Order: q.Order, ApplicantOrganisation: orgA},
 		"ErrOtherStates":     {Filter: q.Filter, Order: q.Order, States: []trial.State{trial.StateDraft}},
 	} {
-		t.Run(name, func(t *testing.T) { wantRefused(t, use(q2, token), "PAGE_TOKEN_QUERY_CHANGED") })
+		t.Run(name, func(t *testing.T) { wantRefused(t, use(q2, token), workflow.ErrPageTokenMismatch) })
 	}
 	t.Run("ErrEdited", func(t *testing.T) {
 		raw, err := base64.RawURLEncoding.DecodeString(token)
@@ -519,15 +517,15 @@ func TestStore_ListApplicationsTokens(t *testing.T) {
 		for i := range raw {
 			edited := slices.Clone(raw)
 			edited[i] ^= 0x01
-			wantRefused(t, use(q, base64.RawURLEncoding.EncodeToString(edited)), "PAGE_TOKEN_INVALID")
+			wantRefused(t, use(q, base64.RawURLEncoding.EncodeToString(edited)), workflow.ErrBadPageToken)
 		}
-		wantRefused(t, use(q, base64.RawURLEncoding.EncodeToString(raw[:len(raw)-1])), "PAGE_TOKEN_INVALID")
-		wantRefused(t, use(q, token+"A"), "PAGE_TOKEN_INVALID")
+		wantRefused(t, use(q, base64.RawURLEncoding.EncodeToString(raw[:len(raw)-1])), workflow.ErrBadPageToken)
+		wantRefused(t, use(q, token+"A"), workflow.ErrBadPageToken)
 		// Other spellings of the same bytes: a line break, which the decoder skips, and
 		// the unused low bits of the last character.
-		wantRefused(t, use(q, token[:10]+"\r\n"+token[10:]), "PAGE_TOKEN_INVALID")
+		wantRefused(t, use(q, token[:10]+"\r\n"+token[10:]), workflow.ErrBadPageToken)
 		last := strings.IndexByte(base64URL, token[len(token)-1])
-		wantRefused(t, use(q, token[:len(token)-1]+string(base64URL[last^1])), "PAGE_TOKEN_INVALID")
+		wantRefused(t, use(q, token[:len(token)-1]+string(base64URL[last^1])), workflow.ErrBadPageToken)
 	})
 	t.Run("ErrOtherStore", func(t *testing.T) {
 		other := mustOpen(t)
@@ -535,10 +533,10 @@ func TestStore_ListApplicationsTokens(t *testing.T) {
 		err := other.View(context.Background(), func(tx workflow.ReadTx) error {
 			q := q
 			q.PageToken = token
-			_, _, err := tx.ListApplications(q)
+			_, _, err := listPage(tx, q)
 			return err
 		})
-		wantRefused(t, err, "PAGE_TOKEN_INVALID")
+		wantRefused(t, err, workflow.ErrBadPageToken)
 	})
 	t.Run("OKAfterRestart", func(t *testing.T) {
 		if err := s.Close(); err != nil {
@@ -680,7 +678,8 @@ func FuzzListFilter(f *testing.F) {
 }
 
 // FuzzPageToken sends random page tokens: none may panic, and every one is refused with
-// a violation on page_token unless it is a token the store issued for that query.
+// a page token error (which the Service turns into a violation on page_token) unless it
+// is a token the store issued for that query.
 func FuzzPageToken(f *testing.F) {
 	s := openListStore(f)
 	// A fixed key, so that the committed corpus holds tokens that verify.
@@ -699,7 +698,7 @@ func FuzzPageToken(f *testing.F) {
 			var next string
 			if err := s.View(context.Background(), func(tx workflow.ReadTx) error {
 				var err error
-				_, next, err = tx.ListApplications(q)
+				_, next, err = listPage(tx, q)
 				return err
 			}); err != nil {
 				f.Fatal(err)
@@ -719,7 +718,7 @@ func FuzzPageToken(f *testing.F) {
 		q := queries[i]
 		q.PageToken = token
 		err := s.View(context.Background(), func(tx workflow.ReadTx) error {
-			_, _, err := tx.ListApplications(q)
+			_, _, err := listPage(tx, q)
 			return err
 		})
 		from, ok := issued[token]
@@ -729,9 +728,8 @@ func FuzzPageToken(f *testing.F) {
 			}
 			return
 		}
-		var e *trial.Error
-		if !errors.As(err, &e) || e.Code != trial.CodeInvalidArgument || len(e.Violations) != 1 || e.Violations[0].Field != "page_token" {
-			t.Fatalf("token %q for query %d: got %v, want INVALID_ARGUMENT on page_token", token, i, err)
+		if !errors.Is(err, workflow.ErrBadPageToken) && !errors.Is(err, workflow.ErrPageTokenMismatch) {
+			t.Fatalf("token %q for query %d: got %v, want a page token error", token, i, err)
 		}
 	})
 }
@@ -793,7 +791,7 @@ func BenchmarkListApplications(b *testing.B) {
 			for b.Loop() {
 				start := time.Now()
 				err := s.View(context.Background(), func(tx workflow.ReadTx) error {
-					_, _, err := tx.ListApplications(q)
+					_, _, err := listPage(tx, q)
 					return err
 				})
 				durations = append(durations, time.Since(start))

@@ -52,6 +52,10 @@ type Options struct {
 	// batch.go). Zero or negative means DefaultMaxBatchSize; 1 gives every call a commit
 	// of its own, as before group commit (the benchmark compares the two).
 	MaxBatchSize int
+	// NoSync skips the fsync after each commit: a commit is then acknowledged before it
+	// is on disk, and a crash of the machine may lose or corrupt the file. It is for
+	// tests that are not about durability, which it makes faster; forsokd never sets it.
+	NoSync bool
 }
 
 // Store is a trial.Store backed by one bbolt file. It is safe for concurrent use.
@@ -79,7 +83,7 @@ func Open(path string, opts Options) (*Store, error) {
 	if opts.MaxBatchSize <= 0 {
 		opts.MaxBatchSize = DefaultMaxBatchSize
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout})
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout, NoSync: opts.NoSync})
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("boltstore: open %s: %w (waited %s)", path, ErrLocked, opts.LockTimeout)
 	}

@@ -169,7 +169,7 @@ func (w *writeTx) NextSubscriptionID() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("boltstore: subscription id: %w", err)
 	}
-	return strconv.FormatUint(n, 10), nil
+	return trial.FormatCounterID(n), nil
 }
 
 // PutSubscription implements trial.Tx.

@@ -13,6 +13,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/forsok/forsok/internal/trial"
+	"github.com/forsok/forsok/internal/workflow"
 )
 
 // Page tokens of ListApplications. A token is opaque to clients and tamper-proof:
@@ -31,8 +32,9 @@ import (
 // The key (keyPageTokenKey in meta) is made from crypto/rand when a file is first opened
 // and never leaves the file, so a token verifies only in the store that made it, and
 // survives restarts. A token whose MAC fails (edited, truncated, from another store) is
-// malformed; one with a valid MAC but another query's fingerprint does not match the
-// query. Both are INVALID_ARGUMENT on page_token.
+// malformed (workflow.ErrBadPageToken); one with a valid MAC but another query's
+// fingerprint does not match the query (workflow.ErrPageTokenMismatch). The service
+// turns both into INVALID_ARGUMENT on page_token.
 //
 // The next page starts strictly after the position, in the query's order, whatever
 // changed in between: a case created, deleted or changed between pages neither shifts
@@ -112,7 +114,7 @@ func (r *readTx) parsePageToken(token string, fp []byte) ([]byte, error) {
 	// The decoder skips line breaks and ignores the unused bits of the last character;
 	// only the one string the store issued is the token.
 	if err != nil || base64.RawURLEncoding.EncodeToString(data) != token || len(data) < 1+fingerprintLen+1+macLen {
-		return nil, tokenMalformed()
+		return nil, workflow.ErrBadPageToken
 	}
 	payload, mac := data[:len(data)-macLen], data[len(data)-macLen:]
 	want, err := r.tokenMAC(payload)
@@ -120,16 +122,10 @@ func (r *readTx) parsePageToken(token string, fp []byte) ([]byte, error) {
 		return nil, err
 	}
 	if !hmac.Equal(mac, want) || payload[0] != tokenVersion {
-		return nil, tokenMalformed()
+		return nil, workflow.ErrBadPageToken
 	}
 	if !bytes.Equal(payload[1:1+fingerprintLen], fp) {
-		return nil, trial.Invalid([]trial.Violation{{Field: "page_token", Reason: "PAGE_TOKEN_QUERY_CHANGED",
-			Description: "page_token does not match the query: it continues a list with another filter, order_by or caller; send the same filter and order_by as for the first page, or start again without page_token"}})
+		return nil, workflow.ErrPageTokenMismatch
 	}
 	return payload[1+fingerprintLen:], nil
-}
-
-func tokenMalformed() error {
-	return trial.Invalid([]trial.Violation{{Field: "page_token", Reason: "PAGE_TOKEN_INVALID",
-		Description: "page_token is malformed or was not issued by this list: send a next_page_token unchanged, or start again without page_token"}})
 }

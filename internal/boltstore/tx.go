@@ -103,14 +103,11 @@ func (r *readTx) Consultation(applicationID, id string) (*trial.Consultation, er
 	return c, nil
 }
 
-// ListEvents implements trial.ReadTx. A limit of zero means DefaultPageSize; the caller
-// chooses any larger limit (a case has tens of events, not thousands).
+// ListEvents implements trial.ReadTx. The caller chooses any positive limit (a case has
+// tens of events, not thousands).
 func (r *readTx) ListEvents(applicationID string, after uint64, limit int) ([]*trial.Event, error) {
-	switch {
-	case limit < 0:
-		return nil, trial.Errorf(trial.CodeInvalidArgument, "page_size must not be negative, got %d", limit)
-	case limit == 0:
-		limit = DefaultPageSize
+	if limit <= 0 {
+		return nil, fmt.Errorf("boltstore: event limit %d: the service resolves sizes before asking", limit)
 	}
 	if applicationID == "" || after == math.MaxUint64 {
 		return nil, nil
@@ -166,12 +163,11 @@ func (w *writeTx) NextApplicationID(year int) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	// Ids sort in creation order only while the number has six digits; lists rely on it.
-	// A million applications in a year is far beyond what the scheme receives.
-	if n > 999_999 {
+	id, ok := trial.FormatApplicationID(year, n)
+	if !ok {
 		return "", fmt.Errorf("boltstore: application ids of %d exhausted", year)
 	}
-	return fmt.Sprintf("%04d-%06d", year, n), nil
+	return id, nil
 }
 
 // NextCaseNumber implements trial.Tx.
@@ -180,7 +176,7 @@ func (w *writeTx) NextCaseNumber(year int) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("%04d/%d", year, n), nil
+	return trial.FormatCaseNumber(year, n), nil
 }
 
 // nextCounter increments and returns the counter name+YYYY in meta. The increment is
@@ -293,7 +289,7 @@ func (w *writeTx) NextConsultationID(applicationID string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("boltstore: consultation id of %q: %w", applicationID, err)
 	}
-	return strconv.FormatUint(n, 10), nil
+	return trial.FormatCounterID(n), nil
 }
 
 // PutConsultation implements trial.Tx. The case must exist and the id must have come from

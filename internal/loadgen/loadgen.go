@@ -425,7 +425,7 @@ func (s *Service) Do(ctx context.Context, c *Case) (Result, error) {
 	if app != nil {
 		r = Result{Name: trial.ApplicationName(app.ID), State: string(app.State), Etag: trial.Etag(app)}
 	} else {
-		r = Result{Name: trial.ApplicationName(con.ApplicationID) + "/consultations/" + con.ID, State: string(con.State)}
+		r = Result{Name: trial.ConsultationName(con.ApplicationID, con.ID), State: string(con.State)}
 	}
 	return r, c.acknowledged(r)
 }

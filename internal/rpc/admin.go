@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"github.com/forsok/forsok/internal/trial"
 )
@@ -31,28 +29,28 @@ func (s *Server) serveBackup(mux *runtime.ServeMux) http.HandlerFunc {
 		ctx := r.Context()
 		fail := func(err error) {
 			_, out := runtime.MarshalerForRequest(mux, r)
-			runtime.HTTPError(ctx, mux, out, w, r, err)
+			runtime.HTTPError(ctx, mux, out, w, r, s.toStatus(ctx, err))
 		}
 		actor, err := s.auth.Authenticate(ctx, r.Header.Get("Authorization"))
 		switch {
 		case err != nil:
-			fail(toStatus(ctx, err))
+			fail(err)
 			return
 		case actor.Role == trial.RolePublic:
-			fail(status.Error(codes.Unauthenticated, "a backup needs a bearer token of the admin role"))
+			fail(trial.Errorf(trial.CodeUnauthenticated, "a backup needs a bearer token of the admin role"))
 			return
 		case actor.Role != trial.RoleAdmin:
-			fail(status.Error(codes.PermissionDenied, "a backup needs the admin role"))
+			fail(trial.Errorf(trial.CodePermissionDenied, "a backup needs the admin role"))
 			return
 		case s.backup == nil:
-			fail(status.Error(codes.Unimplemented, "this server offers no backups"))
+			fail(trial.Errorf(trial.CodeUnimplemented, "this server offers no backups"))
 			return
 		}
 		select {
 		case s.backupSlot <- struct{}{}:
 			defer func() { <-s.backupSlot }()
 		default:
-			fail(status.Error(codes.ResourceExhausted, "a backup is already running; try again when it has finished"))
+			fail(trial.Errorf(trial.CodeResourceExhausted, "a backup is already running; try again when it has finished"))
 			return
 		}
 
@@ -77,7 +75,7 @@ func (s *Server) serveBackup(mux *runtime.ServeMux) http.HandlerFunc {
 		case err == nil:
 		case n == 0:
 			w.Header().Del("Content-Disposition")
-			fail(status.Error(codes.Unavailable, "the backup could not be started; try again later"))
+			fail(trial.Errorf(trial.CodeUnavailable, "the backup could not be started; try again later"))
 		default:
 			// The status line has gone out: only a broken connection tells the client
 			// that the copy is incomplete.

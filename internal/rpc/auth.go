@@ -27,37 +27,64 @@ func actorFrom(ctx context.Context) trial.Actor {
 }
 
 // unaryInterceptor authenticates every call, logs it and turns domain errors into
-// statuses. It runs for REST calls too: the gateway reaches the service through a gRPC
-// connection, never by calling the handlers in process, so no request bypasses it.
+// statuses (intercept). It runs for REST calls too: the gateway reaches the service
+// through a gRPC connection, never by calling the handlers in process, so no request
+// bypasses it.
 func (s *Server) unaryInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (resp any, err error) {
+	setHeader := func(md metadata.MD) error { return grpc.SetHeader(ctx, md) }
+	err = s.intercept(ctx, info.FullMethod, setHeader, func(ctx context.Context) error {
+		var err error
+		resp, err = handler(ctx, req)
+		return err
+	})
+	return resp, err
+}
+
+// streamInterceptor is unaryInterceptor for streaming calls: the caller is
+// authenticated before the handler runs, and the call logged when it ends.
+func (s *Server) streamInterceptor(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+	return s.intercept(ss.Context(), info.FullMethod, ss.SetHeader, func(ctx context.Context) error {
+		return handler(srv, &actorStream{ServerStream: ss, ctx: ctx})
+	})
+}
+
+// intercept is what every call goes through, unary or streaming: it returns the request
+// id in the header, authenticates the caller, runs handle with the caller and the
+// request id in its context, turns a panic into INTERNAL, every error into a status
+// through the one table, and logs the call.
+func (s *Server) intercept(ctx context.Context, method string, setHeader func(metadata.MD) error, handle func(context.Context) error) (err error) {
 	start := time.Now()
 	var actor trial.Actor
 	requestID := incomingRequestID(ctx)
-	_ = grpc.SetHeader(ctx, metadata.Pairs(requestIDKey, requestID))
+	_ = setHeader(metadata.Pairs(requestIDKey, requestID))
+	ctx = withRequestIDContext(ctx, requestID)
 	defer func() {
 		if r := recover(); r != nil {
-			s.log.ErrorContext(ctx, "panic in handler", "request_id", requestID, "method", info.FullMethod, "panic", r)
-			err = toStatus(ctx, trial.Errorf(trial.CodeInternal, "panic: %v", r))
+			s.log.ErrorContext(ctx, "panic in handler", "request_id", requestID, "method", method, "panic", r)
+			err = s.toStatus(ctx, trial.Errorf(trial.CodeInternal, "panic: %v", r))
 		}
-		code := status.Code(err)
 		// Who asked, by role and organisation, is what the audit needs; the person, the
 		// token and the request's fields stay out of the log.
 		s.log.LogAttrs(ctx, slog.LevelInfo, "rpc",
 			slog.String("request_id", requestID),
-			slog.String("method", info.FullMethod), slog.String("code", code.String()),
+			slog.String("method", method), slog.String("code", status.Code(err).String()),
 			slog.Duration("duration", time.Since(start)),
 			slog.String("role", string(actor.Role)), slog.String("org", actor.OrganisationNumber))
 	}()
+	actor, err = s.authenticate(ctx)
+	if err != nil {
+		return s.toStatus(ctx, err)
+	}
+	return s.toStatus(ctx, handle(context.WithValue(ctx, actorKey{}, actor)))
+}
+
+// authenticate returns the caller of a call from its authorization metadata.
+func (s *Server) authenticate(ctx context.Context) (trial.Actor, error) {
 	authorization := ""
 	if md, ok := metadata.FromIncomingContext(ctx); ok {
 		if v := md.Get("authorization"); len(v) > 0 {
 			authorization = v[0]
 		}
 	}
-	actor, err = s.auth.Authenticate(ctx, authorization)
-	if err != nil {
-		return nil, toStatus(ctx, err)
-	}
-	resp, err = handler(context.WithValue(ctx, actorKey{}, actor), req)
-	return resp, toStatus(ctx, err)
+	return s.auth.Authenticate(ctx, authorization)
 }

@@ -198,7 +198,7 @@ func applicationToProto(a *trial.Application) *forsokv1.Application {
 // and the state at today (the Europe/Oslo calendar day).
 func consultationToProto(c *trial.Consultation, today string) *forsokv1.Consultation {
 	p := &forsokv1.Consultation{
-		Name:         trial.ApplicationName(c.ApplicationID) + "/consultations/" + c.ID,
+		Name:         trial.ConsultationName(c.ApplicationID, c.ID),
 		Ministry:     c.Ministry,
 		Question:     c.Question,
 		DueDate:      c.DueDate,
@@ -234,7 +234,7 @@ func eventToProto(e *trial.Event) *forsokv1.Event {
 		Hash:      e.Hash,
 	}
 	if e.ConsultationID != "" {
-		p.Consultation = trial.ApplicationName(e.ApplicationID) + "/consultations/" + e.ConsultationID
+		p.Consultation = trial.ConsultationName(e.ApplicationID, e.ConsultationID)
 	}
 	return p
 }

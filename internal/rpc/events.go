@@ -4,16 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -56,45 +51,6 @@ func (f *feedStreams) endStreams() {
 	}
 }
 
-// authenticate returns the caller of a call from its authorization metadata.
-func (s *Server) authenticate(ctx context.Context) (trial.Actor, error) {
-	authorization := ""
-	if md, ok := metadata.FromIncomingContext(ctx); ok {
-		if v := md.Get("authorization"); len(v) > 0 {
-			authorization = v[0]
-		}
-	}
-	return s.auth.Authenticate(ctx, authorization)
-}
-
-// streamInterceptor is unaryInterceptor for streaming calls: it authenticates the
-// caller before the handler runs, logs the call when it ends and turns domain errors
-// into statuses.
-func (s *Server) streamInterceptor(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) (err error) {
-	ctx := ss.Context()
-	start := time.Now()
-	requestID := incomingRequestID(ctx)
-	_ = ss.SetHeader(metadata.Pairs(requestIDKey, requestID))
-	var actor trial.Actor
-	defer func() {
-		if r := recover(); r != nil {
-			s.log.ErrorContext(ctx, "panic in handler", "request_id", requestID, "method", info.FullMethod, "panic", r)
-			err = toStatus(ctx, trial.Errorf(trial.CodeInternal, "panic: %v", r))
-		}
-		s.log.LogAttrs(ctx, slog.LevelInfo, "rpc",
-			slog.String("request_id", requestID),
-			slog.String("method", info.FullMethod), slog.String("code", status.Code(err).String()),
-			slog.Duration("duration", time.Since(start)),
-			slog.String("role", string(actor.Role)), slog.String("org", actor.OrganisationNumber))
-	}()
-	actor, err = s.authenticate(ctx)
-	if err != nil {
-		return toStatus(ctx, err)
-	}
-	err = handler(srv, &actorStream{ServerStream: ss, ctx: context.WithValue(ctx, actorKey{}, actor)})
-	return toStatus(ctx, err)
-}
-
 // actorStream is a ServerStream whose context carries the authenticated caller.
 type actorStream struct {
 	grpc.ServerStream
@@ -120,7 +76,7 @@ func (s *Server) WatchEvents(req *forsokv1.WatchEventsRequest, stream grpc.Serve
 	})
 	select {
 	case <-shutdown:
-		return status.Error(codes.Unavailable, "the server is shutting down; watch again with after set to the last sequence received")
+		return trial.Errorf(trial.CodeUnavailable, "the server is shutting down; watch again with after set to the last sequence received")
 	default:
 	}
 	return err

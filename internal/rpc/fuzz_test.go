@@ -101,7 +101,7 @@ func checkRefusal(t *testing.T, input any, err error) {
 			t.Fatalf("request %q: violation %+v does not name the field, a reason and what to fix", input, v)
 		}
 	}
-	st := status.Convert(toStatus(context.Background(), err))
+	st := status.Convert((&Server{log: slog.New(slog.DiscardHandler)}).toStatus(context.Background(), err))
 	if st.Code() != codes.InvalidArgument {
 		t.Fatalf("request %q: got status %v, want INVALID_ARGUMENT", input, st.Code())
 	}

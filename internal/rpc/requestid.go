@@ -60,6 +60,20 @@ func incomingRequestID(ctx context.Context) string {
 	return newRequestID()
 }
 
+type requestIDCtxKey struct{}
+
+// withRequestIDContext returns ctx carrying the request's id, for the log lines about
+// it that are written far from the interceptor (the error table's).
+func withRequestIDContext(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDCtxKey{}, id)
+}
+
+// requestIDFrom returns the request id ctx carries, "" when none.
+func requestIDFrom(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDCtxKey{}).(string)
+	return id
+}
+
 // withRequestID gives every HTTP request a request id (the caller's X-Request-Id when
 // valid) and returns it in the answer's X-Request-Id header. The gateway forwards the
 // header as metadata (gatewayIncomingHeader), so the gRPC side logs the same id.
@@ -71,7 +85,7 @@ func withRequestID(next http.Handler) http.Handler {
 			r.Header.Set(RequestIDHeader, id)
 		}
 		w.Header().Set(RequestIDHeader, id)
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(w, r.WithContext(withRequestIDContext(r.Context(), id)))
 	})
 }
 

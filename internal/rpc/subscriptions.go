@@ -53,14 +53,7 @@ func (ss *subscriptionServer) GetSubscription(ctx context.Context, req *forsokv1
 
 // ListSubscriptions implements forsok.v1.SubscriptionService.
 func (ss *subscriptionServer) ListSubscriptions(ctx context.Context, req *forsokv1.ListSubscriptionsRequest) (*forsokv1.ListSubscriptionsResponse, error) {
-	if req.GetPageSize() < 0 {
-		return nil, trial.Invalid([]trial.Violation{{Field: "page_size", Reason: "PAGE_SIZE_NEGATIVE", Description: "page_size must be zero or positive"}})
-	}
-	if req.GetPageToken() != "" {
-		return nil, trial.Invalid([]trial.Violation{{Field: "page_token", Reason: "PAGE_TOKEN_INVALID",
-			Description: "subscriptions come in one page; there is no next page to ask for"}})
-	}
-	subs, err := ss.s.svc.ListSubscriptions(ctx, actorFrom(ctx))
+	subs, err := ss.s.svc.ListSubscriptions(ctx, actorFrom(ctx), int(req.GetPageSize()), req.GetPageToken())
 	if err != nil {
 		return nil, err
 	}

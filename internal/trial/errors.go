@@ -20,6 +20,8 @@ const (
 	CodeAborted                        // stale etag
 	CodeUnauthenticated                // bad or missing credentials
 	CodeResourceExhausted              // rate or size limits
+	CodeUnavailable                    // the service cannot serve now (shutting down); retry later
+	CodeUnimplemented                  // the server does not offer the operation
 )
 
 // codeNames are the codes' names, the gRPC codes they become.
@@ -28,6 +30,7 @@ var codeNames = [...]string{
 	CodeFailedPrecondition: "FAILED_PRECONDITION", CodeNotFound: "NOT_FOUND",
 	CodePermissionDenied: "PERMISSION_DENIED", CodeAborted: "ABORTED",
 	CodeUnauthenticated: "UNAUTHENTICATED", CodeResourceExhausted: "RESOURCE_EXHAUSTED",
+	CodeUnavailable: "UNAVAILABLE", CodeUnimplemented: "UNIMPLEMENTED",
 }
 
 // String returns the code's name, "FAILED_PRECONDITION".

@@ -573,23 +573,6 @@ func (f *Filter) Comparisons() []*Filter {
 	return out
 }
 
-// ParseCaseNumber reads a case number "2026/42": a four-digit year and a number without
-// leading zeros.
-func ParseCaseNumber(s string) (year int, n uint64, ok bool) {
-	y, num, found := strings.Cut(s, "/")
-	if !found || len(y) != 4 || !allDigits(y) || num == "" || len(num) > 12 || !allDigits(num) || num[0] == '0' {
-		return 0, 0, false
-	}
-	year, _ = strconv.Atoi(y)
-	n, _ = strconv.ParseUint(num, 10, 64)
-	return year, n, year > 0
-}
-
-// FormatCaseNumber writes a case number as NextCaseNumber allocates it, "2026/42".
-func FormatCaseNumber(year int, n uint64) string {
-	return fmt.Sprintf("%04d/%d", year, n)
-}
-
 var categories = []Category{CategoryOrganisation, CategoryTaskDivision, CategoryStateControl, CategoryUnitaryCounty}
 
 // validMinistryCode reports whether s has the shape of a ministry code, "KD", "HOD";

@@ -60,3 +60,51 @@ func TestParseConsultationName(t *testing.T) {
 		})
 	}
 }
+
+func TestFormatApplicationID(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		year   int
+		n      uint64
+		want   string
+		wantOK bool
+	}{
+		{"OK", 2026, 42, "2026-000042", true},
+		{"OKLast", 2026, trial.MaxApplicationNumber, "2026-999999", true},
+		{"ErrExhausted", 2026, trial.MaxApplicationNumber + 1, "", false},
+		{"ErrZero", 2026, 0, "", false},
+		{"ErrYear", 10000, 1, "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := trial.FormatApplicationID(tc.year, tc.n)
+			if got != tc.want || ok != tc.wantOK {
+				t.Errorf("got %q, %v; want %q, %v", got, ok, tc.want, tc.wantOK)
+			}
+			if ok {
+				if id, err := trial.ParseApplicationName(trial.ApplicationName(got), "name"); err != nil || id != got {
+					t.Errorf("round trip: got %q, %v; want %q", id, err, got)
+				}
+			}
+		})
+	}
+}
+
+func TestParseCounterID(t *testing.T) {
+	for _, tc := range []struct {
+		in     string
+		want   uint64
+		wantOK bool
+	}{
+		{"1", 1, true}, {"42", 42, true}, {"18446744073709551615", 1<<64 - 1, true},
+		{"", 0, false}, {"0", 0, false}, {"007", 0, false}, {"-1", 0, false}, {"1a", 0, false},
+		{"18446744073709551616", 0, false},
+	} {
+		got, ok := trial.ParseCounterID(tc.in)
+		if got != tc.want || ok != tc.wantOK {
+			t.Errorf("ParseCounterID(%q): got %d, %v; want %d, %v", tc.in, got, ok, tc.want, tc.wantOK)
+		}
+		if ok && trial.FormatCounterID(got) != tc.in {
+			t.Errorf("FormatCounterID(%d): got %q, want %q", got, trial.FormatCounterID(got), tc.in)
+		}
+	}
+}

@@ -1,10 +1,7 @@
 package trial
 
 import (
-	"fmt"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -26,9 +23,6 @@ type Subscription struct {
 	CreateTime time.Time `json:"createTime"`
 	UpdateTime time.Time `json:"updateTime"`
 }
-
-// SubscriptionName returns the resource name of the subscription id.
-func SubscriptionName(id string) string { return "subscriptions/" + id }
 
 // Matches reports whether the subscription wants events of the action.
 func (sub *Subscription) Matches(a Action) bool {
@@ -76,41 +70,9 @@ type Delivery struct {
 	UpdateTime time.Time         `json:"updateTime"`
 }
 
-// DeliveryName returns the delivery's resource name.
-func DeliveryName(subscriptionID string, seq uint64) string {
-	return SubscriptionName(subscriptionID) + "/deliveries/" + strconv.FormatUint(seq, 10)
-}
-
 // EventTypes lists every action an event can record: the workflow's actions and the
 // scheduler's notices.
 func EventTypes() []Action {
 	return append(Actions(), NoticeInterimReplyOverdue, NoticeConsultationDueSoon, NoticeConsultationOverdue,
 		NoticePublicationMissing, NoticeTrialEndingSoon, NoticeEvaluationDueSoon, NoticeEvaluationOverdue)
-}
-
-// ParseSubscriptionName returns the id in "subscriptions/{id}".
-func ParseSubscriptionName(name, field string) (string, error) {
-	id, ok := strings.CutPrefix(name, "subscriptions/")
-	if !ok || !validCounterID(id) {
-		return "", Invalid([]Violation{{Field: field, Reason: "INVALID_NAME",
-			Description: fmt.Sprintf("%q is not a subscription name; want subscriptions/{id} such as subscriptions/1", name)}})
-	}
-	return id, nil
-}
-
-// ParseDeliveryName returns the ids in "subscriptions/{id}/deliveries/{sequence}".
-func ParseDeliveryName(name, field string) (subscriptionID string, seq uint64, err error) {
-	parts := strings.Split(name, "/")
-	if len(parts) == 4 && parts[0] == "subscriptions" && parts[2] == "deliveries" && validCounterID(parts[1]) && validCounterID(parts[3]) {
-		if seq, err := strconv.ParseUint(parts[3], 10, 64); err == nil {
-			return parts[1], seq, nil
-		}
-	}
-	return "", 0, Invalid([]Violation{{Field: field, Reason: "INVALID_NAME",
-		Description: fmt.Sprintf("%q is not a delivery name; want subscriptions/{id}/deliveries/{event sequence}", name)}})
-}
-
-// validCounterID reports whether id is a positive decimal number without leading zeros.
-func validCounterID(id string) bool {
-	return id != "" && len(id) <= 20 && allDigits(id) && id[0] != '0'
 }

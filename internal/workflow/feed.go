@@ -40,17 +40,6 @@ func (b *broadcaster) signal() {
 // events has been committed. Take it before reading, then read, then wait on it.
 func (s *Service) Changes() <-chan struct{} { return s.feed.wait() }
 
-// update is Store.Update that wakes the feed's watchers and the webhook worker once the
-// write is committed (never before: a watcher must not look for an event that could
-// still roll back).
-func (s *Service) update(ctx context.Context, fn func(Tx) error) error {
-	err := s.Store.Update(ctx, fn)
-	if err == nil {
-		s.feed.signal()
-	}
-	return err
-}
-
 // record appends e to the case's history in tx and, in the same transaction, makes the
 // case record its new chain head, indexes the event for the feed and writes an outbox
 // entry for every subscription it matches. app and cons are the case as the event
@@ -76,8 +65,8 @@ func (s *Service) record(tx Tx, app *trial.Application, cons []*trial.Consultati
 
 // Feed limits.
 const (
-	defaultFeedPage = 100
-	maxFeedPage     = 1000
+	// historyBatch is how many events of a case a whole-history read takes at a time.
+	historyBatch = MaxPageSize
 	// watchBatch is how many events a watcher reads per look at the store.
 	watchBatch = 256
 )
@@ -102,7 +91,7 @@ func (s *Service) ListEvents(ctx context.Context, actor trial.Actor, after uint6
 	if err != nil {
 		return nil, 0, err
 	}
-	pageSize, vs := pageSizeFor(pageSize, defaultFeedPage)
+	pageSize, vs := pageSizeFor(pageSize, defaultEventPage)
 	if err := trial.Invalid(vs); err != nil {
 		return nil, 0, err
 	}
@@ -193,12 +182,12 @@ func (s *Service) ExportApplicationEvents(ctx context.Context, actor trial.Actor
 		}
 		var after uint64
 		for {
-			page, err := tx.ListEvents(appID, after, maxFeedPage)
+			page, err := tx.ListEvents(appID, after, historyBatch)
 			if err != nil {
 				return err
 			}
 			events = append(events, page...)
-			if len(page) < maxFeedPage {
+			if len(page) < historyBatch {
 				return nil
 			}
 			after = page[len(page)-1].Sequence

@@ -2,12 +2,9 @@ package workflow
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/forsok/forsok/internal/trial"
@@ -56,22 +53,6 @@ func (s *Service) load(tx ReadTx, actor trial.Actor, id string) (*trial.Applicat
 	return app, view, nil
 }
 
-// maxPageSize is the largest page any list returns; larger requests get this (AIP-158).
-const maxPageSize = 1000
-
-// pageSizeFor returns the page size a list uses for the requested one (AIP-158): def
-// for zero, at most maxPageSize, and a violation naming page_size for a negative one.
-func pageSizeFor(requested, def int) (int, []trial.Violation) {
-	switch {
-	case requested < 0:
-		return 0, []trial.Violation{{Field: "page_size", Reason: "PAGE_SIZE_NEGATIVE",
-			Description: fmt.Sprintf("page_size must be zero (the default, %d) or positive", def)}}
-	case requested == 0:
-		return def, nil
-	}
-	return min(requested, maxPageSize), nil
-}
-
 // nonDraftStates are the states KDD sees.
 var nonDraftStates = slices.DeleteFunc(slices.Clone(trial.States), func(s trial.State) bool { return s == trial.StateDraft })
 
@@ -92,8 +73,7 @@ func (s *Service) ListApplications(ctx context.Context, actor trial.Actor, filte
 	}
 	order, err := trial.ParseOrderBy(orderBy)
 	vs = append(vs, violationsOf(err)...)
-	// The store applies the default and the cap to the size asked for.
-	_, sizeViolations := pageSizeFor(pageSize, 50)
+	pageSize, sizeViolations := pageSizeFor(pageSize, DefaultPageSize)
 	vs = append(vs, sizeViolations...)
 	if err := trial.Invalid(vs); err != nil {
 		return nil, "", err
@@ -124,7 +104,7 @@ func (s *Service) ListApplications(ctx context.Context, actor trial.Actor, filte
 		return err
 	})
 	if err != nil {
-		return nil, "", err
+		return nil, "", pageTokenError(err)
 	}
 	if public {
 		for i, a := range apps {
@@ -193,16 +173,16 @@ func (s *Service) ListApplicationEvents(ctx context.Context, actor trial.Actor, 
 	if err := requireCaller(actor); err != nil {
 		return nil, "", err
 	}
-	pageSize, vs := pageSizeFor(pageSize, 100)
-	after, err := parseEventToken(appID, pageToken)
-	if err != nil {
-		vs = append(vs, trial.Violation{Field: "page_token", Reason: "PAGE_TOKEN_INVALID", Description: "page_token is not one this list returned; start again without it"})
+	pageSize, vs := pageSizeFor(pageSize, defaultEventPage)
+	after, ok := parseSeqToken(appID, pageToken)
+	if !ok {
+		vs = append(vs, badPageToken(""))
 	}
 	if err := trial.Invalid(vs); err != nil {
 		return nil, "", err
 	}
 	var events []*trial.Event
-	err = s.Store.View(ctx, func(tx ReadTx) error {
+	err := s.Store.View(ctx, func(tx ReadTx) error {
 		_, view, err := s.load(tx, actor, appID)
 		if err != nil {
 			return err
@@ -219,28 +199,9 @@ func (s *Service) ListApplicationEvents(ctx context.Context, actor trial.Actor, 
 	next := ""
 	if len(events) > pageSize {
 		events = events[:pageSize]
-		next = eventToken(appID, events[len(events)-1].Sequence)
+		next = seqToken(appID, events[len(events)-1].Sequence)
 	}
 	return events, next, nil
-}
-
-func eventToken(appID string, seq uint64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(appID + "/" + strconv.FormatUint(seq, 10)))
-}
-
-func parseEventToken(appID, token string) (uint64, error) {
-	if token == "" {
-		return 0, nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil {
-		return 0, err
-	}
-	id, seq, ok := strings.Cut(string(b), "/")
-	if !ok || id != appID {
-		return 0, fmt.Errorf("token for another list")
-	}
-	return strconv.ParseUint(seq, 10, 64)
 }
 
 // AllowedAction is an action and, when the caller cannot take it now, why not.
@@ -348,26 +309,23 @@ func (s *Service) ListOpenConsultations(ctx context.Context, actor trial.Actor, 
 	default:
 		return nil, "", trial.Errorf(trial.CodePermissionDenied, "%s may not list consultations across cases; list those of one application instead", trial.RoleName(actor.Role))
 	}
-	pageSize, vs := pageSizeFor(pageSize, 50)
-	after, err := base64.RawURLEncoding.DecodeString(pageToken)
-	if err != nil {
-		vs = append(vs, trial.Violation{Field: "page_token", Reason: "PAGE_TOKEN_INVALID", Description: "page_token is not one this list returned; start again without it"})
+	pageSize, vs := pageSizeFor(pageSize, DefaultPageSize)
+	after, ok := parseCursorToken(pageToken)
+	if !ok {
+		vs = append(vs, badPageToken(""))
 	}
 	if err := trial.Invalid(vs); err != nil {
 		return nil, "", err
 	}
 	var cons []*trial.Consultation
 	var next string
-	err = s.Store.View(ctx, func(tx ReadTx) error {
+	err := s.Store.View(ctx, func(tx ReadTx) error {
 		var err error
-		cons, next, err = tx.OpenConsultations(ministry, string(after), pageSize)
+		cons, next, err = tx.OpenConsultations(ministry, after, pageSize)
 		return err
 	})
 	if err != nil {
 		return nil, "", err
 	}
-	if next != "" {
-		next = base64.RawURLEncoding.EncodeToString([]byte(next))
-	}
-	return cons, next, nil
+	return cons, cursorToken(next), nil
 }

@@ -135,6 +135,19 @@ func (s *Service) run(ctx context.Context, call Call, st step) ([]byte, error) {
 	return answer, err
 }
 
+// update is the Service's one write path: every write, an action on a case or not, is a
+// Store.Update through it. Once the write is committed (never before: a watcher must
+// not look for an event that could still roll back) it wakes the feed's watchers and
+// the webhook worker (feed.go); a write that appended no event wakes them for nothing,
+// which costs them one read.
+func (s *Service) update(ctx context.Context, fn func(Tx) error) error {
+	err := s.Store.Update(ctx, fn)
+	if err == nil {
+		s.feed.signal()
+	}
+	return err
+}
+
 // runIn is run inside a transaction the caller owns, so that several cases can change
 // in one write (R13).
 func (s *Service) runIn(tx Tx, now time.Time, call Call, st step) ([]byte, error) {
@@ -167,7 +180,7 @@ func (s *Service) runIn(tx Tx, now time.Time, call Call, st step) ([]byte, error
 		// view, one that exists is as absent as one that does not.
 		c := a.consultation(st.consultationID)
 		if c == nil || view != trial.ViewFull || !consultationVisible(call.Actor, c) {
-			return nil, trial.Errorf(trial.CodeNotFound, "consultation %s/consultations/%s not found", trial.ApplicationName(st.id), st.consultationID)
+			return nil, trial.Errorf(trial.CodeNotFound, "consultation %s not found", trial.ConsultationName(st.id, st.consultationID))
 		}
 		ministry = c.Ministry
 	}

@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/forsok/forsok/internal/trial"
@@ -28,9 +29,11 @@ type ReadTx interface {
 	// Consultation returns one consultation, or ErrNotFound.
 	Consultation(applicationID, id string) (*trial.Consultation, error)
 	// ListApplications returns one page of cases matching q, and the token for the next
-	// page ("" on the last page).
+	// page ("" on the last page). q.PageSize is resolved by the Service (paging.go) and
+	// positive. A token the store did not issue for this query is ErrBadPageToken or
+	// ErrPageTokenMismatch.
 	ListApplications(q trial.Query) (apps []*trial.Application, nextPageToken string, err error)
-	// ListEvents returns up to limit events of the case with a sequence above after,
+	// ListEvents returns up to limit (positive) events of the case with a sequence above after,
 	// in sequence order. Events of deleted drafts stay readable.
 	ListEvents(applicationID string, after uint64, limit int) ([]*trial.Event, error)
 	// Request returns the remembered answer to an earlier request, or nil when there is
@@ -116,6 +119,15 @@ type Tx interface {
 	// in sequence order, until it is stored in another state.
 	PutDelivery(d *trial.Delivery) error
 }
+
+// The storage errors of a read that the client caused: the Service turns them into the
+// field violations of its answer (paging.go). A store never builds API errors itself.
+var (
+	// ErrBadPageToken: the page token is malformed or was not issued by this store.
+	ErrBadPageToken = errors.New("page token malformed or not issued by this store")
+	// ErrPageTokenMismatch: the page token continues a list of another query.
+	ErrPageTokenMismatch = errors.New("page token issued for another query")
+)
 
 // RequestRecord is the remembered answer to a request with a requestId (AIP-155).
 type RequestRecord struct {

@@ -133,7 +133,7 @@ func TestService_SubscriptionsOwnerOnly(t *testing.T) {
 			if got := codeOf(err); got != tt.code {
 				t.Errorf("ListDeliveries: got %v, want code %d", err, tt.code)
 			}
-			subs, err := e.svc.ListSubscriptions(svcCtx, tt.actor)
+			subs, err := e.svc.ListSubscriptions(svcCtx, tt.actor, 0, "")
 			if err != nil {
 				t.Fatal(err)
 			}

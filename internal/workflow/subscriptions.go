@@ -2,11 +2,9 @@ package workflow
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -100,7 +98,7 @@ func (s *Service) CreateSubscription(ctx context.Context, actor trial.Actor, in 
 		limit = defaultMaxSubscriptions
 	}
 	var sub *trial.Subscription
-	err = s.Store.Update(ctx, func(tx Tx) error {
+	err = s.update(ctx, func(tx Tx) error {
 		existing, err := tx.Subscriptions(owner)
 		if err != nil {
 			return err
@@ -157,7 +155,15 @@ func (s *Service) GetSubscription(ctx context.Context, actor trial.Actor, id str
 
 // ListSubscriptions returns the caller's subscriptions in creation order; there are
 // few (WebhookConfig.MaxPerOwner), so they come in one page.
-func (s *Service) ListSubscriptions(ctx context.Context, actor trial.Actor) ([]*trial.Subscription, error) {
+func (s *Service) ListSubscriptions(ctx context.Context, actor trial.Actor, pageSize int, pageToken string) ([]*trial.Subscription, error) {
+	// A caller has few subscriptions: they come in one page, whatever page_size says.
+	_, vs := pageSizeFor(pageSize, noDefaultPage)
+	if pageToken != "" {
+		vs = append(vs, badPageToken("subscriptions come in one page; there is no next page to ask for"))
+	}
+	if err := trial.Invalid(vs); err != nil {
+		return nil, err
+	}
 	owner, err := subscriber(actor)
 	if err != nil {
 		return nil, err
@@ -177,7 +183,7 @@ func (s *Service) DeleteSubscription(ctx context.Context, actor trial.Actor, id 
 	if err != nil {
 		return err
 	}
-	return s.Store.Update(ctx, func(tx Tx) error {
+	return s.update(ctx, func(tx Tx) error {
 		if _, err := ownSubscription(tx, owner, id); err != nil {
 			return err
 		}
@@ -191,16 +197,13 @@ func (s *Service) ListDeliveries(ctx context.Context, actor trial.Actor, subscri
 	if err != nil {
 		return nil, "", err
 	}
-	pageSize, vs := pageSizeFor(pageSize, 50)
+	pageSize, vs := pageSizeFor(pageSize, DefaultPageSize)
 	var before uint64
 	if pageToken != "" {
-		b, err := base64.RawURLEncoding.DecodeString(pageToken)
-		id, seq, ok := strings.Cut(string(b), "/")
-		if err == nil && ok && id == subscriptionID {
-			before, err = strconv.ParseUint(seq, 10, 64)
-		}
-		if err != nil || !ok || id != subscriptionID || before == 0 {
-			vs = append(vs, trial.Violation{Field: "page_token", Reason: "PAGE_TOKEN_INVALID", Description: "page_token is not one this list returned; start again without it"})
+		var ok bool
+		// The token names the last delivery shown; a page never starts before 1.
+		if before, ok = parseSeqToken(subscriptionID, pageToken); !ok || before == 0 {
+			vs = append(vs, badPageToken(""))
 		}
 	}
 	if err := trial.Invalid(vs); err != nil {
@@ -220,7 +223,7 @@ func (s *Service) ListDeliveries(ctx context.Context, actor trial.Actor, subscri
 	next := ""
 	if len(out) > pageSize {
 		out = out[:pageSize]
-		next = base64.RawURLEncoding.EncodeToString([]byte(subscriptionID + "/" + strconv.FormatUint(out[pageSize-1].Sequence, 10)))
+		next = seqToken(subscriptionID, out[pageSize-1].Sequence)
 	}
 	return out, next, nil
 }
@@ -336,11 +339,11 @@ func (s *Service) NextDelivery(ctx context.Context, subscriptionID string) (*Del
 // prevCounterID returns the id before id ("" before "1"), so that a listing after it
 // starts at id.
 func prevCounterID(id string) string {
-	n, err := strconv.ParseUint(id, 10, 64)
-	if err != nil || n <= 1 {
+	n, ok := trial.ParseCounterID(id)
+	if !ok || n <= 1 {
 		return ""
 	}
-	return strconv.FormatUint(n-1, 10)
+	return trial.FormatCounterID(n - 1)
 }
 
 // RecordDeliveryAttempt records an attempt at the delivery d as the worker read it, and
@@ -348,7 +351,7 @@ func prevCounterID(id string) string {
 // asked for a redelivery meanwhile (or deleted the subscription), the attempt is kept
 // in the history, or dropped, without settling anything.
 func (s *Service) RecordDeliveryAttempt(ctx context.Context, d *trial.Delivery, attempt trial.DeliveryAttempt, state trial.DeliveryState, retryAt time.Time) error {
-	return s.Store.Update(ctx, func(tx Tx) error {
+	return s.update(ctx, func(tx Tx) error {
 		stored, err := tx.Delivery(d.SubscriptionID, d.Sequence)
 		if errors.Is(err, trial.ErrNotFound) {
 			return nil
