@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/forsok/forsok/internal/boltstore"
 	"github.com/forsok/forsok/internal/loadgen"
 	"github.com/forsok/forsok/internal/trial"
@@ -29,9 +27,9 @@ func (v *verdict) problem(format string, args ...any) {
 	v.Problems = append(v.Problems, fmt.Sprintf(format, args...))
 }
 
-// verify checks the database file while no server runs. First bbolt's own check of the
-// pages, read-only, on the file as the kill left it; then the store's Check (indexes,
-// event sequences 1…N); then, against what the clients saw: every acknowledged action is
+// verify checks the database file while no server runs. First boltstore.Audit,
+// read-only, on the file as the kill left it: bbolt's own check of the pages, the
+// store's invariants (indexes, event sequences 1…N) and the hash chains; then, against what the clients saw: every acknowledged action is
 // stored, with the state and etag it was answered with and its event; every case's events
 // run through the lifecycle from create, one per action and nothing else, the case's
 // state is its last event's, its revision the number of its events; an action in flight
@@ -40,30 +38,23 @@ func (v *verdict) problem(format string, args ...any) {
 // 1…N without a gap.
 func verify(path string, workers []*worker) (verdict, error) {
 	var v verdict
-	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
-	if err != nil {
-		return v, fmt.Errorf("open %s read-only: %w", path, err)
-	}
-	err = db.View(func(tx *bolt.Tx) error {
-		for err := range tx.Check() {
-			v.problem("bbolt check: %v", err)
-		}
-		return nil
-	})
-	if cerr := db.Close(); err == nil {
-		err = cerr
-	}
+	// The file as the kill left it, read-only: bbolt's page check, the store's
+	// invariants and the hash chains, the one file check forsokd verify runs.
+	rep, err := boltstore.Audit(path, boltstore.Options{})
 	if err != nil {
 		return v, err
+	}
+	for _, e := range rep.Consistency {
+		v.problem("store check: %v", e)
+	}
+	for _, p := range rep.Problems {
+		v.problem("hash chain: %s", p)
 	}
 	store, err := boltstore.Open(path, boltstore.Options{})
 	if err != nil {
 		return v, fmt.Errorf("open the store: %w", err)
 	}
 	defer store.Close()
-	if err := store.Check(); err != nil {
-		v.problem("store check: %v", err)
-	}
 	err = store.View(context.Background(), func(tx workflow.ReadTx) error {
 		return verifyCases(tx, workers, &v)
 	})

@@ -4,10 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	bolt "go.etcd.io/bbolt"
-	berrors "go.etcd.io/bbolt/errors"
 )
 
 // Backup writes a consistent copy of the whole database file to w and returns the number
@@ -44,45 +42,23 @@ func (s *Store) Ping() error {
 // checked with before anything trusts it. Verify opens the file read-only and shares its
 // lock, so it fails with ErrLocked while a server has the file open.
 func Verify(path string) error {
-	info, err := os.Stat(path)
-	if err != nil {
-		return fmt.Errorf("boltstore: verify: %w", err)
-	}
-	db, err := bolt.Open(path, 0o400, &bolt.Options{ReadOnly: true, Timeout: DefaultLockTimeout})
-	if errors.Is(err, berrors.ErrTimeout) {
-		return fmt.Errorf("boltstore: verify %s: %w (waited %s)", path, ErrLocked, DefaultLockTimeout)
-	}
+	db, err := openReadOnly(path, DefaultLockTimeout)
 	if err != nil {
 		return fmt.Errorf("boltstore: verify %s: %w", path, err)
 	}
 	defer db.Close()
 	err = db.View(func(tx *bolt.Tx) error {
-		// bbolt maps the file into memory: a page beyond the end of a cut-off copy
-		// would fault on access rather than fail the check, so the size comes first.
-		if info.Size() < tx.Size() {
-			return fmt.Errorf("the file is truncated: %d bytes, its pages need %d", info.Size(), tx.Size())
+		if err := checkSize(tx, path); err != nil {
+			return err
 		}
-		var errs []error
-		for err := range tx.Check() {
-			errs = append(errs, err)
-		}
-		if len(errs) > 0 {
+		// The pages before anything reads the meta bucket from them.
+		if errs := checkPages(tx); len(errs) > 0 {
 			return fmt.Errorf("consistency check failed: %w", errors.Join(errs...))
 		}
-		meta := tx.Bucket(bucketMeta)
-		if meta == nil {
-			return fmt.Errorf("%w: no %q bucket", ErrNotStore, bucketMeta)
-		}
-		raw := meta.Get(keySchemaVersion)
-		if len(raw) != 8 {
-			return fmt.Errorf("%w: no valid %q in %q", ErrNotStore, keySchemaVersion, bucketMeta)
-		}
-		switch v := decodeUint(raw); {
-		case v > SchemaVersion:
-			return fmt.Errorf("%w: the file has schema version %d, this program supports up to %d", ErrSchemaVersion, v, SchemaVersion)
-		case v < SchemaVersion:
+		v, err := schemaVersion(tx)
+		if err != nil || v < SchemaVersion {
 			// An older layout is checked by Check after Open has migrated it.
-			return nil
+			return err
 		}
 		return checkInvariants(tx)
 	})

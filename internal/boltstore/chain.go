@@ -6,11 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"slices"
 
 	bolt "go.etcd.io/bbolt"
-	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/forsok/forsok/internal/trial"
 )
@@ -165,48 +163,28 @@ func Audit(path string, opts Options) (*AuditReport, error) {
 	if opts.LockTimeout <= 0 {
 		opts.LockTimeout = DefaultLockTimeout
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: opts.LockTimeout})
-	if errors.Is(err, berrors.ErrTimeout) {
-		return nil, fmt.Errorf("boltstore: open %s: %w (waited %s): stop the server first, verify needs the file to itself", path, ErrLocked, opts.LockTimeout)
+	db, err := openReadOnly(path, opts.LockTimeout)
+	if errors.Is(err, ErrLocked) {
+		return nil, fmt.Errorf("boltstore: open %s: %w: stop the server first, verify needs the file to itself", path, err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
 	}
 	defer db.Close()
-	info, err := os.Stat(path)
-	if err != nil {
-		return nil, fmt.Errorf("boltstore: audit: %w", err)
-	}
 	rep := &AuditReport{}
 	err = db.View(func(tx *bolt.Tx) error {
-		// bbolt maps the file: a page beyond the end of a cut-off file would fault on
-		// access rather than fail the check (as in Verify).
-		if info.Size() < tx.Size() {
-			return fmt.Errorf("the file is truncated: %d bytes, its pages need %d", info.Size(), tx.Size())
+		if err := checkSize(tx, path); err != nil {
+			return err
 		}
-		meta := tx.Bucket(bucketMeta)
-		if meta == nil || len(meta.Get(keySchemaVersion)) != 8 {
-			return fmt.Errorf("%w: no schema version", ErrNotStore)
+		if rep.SchemaVersion, err = schemaVersion(tx); err != nil {
+			return err
 		}
-		rep.SchemaVersion = decodeUint(meta.Get(keySchemaVersion))
-		switch {
-		case rep.SchemaVersion > SchemaVersion:
-			return fmt.Errorf("%w: the file has schema version %d, this program supports up to %d: use a newer forsok", ErrSchemaVersion, rep.SchemaVersion, SchemaVersion)
-		case rep.SchemaVersion < SchemaVersion:
+		if rep.SchemaVersion < SchemaVersion {
 			return fmt.Errorf("%w: the file has schema version %d, older than this program's %d; start forsokd on it once to migrate it (version 2 adds the hash chains), then verify", ErrSchemaVersion, rep.SchemaVersion, SchemaVersion)
 		}
-		for err := range tx.Check() {
-			rep.Consistency = append(rep.Consistency, err)
-		}
-		if len(rep.Consistency) > 0 {
-			return nil // the other checks would read broken pages
-		}
-		if err := checkInvariants(tx); err != nil {
-			if j, ok := err.(interface{ Unwrap() []error }); ok {
-				rep.Consistency = append(rep.Consistency, j.Unwrap()...)
-			} else {
-				rep.Consistency = append(rep.Consistency, err)
-			}
+		var pagesHold bool
+		if rep.Consistency, pagesHold = checkFile(tx); !pagesHold {
+			return nil // the chains would read broken pages
 		}
 		rep.ChainReport = verifyChains(tx)
 		return nil

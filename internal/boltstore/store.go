@@ -7,7 +7,6 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
-	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/forsok/forsok/internal/workflow"
 )
@@ -83,10 +82,7 @@ func Open(path string, opts Options) (*Store, error) {
 	if opts.MaxBatchSize <= 0 {
 		opts.MaxBatchSize = DefaultMaxBatchSize
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout, NoSync: opts.NoSync})
-	if errors.Is(err, berrors.ErrTimeout) {
-		return nil, fmt.Errorf("boltstore: open %s: %w (waited %s)", path, ErrLocked, opts.LockTimeout)
-	}
+	db, err := openFile(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout, NoSync: opts.NoSync})
 	if err != nil {
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
 	}
@@ -149,15 +145,8 @@ func (s *Store) Update(ctx context.Context, fn func(workflow.Tx) error) error {
 // joined, or nil.
 func (s *Store) Check() error {
 	return s.db.View(func(btx *bolt.Tx) error {
-		var errs []error
-		for err := range btx.Check() {
-			errs = append(errs, err)
-		}
-		if len(errs) > 0 {
-			// The invariant checks would read corrupt pages.
-			return errors.Join(errs...)
-		}
-		return checkInvariants(btx)
+		errs, _ := checkFile(btx)
+		return errors.Join(errs...)
 	})
 }
 
@@ -183,14 +172,9 @@ func initSchema(tx *bolt.Tx) error {
 		}
 		return createBuckets(tx, SchemaVersion)
 	}
-	raw := meta.Get(keySchemaVersion)
-	if len(raw) != 8 {
-		return fmt.Errorf("%w: no valid %q in %q", ErrNotStore, keySchemaVersion, bucketMeta)
-	}
-	version := decodeUint(raw)
-	if version > SchemaVersion {
-		return fmt.Errorf("%w: the file has schema version %d, this program supports up to %d: use a newer forsok",
-			ErrSchemaVersion, version, SchemaVersion)
+	version, err := schemaVersion(tx)
+	if err != nil {
+		return err
 	}
 	for ; version < SchemaVersion; version++ {
 		migrate, ok := migrations[version]
