@@ -46,7 +46,8 @@ func callFieldsToProto(a *trial.Application, p *forsokv1.Application) {
 	if a.Call != "" {
 		p.Call = trial.CallName(a.Call)
 	}
-	p.Stage = forsokv1.Application_Stage(enumValue(forsokv1.Application_Stage_value, string(trial.StageOf(a))))
+	// The public register's view has no stage (domain.md lists its fields).
+	p.Stage = forsokv1.Application_Stage(enumValue(forsokv1.Application_Stage_value, string(a.Stage)))
 	p.Themes, p.ProgressPlan, p.Deadline = a.Themes, a.ProgressPlan, a.Deadline
 	if s := a.Selection; s != nil {
 		p.Selection = &forsokv1.Selection{Selected: s.Selected, Reasons: s.Reasons, FinalDeadline: s.FinalDeadline,

@@ -59,6 +59,7 @@ func (s *Service) CreateApplication(ctx context.Context, call Call, in *trial.Ap
 		app.ID, app.State, app.Revision = id, trial.StateDraft, 1
 		app.CreateTime, app.UpdateTime = now, now
 		changes := populatedFields(app)
+		app.Stage = trial.StageFinal // a direct application is final from the start (R20)
 		if in.Call != "" {
 			if err := s.joinCall(tx, call.Actor, app, in.Call); err != nil {
 				return err

@@ -104,6 +104,9 @@ func inCall(a *action, callID string) []trial.Violation {
 // (in.Reasons, recorded on each), in one write: all or none. The declined need their
 // reason codes.
 func (s *Service) SelectApplications(ctx context.Context, call Call, callID string, ids, declined []string, in trial.SelectInput, codes []trial.RejectReason) ([]*trial.Application, error) {
+	if err := s.callVisible(ctx, call.Actor, callID); err != nil {
+		return nil, err
+	}
 	decline := trial.DeclineInput{ReasonCodes: codes, Reasons: in.Reasons}
 	return s.batch(ctx, call, slices.Concat(ids, declined), func(item Call, id string) step {
 		if slices.Contains(declined, id) {
@@ -116,5 +119,20 @@ func (s *Service) SelectApplications(ctx context.Context, call Call, callID stri
 // DeclineApplications declines several applications of one call under one decision
 // text, in one write: all or none.
 func (s *Service) DeclineApplications(ctx context.Context, call Call, callID string, ids []string, in trial.DeclineInput) ([]*trial.Application, error) {
+	if err := s.callVisible(ctx, call.Actor, callID); err != nil {
+		return nil, err
+	}
 	return s.batch(ctx, call, ids, func(item Call, id string) step { return s.declineStep(item, id, callID, in) })
+}
+
+// callVisible answers NOT_FOUND for a call the caller may not see (a batch names it
+// first), and UNAUTHENTICATED without a token.
+func (s *Service) callVisible(ctx context.Context, actor trial.Actor, callID string) error {
+	if err := requireCaller(actor); err != nil {
+		return err
+	}
+	return s.Store.View(ctx, func(tx ReadTx) error {
+		_, err := loadCall(tx, actor, callID)
+		return err
+	})
 }
