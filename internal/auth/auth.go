@@ -190,19 +190,37 @@ type consumer struct {
 // cannot be fetched, the error has trial.CodeInternal (the service, not the token, is
 // at fault); a cancelled ctx returns ctx's error.
 func (a *Authenticator) Authenticate(ctx context.Context, authorization string) (trial.Actor, error) {
+	actor, _, err := a.AuthenticateFor(ctx, authorization)
+	return actor, err
+}
+
+// AuthenticateFor is Authenticate that also returns how long the token stays valid by
+// the Authenticator's clock (until its exp claim, without leeway; zero for the
+// anonymous caller), so that a stream can end with its credential.
+func (a *Authenticator) AuthenticateFor(ctx context.Context, authorization string) (trial.Actor, time.Duration, error) {
 	raw, err := bearerToken(authorization)
 	if err != nil {
-		return trial.Actor{}, err
+		return trial.Actor{}, 0, err
 	}
 	if raw == "" {
-		return trial.Actor{Role: trial.RolePublic}, nil
+		return trial.Actor{Role: trial.RolePublic}, 0, nil
 	}
+	actor, c, err := a.verifyToken(ctx, raw)
+	if err != nil {
+		return trial.Actor{}, 0, err
+	}
+	// A token inside the leeway after its exp is accepted, but has no time left.
+	return actor, max(c.Expiry.Time().Sub(a.now()), time.Nanosecond), nil
+}
+
+// verifyToken verifies a bearer token and returns its caller and claims.
+func (a *Authenticator) verifyToken(ctx context.Context, raw string) (trial.Actor, *claims, error) {
 	sig, err := jose.ParseSignedCompact(raw, algorithms)
 	if err != nil {
 		if alg, ok := errors.AsType[*jose.ErrUnexpectedSignatureAlgorithm](err); ok {
-			return trial.Actor{}, unauthenticated("token signature algorithm %s not accepted (want RS256, ES256 or EdDSA)", quote(string(alg.Got)))
+			return trial.Actor{}, nil, unauthenticated("token signature algorithm %s not accepted (want RS256, ES256 or EdDSA)", quote(string(alg.Got)))
 		}
-		return trial.Actor{}, unauthenticated("token malformed: not a signed JWT in compact form")
+		return trial.Actor{}, nil, unauthenticated("token malformed: not a signed JWT in compact form")
 	}
 	header := sig.Signatures[0].Header
 
@@ -212,37 +230,40 @@ func (a *Authenticator) Authenticate(ctx context.Context, authorization string) 
 		Issuer string `json:"iss"`
 	}
 	if err := json.Unmarshal(sig.UnsafePayloadWithoutVerification(), &peek); err != nil {
-		return trial.Actor{}, unauthenticated("token claims malformed")
+		return trial.Actor{}, nil, unauthenticated("token claims malformed")
 	}
 	if peek.Issuer == "" {
-		return trial.Actor{}, unauthenticated("token has no issuer")
+		return trial.Actor{}, nil, unauthenticated("token has no issuer")
 	}
 	is, ok := a.issuers[peek.Issuer]
 	if !ok {
-		return trial.Actor{}, unauthenticated("token issuer %s not accepted", quote(peek.Issuer))
+		return trial.Actor{}, nil, unauthenticated("token issuer %s not accepted", quote(peek.Issuer))
 	}
 
 	payload, err := is.verify(ctx, sig, header)
 	if err != nil {
-		return trial.Actor{}, err
+		return trial.Actor{}, nil, err
 	}
 	var c claims
 	if err := json.Unmarshal(payload, &c); err != nil {
-		return trial.Actor{}, unauthenticated("token claims malformed")
+		return trial.Actor{}, nil, unauthenticated("token claims malformed")
 	}
 	if err := a.checkTimeAndAudience(is, &c.Claims); err != nil {
-		return trial.Actor{}, err
+		return trial.Actor{}, nil, err
 	}
 	if err := checkText("subject", c.Subject); err != nil {
-		return trial.Actor{}, err
+		return trial.Actor{}, nil, err
 	}
 	if err := checkText("name", c.Name); err != nil {
-		return trial.Actor{}, err
+		return trial.Actor{}, nil, err
 	}
+	var actor trial.Actor
 	if is.cfg.Kind == KindOrganisation || (is.dev && c.Consumer != nil) {
-		return a.organisationActor(is, &c)
+		actor, err = a.organisationActor(is, &c)
+	} else {
+		actor, err = personActor(is, &c)
 	}
-	return personActor(is, &c)
+	return actor, &c, err
 }
 
 // bearerToken returns the token of an Authorization header value, "" for an empty

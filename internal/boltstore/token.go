@@ -86,8 +86,9 @@ func queryFingerprint(q trial.Query) []byte {
 	return sum[:fingerprintLen]
 }
 
-// tokenMAC returns the truncated HMAC of payload under the store's key.
-func (r *readTx) tokenMAC(payload []byte) ([]byte, error) {
+// PageTokenMAC implements workflow.ReadTx: the truncated HMAC of payload under the
+// store's page token key, for the page tokens of every list.
+func (r *readTx) PageTokenMAC(payload []byte) ([]byte, error) {
 	key := r.tx.Bucket(bucketMeta).Get(keyPageTokenKey)
 	if len(key) != sha256.Size {
 		return nil, fmt.Errorf("boltstore: the file has no page token key")
@@ -100,7 +101,7 @@ func (r *readTx) tokenMAC(payload []byte) ([]byte, error) {
 
 func (r *readTx) makePageToken(fp, position []byte) (string, error) {
 	payload := append(append([]byte{tokenVersion}, fp...), position...)
-	mac, err := r.tokenMAC(payload)
+	mac, err := r.PageTokenMAC(payload)
 	if err != nil {
 		return "", err
 	}
@@ -117,7 +118,7 @@ func (r *readTx) parsePageToken(token string, fp []byte) ([]byte, error) {
 		return nil, workflow.ErrBadPageToken
 	}
 	payload, mac := data[:len(data)-macLen], data[len(data)-macLen:]
-	want, err := r.tokenMAC(payload)
+	want, err := r.PageTokenMAC(payload)
 	if err != nil {
 		return nil, err
 	}

@@ -32,7 +32,11 @@ func actorFrom(ctx context.Context) trial.Actor {
 // bypasses it.
 func (s *Server) unaryInterceptor(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (resp any, err error) {
 	setHeader := func(md metadata.MD) error { return grpc.SetHeader(ctx, md) }
+	undecoded := decodeError(req) // taken now, so that it is never left behind
 	err = s.intercept(ctx, info.FullMethod, setHeader, func(ctx context.Context) error {
+		if undecoded != nil {
+			return undecoded
+		}
 		var err error
 		resp, err = handler(ctx, req)
 		return err
@@ -44,7 +48,9 @@ func (s *Server) unaryInterceptor(ctx context.Context, req any, info *grpc.Unary
 // authenticated before the handler runs, and the call logged when it ends.
 func (s *Server) streamInterceptor(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
 	return s.intercept(ss.Context(), info.FullMethod, ss.SetHeader, func(ctx context.Context) error {
-		return handler(srv, &actorStream{ServerStream: ss, ctx: ctx})
+		return s.handleStream(ctx, func(ctx context.Context) error {
+			return handler(srv, &actorStream{ServerStream: decodingStream{ss}, ctx: ctx})
+		})
 	})
 }
 
@@ -71,20 +77,11 @@ func (s *Server) intercept(ctx context.Context, method string, setHeader func(me
 			slog.Duration("duration", time.Since(start)),
 			slog.String("role", string(actor.Role)), slog.String("org", actor.OrganisationNumber))
 	}()
-	actor, err = s.authenticate(ctx)
+	var validFor time.Duration
+	actor, validFor, err = s.authenticate(ctx, method)
 	if err != nil {
 		return s.toStatus(ctx, err)
 	}
+	ctx = context.WithValue(ctx, validForKey{}, validFor)
 	return s.toStatus(ctx, handle(context.WithValue(ctx, actorKey{}, actor)))
-}
-
-// authenticate returns the caller of a call from its authorization metadata.
-func (s *Server) authenticate(ctx context.Context) (trial.Actor, error) {
-	authorization := ""
-	if md, ok := metadata.FromIncomingContext(ctx); ok {
-		if v := md.Get("authorization"); len(v) > 0 {
-			authorization = v[0]
-		}
-	}
-	return s.auth.Authenticate(ctx, authorization)
 }

@@ -5,7 +5,6 @@ package rpc
 import (
 	"context"
 	"slices"
-	"strconv"
 	"strings"
 
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -191,20 +190,13 @@ func (s *Server) DeclineApplication(ctx context.Context, req *forsokv1.DeclineAp
 
 // SelectApplications implements forsok.v1.ApplicationService.
 func (s *Server) SelectApplications(ctx context.Context, req *forsokv1.SelectApplicationsRequest) (*forsokv1.SelectApplicationsResponse, error) {
-	callID, ids, err := parseBatch(req.GetCall(), req.GetNames())
+	callID, err := trial.ParseCallName(req.GetCall(), "call")
 	if err != nil {
-		return nil, err
-	}
-	declined, vs := parseApplicationNames(req.GetDeclinedNames())
-	for i := range vs {
-		vs[i].Field = "declined_" + vs[i].Field
-	}
-	if err := trial.Invalid(vs); err != nil {
 		return nil, err
 	}
 	in := trial.SelectInput{Reasons: req.GetReasons(), FinalDeadline: req.GetFinalDeadline()}
 	codes := declineInput(req.GetDeclineReasonCodes(), "").ReasonCodes
-	apps, err := s.svc.SelectApplications(ctx, s.call(ctx, req), callID, ids, declined, in, codes)
+	apps, err := s.svc.SelectApplications(ctx, s.call(ctx, req), callID, req.GetNames(), req.GetDeclinedNames(), in, codes)
 	if err != nil {
 		return nil, err
 	}
@@ -213,45 +205,15 @@ func (s *Server) SelectApplications(ctx context.Context, req *forsokv1.SelectApp
 
 // DeclineApplications implements forsok.v1.ApplicationService.
 func (s *Server) DeclineApplications(ctx context.Context, req *forsokv1.DeclineApplicationsRequest) (*forsokv1.DeclineApplicationsResponse, error) {
-	callID, ids, err := parseBatch(req.GetCall(), req.GetNames())
+	callID, err := trial.ParseCallName(req.GetCall(), "call")
 	if err != nil {
 		return nil, err
 	}
-	apps, err := s.svc.DeclineApplications(ctx, s.call(ctx, req), callID, ids, declineInput(req.GetReasonCodes(), req.GetReasons()))
+	apps, err := s.svc.DeclineApplications(ctx, s.call(ctx, req), callID, req.GetNames(), declineInput(req.GetReasonCodes(), req.GetReasons()))
 	if err != nil {
 		return nil, err
 	}
 	return &forsokv1.DeclineApplicationsResponse{Applications: applicationsToProto(apps)}, nil
-}
-
-// parseBatch reads a batch's call and application names, naming every bad one.
-func parseBatch(callName string, names []string) (string, []string, error) {
-	callID, err := trial.ParseCallName(callName, "call")
-	var vs []trial.Violation
-	if err != nil {
-		vs = append(vs, trial.Violation{Field: "call", Reason: "INVALID_NAME", Description: err.Error()})
-	}
-	ids, nameVs := parseApplicationNames(names)
-	if err := trial.Invalid(append(vs, nameVs...)); err != nil {
-		return "", nil, err
-	}
-	return callID, ids, nil
-}
-
-// parseApplicationNames reads a batch's application names; each bad one is a
-// violation naming its index.
-func parseApplicationNames(names []string) ([]string, []trial.Violation) {
-	var ids []string
-	var vs []trial.Violation
-	for i, name := range names {
-		id, err := trial.ParseApplicationName(name, "names")
-		if err != nil {
-			vs = append(vs, trial.Violation{Field: "names[" + strconv.Itoa(i) + "]", Reason: "INVALID_NAME", Description: err.Error()})
-			continue
-		}
-		ids = append(ids, id)
-	}
-	return ids, vs
 }
 
 func applicationsToProto(apps []*trial.Application) []*forsokv1.Application {

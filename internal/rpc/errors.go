@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strconv"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
@@ -76,7 +77,8 @@ func (s *Server) toStatus(ctx context.Context, err error) error {
 		s.logError(ctx, "error code without a row in the error table", err, slog.String("domain_code", e.Code.String()))
 		return status.Error(codes.Internal, internalMessage)
 	}
-	st := status.New(code, e.Error())
+	e, total := bounded(e)
+	st := status.New(code, statusMessage(e, total))
 	var details []*errdetails.BadRequest_FieldViolation
 	var preconds []*errdetails.PreconditionFailure_Violation
 	for _, v := range e.Violations {
@@ -95,7 +97,13 @@ func (s *Server) toStatus(ctx context.Context, err error) error {
 	switch {
 	case len(preconds) > 0:
 		info := &errdetails.ErrorInfo{Reason: e.Violations[0].Reason, Domain: errorDomain, Metadata: map[string]string{"rule": e.Violations[0].Rule}}
+		if total > len(e.Violations) {
+			info.Metadata["violations"] = strconv.Itoa(total)
+		}
 		st, err2 = st.WithDetails(&errdetails.PreconditionFailure{Violations: preconds}, info)
+	case len(details) > 0 && total > len(e.Violations):
+		info := &errdetails.ErrorInfo{Reason: "TOO_MANY_VIOLATIONS", Domain: errorDomain, Metadata: map[string]string{"violations": strconv.Itoa(total), "shown": strconv.Itoa(len(e.Violations))}}
+		st, err2 = st.WithDetails(&errdetails.BadRequest{FieldViolations: details}, info)
 	case len(details) > 0:
 		st, err2 = st.WithDetails(&errdetails.BadRequest{FieldViolations: details})
 	}

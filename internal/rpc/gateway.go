@@ -37,16 +37,20 @@ func NewGateway(ctx context.Context, s *Server) (*Gateway, error) {
 	conn, err := grpc.NewClient("passthrough:///in-memory",
 		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.MaxCallSendMsgSize(s.maxBytes)),
+		// A request over the limit is refused here, before the shared connection
+		// carries it; an answer may be larger than a request (a page of cases) and is
+		// bounded by MaxAnswerBytes, which the server's own limit matches.
+		grpc.WithDefaultCallOptions(grpc.MaxCallSendMsgSize(s.maxBytes), grpc.MaxCallRecvMsgSize(MaxAnswerBytes)),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("connect gateway to the gRPC server: %w", err)
 	}
+	marshaler := strictJSON{&runtime.JSONPb{
+		MarshalOptions:   protojson.MarshalOptions{UseProtoNames: false},
+		UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
+	}}
 	mux := runtime.NewServeMux(
-		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
-			MarshalOptions:   protojson.MarshalOptions{UseProtoNames: false},
-			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
-		}),
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, marshaler),
 		runtime.WithIncomingHeaderMatcher(gatewayIncomingHeader),
 		runtime.WithOutgoingHeaderMatcher(gatewayOutgoingHeader),
 	)
@@ -68,7 +72,7 @@ func NewGateway(ctx context.Context, s *Server) (*Gateway, error) {
 	root.HandleFunc("GET /readyz", s.serveReadyz)
 	root.Handle("GET /metrics", s.metricsHandler())
 	root.HandleFunc("GET "+BackupPath, s.serveBackup(mux))
-	return &Gateway{handler: withRequestID(limitBody(root, int64(s.maxBytes))), conn: conn, listener: lis}, nil
+	return &Gateway{handler: withRequestID(guardHTTP(limitBody(root, int64(s.maxBytes)), mux, marshaler)), conn: conn, listener: lis}, nil
 }
 
 // ServeHTTP implements http.Handler.

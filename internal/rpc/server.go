@@ -33,6 +33,10 @@ import (
 // An application with fifty exemptions of long prose is far below it.
 const DefaultMaxMessageBytes = 1 << 20
 
+// MaxAnswerBytes is the largest answer the server sends and the gateway accepts: a page
+// of cases may be larger than any one request.
+const MaxAnswerBytes = 64 << 20
+
 // Config is what the transport needs.
 type Config struct {
 	Service *workflow.Service
@@ -40,6 +44,9 @@ type Config struct {
 	Logger  *slog.Logger
 	// MaxMessageBytes limits a request's size (default DefaultMaxMessageBytes).
 	MaxMessageBytes int
+	// MaxStreamsPerCaller limits the streams one caller holds open at once (default
+	// DefaultMaxStreamsPerCaller); one more is RESOURCE_EXHAUSTED.
+	MaxStreamsPerCaller int
 	// Registry receives the request metrics and is what /metrics serves; nil means a
 	// registry of the server's own (see Server.Registry).
 	Registry *prometheus.Registry
@@ -64,6 +71,8 @@ type Server struct {
 	registry *prometheus.Registry
 	lifecycle
 	feedStreams // ends WatchEvents streams at shutdown (events.go)
+	streams     streamLimits
+	maxStreams  int
 }
 
 // NewServer returns a Server; register it on listeners with GRPCServer().Serve.
@@ -78,6 +87,9 @@ func NewServer(cfg Config) *Server {
 	if s.registry == nil {
 		s.registry = prometheus.NewRegistry()
 	}
+	if s.maxStreams = cfg.MaxStreamsPerCaller; s.maxStreams <= 0 {
+		s.maxStreams = DefaultMaxStreamsPerCaller
+	}
 	s.metrics = newServerMetrics(s.registry)
 	s.lifecycle = newLifecycle(cfg.Ready, cfg.Backup)
 	// The metrics interceptor comes first, so that it counts the status the service's
@@ -86,7 +98,7 @@ func NewServer(cfg Config) *Server {
 		grpc.ChainUnaryInterceptor(s.metrics.UnaryServerInterceptor(), s.unaryInterceptor),
 		grpc.ChainStreamInterceptor(s.metrics.StreamServerInterceptor()),
 		grpc.ChainStreamInterceptor(s.streamInterceptor), // after the metrics', as for unary calls
-		grpc.MaxRecvMsgSize(s.maxBytes))
+		grpc.MaxRecvMsgSize(s.maxBytes), grpc.MaxSendMsgSize(MaxAnswerBytes), codecOption())
 	forsokv1.RegisterApplicationServiceServer(s.grpc, s)
 	s.registerSubscriptions()
 	s.health = health.NewServer()
@@ -136,6 +148,7 @@ func (s *Server) call(ctx context.Context, req proto.Message) workflow.Call {
 			c.Fingerprint = fingerprint(req, fd)
 		}
 	}
+	c.Shape = shapeOf(req)
 	return c
 }
 
@@ -199,7 +212,12 @@ func (s *Server) UpdateApplication(ctx context.Context, req *forsokv1.UpdateAppl
 		mask = populatedPaths(req.GetApplication())
 	} else {
 		for _, p := range req.GetUpdateMask().GetPaths() {
-			mask = append(mask, snakeCase(p))
+			// The name says which case and the etag on which condition (AIP-154); neither
+			// is a field to update. The gateway puts both in the mask it derives from a
+			// JSON body sent without updateMask.
+			if p = snakeCase(p); p != "name" && p != "etag" {
+				mask = append(mask, p)
+			}
 		}
 	}
 	return applicationResult(s.svc.UpdateApplication(ctx, call, id, applicationFromProto(req.GetApplication()), mask))
@@ -347,11 +365,16 @@ func (s *Server) consultationsOf(ctx context.Context, req *forsokv1.ListConsulta
 	if err != nil {
 		return nil, err
 	}
+	// The caller, visibility and role first (api.md's order), then the fields.
+	cons, err := s.svc.ListConsultations(ctx, actorFrom(ctx), id)
+	if err != nil {
+		return nil, err
+	}
 	if req.GetPageToken() != "" {
 		return nil, trial.Invalid([]trial.Violation{{Field: "page_token", Reason: "PAGE_TOKEN_INVALID",
 			Description: "consultations come in one page; there is no next page to ask for"}})
 	}
-	return s.svc.ListConsultations(ctx, actorFrom(ctx), id)
+	return cons, nil
 }
 
 // RespondToConsultation implements forsok.v1.ApplicationService.
@@ -455,12 +478,8 @@ func (s *Server) TerminateTrial(ctx context.Context, req *forsokv1.TerminateTria
 
 // BatchTerminateTrials implements forsok.v1.ApplicationService.
 func (s *Server) BatchTerminateTrials(ctx context.Context, req *forsokv1.BatchTerminateTrialsRequest) (*forsokv1.BatchTerminateTrialsResponse, error) {
-	ids, vs := parseApplicationNames(req.GetNames())
-	if err := trial.Invalid(vs); err != nil {
-		return nil, err
-	}
 	in := trial.TerminateInput{Reasons: req.GetReasons(), RepealingInstrument: req.GetRepealingInstrument()}
-	apps, err := s.svc.BatchTerminateTrials(ctx, s.call(ctx, req), ids, in)
+	apps, err := s.svc.BatchTerminateTrials(ctx, s.call(ctx, req), req.GetNames(), in)
 	if err != nil {
 		return nil, err
 	}

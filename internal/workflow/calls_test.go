@@ -120,14 +120,14 @@ func TestService_CallStory(t *testing.T) {
 	})
 	t.Run("ErrBatchAllOrNone", func(t *testing.T) {
 		direct := svcDriveApp(t, e, svcKDDOwnFixture(), trial.StateSubmitted)
-		_, err := e.svc.SelectApplications(svcCtx, svcCall(svcApprover), c.ID, []string{a.ID, direct.ID}, nil, trial.SelectInput{Reasons: "Prioritert."}, nil)
+		_, err := e.svc.SelectApplications(svcCtx, svcCall(svcApprover), c.ID, []string{trial.ApplicationName(a.ID), trial.ApplicationName(direct.ID)}, nil, trial.SelectInput{Reasons: "Prioritert."}, nil)
 		svcWantErr(t, err, trial.CodeFailedPrecondition, "NOT_IN_A_CALL", "R20")
 		if got := e.app(t, a.ID); got.State == trial.StateSelected {
 			t.Errorf("after a refused batch: %s got SELECTED, want unchanged", a.ID)
 		}
 	})
 	t.Run("OKOneDecisionSelectsTwoDeclinesOne", func(t *testing.T) {
-		apps := svcTry(e.svc.SelectApplications(svcCtx, svcCall(svcApprover), c.ID, []string{a.ID, d.ID}, []string{b.ID},
+		apps := svcTry(e.svc.SelectApplications(svcCtx, svcCall(svcApprover), c.ID, []string{trial.ApplicationName(a.ID), trial.ApplicationName(d.ID)}, []string{trial.ApplicationName(b.ID)},
 			trial.SelectInput{Reasons: "Utvalgt etter samlet vurdering."}, []trial.RejectReason{trial.RejectNotPrioritised})).must(t)
 		want := []trial.State{trial.StateSelected, trial.StateSelected, trial.StateNotSelected}
 		for i, app := range apps {

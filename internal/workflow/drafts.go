@@ -33,6 +33,9 @@ func (s *Service) CreateApplication(ctx context.Context, call Call, in *trial.Ap
 	if err := trial.Permitted(call.Actor, trial.ActionCreate, &trial.Application{}, ""); err != nil {
 		return nil, err
 	}
+	if err := checkShape(call); err != nil {
+		return nil, err
+	}
 	draft := draftOf(in)
 	// Every bad field in one answer (api.md, Errors), as UpdateApplication does: a
 	// mistyped own organisation number must be named, not only reported as "missing".

@@ -56,7 +56,7 @@ func (s *Service) record(tx Tx, app *trial.Application, cons []*trial.Consultati
 	} else {
 		app.ChainHead = &trial.ChainHead{Sequence: e.Sequence, Hash: e.Hash}
 	}
-	audience := trial.Audience(seen, cons)
+	audience := trial.EventAudience(trial.Audience(seen, cons), e, cons)
 	if err := tx.IndexEvent(e.Sequence, audience); err != nil {
 		return err
 	}
@@ -96,17 +96,18 @@ func (s *Service) ListEvents(ctx context.Context, actor trial.Actor, after uint6
 		return nil, 0, err
 	}
 	var events []*trial.Event
+	next := after
 	err = s.Store.View(ctx, func(tx ReadTx) error {
-		var err error
-		events, err = tx.FeedEvents(party, after, pageSize)
+		page, err := tx.FeedEvents(party, after, pageSize)
+		if err != nil || len(page) == 0 {
+			return err
+		}
+		next = page[len(page)-1].Sequence
+		events, err = feedView(tx, party, page)
 		return err
 	})
 	if err != nil {
 		return nil, 0, err
-	}
-	next := after
-	if len(events) > 0 {
-		next = events[len(events)-1].Sequence
 	}
 	return events, next, nil
 }
@@ -136,10 +137,13 @@ func (s *Service) WatchEvents(ctx context.Context, actor trial.Actor, after *uin
 	}
 	for {
 		wake := s.feed.wait()
-		var events []*trial.Event
+		var page, events []*trial.Event
 		err := s.Store.View(ctx, func(tx ReadTx) error {
 			var err error
-			events, err = tx.FeedEvents(party, cursor, watchBatch)
+			if page, err = tx.FeedEvents(party, cursor, watchBatch); err != nil {
+				return err
+			}
+			events, err = feedView(tx, party, page)
 			return err
 		})
 		if err != nil {
@@ -149,9 +153,11 @@ func (s *Service) WatchEvents(ctx context.Context, actor trial.Actor, after *uin
 			if err := send(e); err != nil {
 				return err
 			}
-			cursor = e.Sequence
 		}
-		if len(events) == watchBatch {
+		if len(page) > 0 {
+			cursor = page[len(page)-1].Sequence
+		}
+		if len(page) == watchBatch {
 			continue // more may be waiting
 		}
 		select {
@@ -160,6 +166,29 @@ func (s *Service) WatchEvents(ctx context.Context, actor trial.Actor, after *uin
 		case <-wake:
 		}
 	}
+}
+
+// feedView returns the events of a feed page as the party may see them
+// (trial.EventForParty). The audience stored with each event decided who reads it at
+// all; this decides, for events written before consultation events had their own
+// audience too, and for the content, what each party reads.
+func feedView(tx ReadTx, party trial.Party, page []*trial.Event) ([]*trial.Event, error) {
+	out := make([]*trial.Event, 0, len(page))
+	cons := map[string][]*trial.Consultation{}
+	for _, e := range page {
+		cs, ok := cons[e.ApplicationID]
+		if !ok {
+			var err error
+			if cs, err = tx.Consultations(e.ApplicationID); err != nil {
+				return nil, err
+			}
+			cons[e.ApplicationID] = cs
+		}
+		if v, ok := trial.EventForParty(party, e, cs); ok {
+			out = append(out, v)
+		}
+	}
+	return out, nil
 }
 
 // ExportApplicationEvents returns the case and its whole history in one consistent
@@ -180,17 +209,18 @@ func (s *Service) ExportApplicationEvents(ctx context.Context, actor trial.Actor
 		if view != trial.ViewFull {
 			return trial.Errorf(trial.CodePermissionDenied, "the history of %s is not public", trial.ApplicationName(appID))
 		}
+		// The export holds what the caller may see of the history, as it may see it
+		// (trial.EventFor): whole for KDD, whose export verifies as a chain.
 		var after uint64
 		for {
-			page, err := tx.ListEvents(appID, after, historyBatch)
-			if err != nil {
+			var page []*trial.Event
+			if page, after, err = s.visibleEvents(tx, actor, appID, after, historyBatch); err != nil {
 				return err
 			}
 			events = append(events, page...)
-			if len(page) < historyBatch {
+			if after == 0 {
 				return nil
 			}
-			after = page[len(page)-1].Sequence
 		}
 	})
 	if err != nil {

@@ -1,6 +1,9 @@
 package workflow
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"testing"
@@ -58,14 +61,59 @@ func TestPageTokenError(t *testing.T) {
 	}
 }
 
-func TestSeqToken(t *testing.T) {
-	tok := seqToken("2026-000001", 42)
-	if got, ok := parseSeqToken("2026-000001", tok); !ok || got != 42 {
-		t.Errorf("round trip: got %d, %v; want 42, true", got, ok)
+// macTx is a ReadTx whose only method in use is PageTokenMAC, keyed as a store is.
+type macTx struct {
+	ReadTx
+	key []byte
+}
+
+func (m macTx) PageTokenMAC(payload []byte) ([]byte, error) {
+	h := hmac.New(sha256.New, m.key)
+	h.Write(payload)
+	return h.Sum(nil)[:16], nil
+}
+
+func TestPageToken(t *testing.T) {
+	tx := macTx{key: []byte("k1")}
+	kdd := trial.Actor{Role: trial.RoleKDDHandler, OrganisationNumber: "972417858"}
+	kd := trial.Actor{Role: trial.RoleMinistry, Ministry: "KD"}
+	scope := tokenScope("open consultations", kdd)
+	tok, err := sealToken(tx, scope, []byte("2026-06-01/2026-000001/1"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, bad := range []string{"!!!", seqToken("2026-000002", 42), "MjAyNi0wMDAwMDEvYQ"} {
-		if _, ok := parseSeqToken("2026-000001", bad); ok {
-			t.Errorf("parseSeqToken(%q): got ok, want refused", bad)
+	t.Run("OK", func(t *testing.T) {
+		got, err := openToken(tx, tokenScope("open consultations", kdd), tok)
+		if err != nil || string(got) != "2026-06-01/2026-000001/1" {
+			t.Errorf("got %q, %v; want the position back", got, err)
 		}
+		if got, err := openToken(tx, scope, ""); got != nil || err != nil {
+			t.Errorf("no token: got %q, %v; want nil, nil", got, err)
+		}
+	})
+	forged := base64.RawURLEncoding.EncodeToString(append([]byte("2099-01-01/x/1"), make([]byte, 16)...))
+	edited := []byte(tok)
+	edited[0] ^= 1
+	for name, tc := range map[string]struct {
+		tx    ReadTx
+		scope []byte
+		token string
+	}{
+		"ErrForged":        {tx, scope, forged},
+		"ErrEdited":        {tx, scope, string(edited)},
+		"ErrOtherCaller":   {tx, tokenScope("open consultations", kd), tok},
+		"ErrOtherList":     {tx, tokenScope("events", kdd), tok},
+		"ErrOtherStore":    {macTx{key: []byte("k2")}, scope, tok},
+		"ErrNotBase64":     {tx, scope, "!!!"},
+		"ErrTooShort":      {tx, scope, "AAAA"},
+		"ErrLineBreakMade": {tx, scope, tok[:4] + "\n" + tok[4:]},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := openToken(tc.tx, tc.scope, tc.token)
+			var e *trial.Error
+			if !errors.As(err, &e) || e.Code != trial.CodeInvalidArgument || e.Violations[0].Reason != "PAGE_TOKEN_INVALID" {
+				t.Errorf("got %v, want INVALID_ARGUMENT PAGE_TOKEN_INVALID", err)
+			}
+		})
 	}
 }

@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -168,20 +169,14 @@ func (s *Service) ListConsultations(ctx context.Context, actor trial.Actor, appI
 	return out, err
 }
 
-// ListApplicationEvents returns a page of the case's history in sequence order.
+// ListApplicationEvents returns a page of the case's history in sequence order, as far
+// as the caller may see it (trial.EventVisible).
 func (s *Service) ListApplicationEvents(ctx context.Context, actor trial.Actor, appID string, pageSize int, pageToken string) ([]*trial.Event, string, error) {
 	if err := requireCaller(actor); err != nil {
 		return nil, "", err
 	}
-	pageSize, vs := pageSizeFor(pageSize, defaultEventPage)
-	after, ok := parseSeqToken(appID, pageToken)
-	if !ok {
-		vs = append(vs, badPageToken(""))
-	}
-	if err := trial.Invalid(vs); err != nil {
-		return nil, "", err
-	}
 	var events []*trial.Event
+	next := ""
 	err := s.Store.View(ctx, func(tx ReadTx) error {
 		_, view, err := s.load(tx, actor, appID)
 		if err != nil {
@@ -190,18 +185,62 @@ func (s *Service) ListApplicationEvents(ctx context.Context, actor trial.Actor, 
 		if view != trial.ViewFull {
 			return trial.Errorf(trial.CodePermissionDenied, "the history of %s is not public", trial.ApplicationName(appID))
 		}
-		events, err = tx.ListEvents(appID, after, pageSize+1)
+		size, vs := pageSizeFor(pageSize, defaultEventPage)
+		if err := trial.Invalid(vs); err != nil {
+			return err
+		}
+		scope := tokenScope("events", actor, appID)
+		position, err := openToken(tx, scope, pageToken)
+		if err != nil {
+			return err
+		}
+		var after uint64
+		if len(position) == 8 {
+			after = binary.BigEndian.Uint64(position)
+		} else if position != nil {
+			return pageTokenInvalid()
+		}
+		if events, after, err = s.visibleEvents(tx, actor, appID, after, size); err != nil {
+			return err
+		}
+		if after != 0 {
+			next, err = sealToken(tx, scope, binary.BigEndian.AppendUint64(nil, after))
+		}
 		return err
 	})
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(events) > pageSize {
-		events = events[:pageSize]
-		next = seqToken(appID, events[len(events)-1].Sequence)
-	}
 	return events, next, nil
+}
+
+// visibleEvents returns up to size of the case's events after the sequence after that
+// the caller may see, as it may see them, and the sequence to continue after: 0 when
+// there are no more.
+func (s *Service) visibleEvents(tx ReadTx, actor trial.Actor, appID string, after uint64, size int) ([]*trial.Event, uint64, error) {
+	cons, err := tx.Consultations(appID)
+	if err != nil {
+		return nil, 0, err
+	}
+	var out []*trial.Event
+	for {
+		page, err := tx.ListEvents(appID, after, size+1)
+		if err != nil {
+			return nil, 0, err
+		}
+		for i, e := range page {
+			if len(out) == size {
+				return out, page[i-1].Sequence, nil
+			}
+			after = e.Sequence
+			if v, ok := trial.EventFor(actor, e, cons); ok {
+				out = append(out, v)
+			}
+		}
+		if len(page) <= size {
+			return out, 0, nil
+		}
+	}
 }
 
 // AllowedAction is an action and, when the caller cannot take it now, why not.
@@ -310,22 +349,26 @@ func (s *Service) ListOpenConsultations(ctx context.Context, actor trial.Actor, 
 		return nil, "", trial.Errorf(trial.CodePermissionDenied, "%s may not list consultations across cases; list those of one application instead", trial.RoleName(actor.Role))
 	}
 	pageSize, vs := pageSizeFor(pageSize, DefaultPageSize)
-	after, ok := parseCursorToken(pageToken)
-	if !ok {
-		vs = append(vs, badPageToken(""))
-	}
 	if err := trial.Invalid(vs); err != nil {
 		return nil, "", err
 	}
 	var cons []*trial.Consultation
 	var next string
 	err := s.Store.View(ctx, func(tx ReadTx) error {
-		var err error
-		cons, next, err = tx.OpenConsultations(ministry, after, pageSize)
+		scope := tokenScope("open consultations", actor)
+		after, err := openToken(tx, scope, pageToken)
+		if err != nil {
+			return err
+		}
+		var cursor string
+		if cons, cursor, err = tx.OpenConsultations(ministry, string(after), pageSize); err != nil || cursor == "" {
+			return err
+		}
+		next, err = sealToken(tx, scope, []byte(cursor))
 		return err
 	})
 	if err != nil {
 		return nil, "", err
 	}
-	return cons, cursorToken(next), nil
+	return cons, next, nil
 }

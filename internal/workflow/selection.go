@@ -100,16 +100,17 @@ func inCall(a *action, callID string) []trial.Violation {
 }
 
 // SelectApplications is one decision on several preliminary applications of one call:
-// it selects those in ids and declines those in declined, under one decision text
-// (in.Reasons, recorded on each), in one write: all or none. The declined need their
-// reason codes.
-func (s *Service) SelectApplications(ctx context.Context, call Call, callID string, ids, declined []string, in trial.SelectInput, codes []trial.RejectReason) ([]*trial.Application, error) {
+// it selects those named in names and declines those in declined (resource names),
+// under one decision text (in.Reasons, recorded on each), in one write: all or none.
+// The declined need their reason codes.
+func (s *Service) SelectApplications(ctx context.Context, call Call, callID string, names, declined []string, in trial.SelectInput, codes []trial.RejectReason) ([]*trial.Application, error) {
 	if err := s.callVisible(ctx, call.Actor, callID); err != nil {
 		return nil, err
 	}
 	decline := trial.DeclineInput{ReasonCodes: codes, Reasons: in.Reasons}
-	return s.batch(ctx, call, slices.Concat(ids, declined), func(item Call, id string) step {
-		if slices.Contains(declined, id) {
+	all := append(batchNames("names", names), batchNames("declined_names", declined)...)
+	return s.batch(ctx, call, trial.ActionSelect, all, func(item Call, id string) step {
+		if slices.Contains(declined, trial.ApplicationName(id)) {
 			return s.declineStep(item, id, callID, decline)
 		}
 		return s.selectStep(item, id, callID, in)
@@ -118,11 +119,13 @@ func (s *Service) SelectApplications(ctx context.Context, call Call, callID stri
 
 // DeclineApplications declines several applications of one call under one decision
 // text, in one write: all or none.
-func (s *Service) DeclineApplications(ctx context.Context, call Call, callID string, ids []string, in trial.DeclineInput) ([]*trial.Application, error) {
+func (s *Service) DeclineApplications(ctx context.Context, call Call, callID string, names []string, in trial.DeclineInput) ([]*trial.Application, error) {
 	if err := s.callVisible(ctx, call.Actor, callID); err != nil {
 		return nil, err
 	}
-	return s.batch(ctx, call, ids, func(item Call, id string) step { return s.declineStep(item, id, callID, in) })
+	return s.batch(ctx, call, trial.ActionDecline, batchNames("names", names), func(item Call, id string) step {
+		return s.declineStep(item, id, callID, in)
+	})
 }
 
 // callVisible answers NOT_FOUND for a call the caller may not see (a batch names it

@@ -55,7 +55,13 @@ type Call struct {
 	Fingerprint string
 	// Etag, when set, must equal the case's current etag (AIP-154).
 	Etag string
+	// Shape is the request's shape, checked (trial.CheckShape) before its fields.
+	Shape trial.RequestShape
 }
+
+// checkShape is the first of the field checks: no list over its limit and no text that
+// is not text, before any other work on the fields.
+func checkShape(call Call) error { return trial.Invalid(trial.CheckShape(call.Shape)) }
 
 // today returns the calendar date in Europe/Oslo at now, as UTC midnight, the form
 // ParseDate returns.
@@ -192,6 +198,9 @@ func (s *Service) runIn(tx Tx, now time.Time, call Call, st step) ([]byte, error
 	// the case has changed (api.md).
 	if rec, err := s.replay(tx, call); rec != nil || err != nil {
 		return rec, err
+	}
+	if err := checkShape(call); err != nil {
+		return nil, err
 	}
 	if st.validate != nil {
 		if err := trial.Invalid(st.validate(a)); err != nil {

@@ -25,7 +25,7 @@ func TestService_BatchTerminateTrials(t *testing.T) {
 		e := svcSetup(t)
 		ids := svcBatch(t, e, trial.StateActive, trial.StateApproved, trial.StateExtensionRequested)
 		total := len(e.allEvents(t))
-		apps, err := e.svc.BatchTerminateTrials(svcCtx, svcCall(svcApprover), ids, svcTermination)
+		apps, err := e.svc.BatchTerminateTrials(svcCtx, svcCall(svcApprover), svcNames(ids), svcTermination)
 		if err != nil {
 			t.Fatalf("got error %v, want nil", err)
 		}
@@ -90,7 +90,7 @@ func TestService_BatchTerminateTrials(t *testing.T) {
 			for _, id := range ids {
 				snaps[id] = e.snapshot(t, id)
 			}
-			_, err := e.svc.BatchTerminateTrials(svcCtx, svcCall(tc.actor), ids, in)
+			_, err := e.svc.BatchTerminateTrials(svcCtx, svcCall(tc.actor), svcNames(ids), in)
 			got := svcWantErr(t, err, tc.code, tc.reason)
 			if tc.code == trial.CodeFailedPrecondition && !strings.Contains(got.Message, "applications/"+ids[1]) {
 				t.Errorf("message: got %q, want it to name the refused case applications/%s", got.Message, ids[1])
@@ -107,9 +107,9 @@ func TestService_BatchTerminateTrials(t *testing.T) {
 		e := svcSetup(t)
 		ids := svcBatch(t, e, trial.StateApproved, trial.StateActive)
 		call := workflow.Call{Actor: svcApprover, Method: "BatchTerminateTrials", RequestID: "batch-1", Fingerprint: "fp"}
-		first := svcTry(e.svc.BatchTerminateTrials(svcCtx, call, ids, svcTermination)).must(t)
+		first := svcTry(e.svc.BatchTerminateTrials(svcCtx, call, svcNames(ids), svcTermination)).must(t)
 		total := len(e.allEvents(t))
-		again := svcTry(e.svc.BatchTerminateTrials(svcCtx, call, ids, svcTermination)).must(t)
+		again := svcTry(e.svc.BatchTerminateTrials(svcCtx, call, svcNames(ids), svcTermination)).must(t)
 		if svcJSON(t, again) != svcJSON(t, first) {
 			t.Errorf("replay: got %s, want the first answer %s", svcJSON(t, again), svcJSON(t, first))
 		}
@@ -117,7 +117,7 @@ func TestService_BatchTerminateTrials(t *testing.T) {
 			t.Errorf("events after replay: got %d, want %d", got, total)
 		}
 		call.Fingerprint = "other"
-		_, err := e.svc.BatchTerminateTrials(svcCtx, call, ids, svcTermination)
+		_, err := e.svc.BatchTerminateTrials(svcCtx, call, svcNames(ids), svcTermination)
 		svcWantErr(t, err, trial.CodeInvalidArgument, "REQUEST_ID_REUSED")
 	})
 }
@@ -532,3 +532,12 @@ func TestService_Etag(t *testing.T) {
 
 // ---------------------------------------------------------------------------------
 // Reads
+
+// svcNames returns the resource names of the cases, as BatchTerminateTrials takes them.
+func svcNames(ids []string) []string {
+	names := make([]string, len(ids))
+	for i, id := range ids {
+		names[i] = trial.ApplicationName(id)
+	}
+	return names
+}

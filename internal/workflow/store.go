@@ -44,6 +44,9 @@ type ReadTx interface {
 	// It starts after the cursor after ("" from the beginning) and returns the cursor to
 	// continue from, "" when there is no more.
 	OpenConsultations(ministry, after string, limit int) (cons []*trial.Consultation, next string, err error)
+	// PageTokenMAC returns a MAC of payload under a secret key of the store, so that a
+	// page token verifies only where it was made and cannot be forged (pagetoken.go).
+	PageTokenMAC(payload []byte) ([]byte, error)
 	// DueTimers returns up to limit timers due at or before until, earliest first.
 	DueTimers(until time.Time, limit int) ([]trial.Timer, error)
 

@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -156,16 +157,16 @@ func (s *Service) GetSubscription(ctx context.Context, actor trial.Actor, id str
 // ListSubscriptions returns the caller's subscriptions in creation order; there are
 // few (WebhookConfig.MaxPerOwner), so they come in one page.
 func (s *Service) ListSubscriptions(ctx context.Context, actor trial.Actor, pageSize int, pageToken string) ([]*trial.Subscription, error) {
+	owner, err := subscriber(actor)
+	if err != nil {
+		return nil, err
+	}
 	// A caller has few subscriptions: they come in one page, whatever page_size says.
 	_, vs := pageSizeFor(pageSize, noDefaultPage)
 	if pageToken != "" {
 		vs = append(vs, badPageToken("subscriptions come in one page; there is no next page to ask for"))
 	}
 	if err := trial.Invalid(vs); err != nil {
-		return nil, err
-	}
-	owner, err := subscriber(actor)
-	if err != nil {
 		return nil, err
 	}
 	var subs []*trial.Subscription
@@ -197,33 +198,36 @@ func (s *Service) ListDeliveries(ctx context.Context, actor trial.Actor, subscri
 	if err != nil {
 		return nil, "", err
 	}
-	pageSize, vs := pageSizeFor(pageSize, DefaultPageSize)
-	var before uint64
-	if pageToken != "" {
-		var ok bool
-		// The token names the last delivery shown; a page never starts before 1.
-		if before, ok = parseSeqToken(subscriptionID, pageToken); !ok || before == 0 {
-			vs = append(vs, badPageToken(""))
-		}
-	}
-	if err := trial.Invalid(vs); err != nil {
-		return nil, "", err
-	}
 	var out []*trial.Delivery
+	next := ""
 	err = s.Store.View(ctx, func(tx ReadTx) error {
 		if _, err := ownSubscription(tx, owner, subscriptionID); err != nil {
 			return err
 		}
-		out, err = tx.Deliveries(subscriptionID, before, pageSize+1)
+		size, vs := pageSizeFor(pageSize, DefaultPageSize)
+		if err := trial.Invalid(vs); err != nil {
+			return err
+		}
+		scope := tokenScope("deliveries", actor, subscriptionID)
+		position, err := openToken(tx, scope, pageToken)
+		if err != nil {
+			return err
+		}
+		var before uint64
+		if len(position) == 8 {
+			before = binary.BigEndian.Uint64(position)
+		} else if position != nil {
+			return pageTokenInvalid()
+		}
+		if out, err = tx.Deliveries(subscriptionID, before, size+1); err != nil || len(out) <= size {
+			return err
+		}
+		out = out[:size]
+		next, err = sealToken(tx, scope, binary.BigEndian.AppendUint64(nil, out[size-1].Sequence))
 		return err
 	})
 	if err != nil {
 		return nil, "", err
-	}
-	next := ""
-	if len(out) > pageSize {
-		out = out[:pageSize]
-		next = seqToken(subscriptionID, out[pageSize-1].Sequence)
 	}
 	return out, next, nil
 }
@@ -329,6 +333,14 @@ func (s *Service) NextDelivery(ctx context.Context, subscriptionID string) (*Del
 		e, err := tx.Event(heads[0].Sequence)
 		if err != nil {
 			return err
+		}
+		// The receiver gets the event as its owner may see it (trial.EventFor).
+		cons, err := tx.Consultations(e.ApplicationID)
+		if err != nil {
+			return err
+		}
+		if v, ok := trial.EventForParty(sub.Owner, e, cons); ok {
+			e = v
 		}
 		task = &DeliveryTask{Subscription: sub, Delivery: heads[0], Event: e}
 		return nil

@@ -1,0 +1,78 @@
+package rpc
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/url"
+	"unicode/utf8"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// The REST side's share of "a client's mistake is a 4xx": what the gateway would pass
+// on wrongly is refused before it. A malformed Authorization header (the gateway drops
+// one that is not valid gRPC metadata, which would make the caller anonymous) is 401;
+// a path or query that is not UTF-8 (the gateway would fail to encode it for gRPC, an
+// INTERNAL error) is 400; and a JSON body must be one value with nothing after it.
+
+// guardHTTP refuses what the gateway cannot pass on faithfully, in the gateway's own
+// error format.
+func guardHTTP(next http.Handler, mux *runtime.ServeMux, m runtime.Marshaler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := checkHTTPRequest(r); err != nil {
+			runtime.HTTPError(r.Context(), mux, m, w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// checkHTTPRequest returns the status error for a request the gateway must not see.
+func checkHTTPRequest(r *http.Request) error {
+	switch auth := r.Header.Values("Authorization"); {
+	case len(auth) > 1:
+		return status.Error(codes.Unauthenticated, "more than one Authorization header; send one: Bearer <token>")
+	case len(auth) == 1 && !wellFormedAuthorization(auth[0]):
+		return status.Error(codes.Unauthenticated, "Authorization header malformed; send Bearer <token>, or no Authorization header for public reads")
+	}
+	if !utf8.ValidString(r.URL.Path) {
+		return status.Error(codes.InvalidArgument, "the request path is not valid UTF-8 once percent-decoded")
+	}
+	query, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return status.Error(codes.InvalidArgument, "the query string is malformed: "+shorten(err.Error(), 200))
+	}
+	for k, vs := range query {
+		if !utf8.ValidString(k) {
+			return status.Error(codes.InvalidArgument, "a query parameter's name is not valid UTF-8 once percent-decoded")
+		}
+		for _, v := range vs {
+			if !utf8.ValidString(v) {
+				return status.Error(codes.InvalidArgument, "query parameter "+shorten(k, 60)+" is not valid UTF-8 once percent-decoded")
+			}
+		}
+	}
+	return nil
+}
+
+// strictJSON is the gateway's JSON marshaler with a decoder that reads the whole body
+// as exactly one JSON value: trailing bytes after it are an error, not ignored (the
+// body is already bounded by limitBody).
+type strictJSON struct{ *runtime.JSONPb }
+
+// NewDecoder implements runtime.Marshaler.
+func (m strictJSON) NewDecoder(r io.Reader) runtime.Decoder {
+	return runtime.DecoderFunc(func(v any) error {
+		b, err := io.ReadAll(r)
+		if err != nil {
+			return err
+		}
+		if len(bytes.TrimSpace(b)) == 0 {
+			return io.EOF // no body: the gateway leaves the message empty
+		}
+		return m.Unmarshal(b, v)
+	})
+}
