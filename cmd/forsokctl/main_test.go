@@ -423,19 +423,19 @@ func TestForsokctl(t *testing.T) {
 		}
 	})
 	t.Run("ApproveStaleEtag", func(t *testing.T) {
-		r := s.ctl(s.approver(), "approve", idA, "-start", "2026-08-01", "-end", "2030-07-31", "-reasons", "Godt begrunnet.", "-etag", "stale")
+		r := s.ctl(s.approver(), "approve", idA, "-start", "2026-08-01", "-end", "2029-07-31", "-reasons", "Godt begrunnet.", "-etag", "stale")
 		wantExit(t, r, exitRefused, "ABORTED", "forsokctl get ID")
 	})
 	t.Run("Approve", func(t *testing.T) {
 		etag := str(s.okJSON(s.handler(), "get", idA), "etag")
-		out := s.ok(s.approver(), "approve", idA, "-start", "2026-08-01", "-end", "2030-07-31", "-reasons", "Godt begrunnet.",
-			"-regulation-id", "FOR-2026-06-15-1234", "-publication", "Norsk Lovtidend avd. I 2026 nr. 1234", "-etag", etag, "-request-id", "approve-1")
+		out := s.ok(s.approver(), "approve", idA, "-start", "2026-08-01", "-end", "2029-07-31", "-reasons", "Godt begrunnet.",
+			"-regulation-id", "FOR-2026-04-03-1234", "-publication", "Norsk Lovtidend avd. I 2026 nr. 1234", "-etag", etag, "-request-id", "approve-1")
 		wantContains(t, "approve", out, "APPROVED")
 		m := s.okJSON(s.handler(), "get", a)
-		if str(m, "decision", "approvedEnd") != "2030-07-31" || str(m, "decision", "regulationId") != "FOR-2026-06-15-1234" {
+		if str(m, "decision", "approvedEnd") != "2029-07-31" || str(m, "decision", "regulationId") != "FOR-2026-04-03-1234" {
 			t.Errorf("get after approve: got %v", m)
 		}
-		wantContains(t, "get", s.ok(s.handler(), "get", a), "Decision: approved, 2026-08-01 to 2030-07-31", "Dev Approver (dev-approver)", "FOR-1992-12-11-1050")
+		wantContains(t, "get", s.ok(s.handler(), "get", a), "Decision: approved, 2026-08-01 to 2029-07-31", "Dev Approver (dev-approver)", "FOR-1992-12-11-1050")
 		wantContains(t, "list", s.ok(s.handler(), "list", "-state", "APPROVED"), idA, "2026-08-01")
 	})
 	t.Run("Events", func(t *testing.T) {
@@ -473,7 +473,7 @@ func TestForsokctl(t *testing.T) {
 			{s.handler(), []string{"consult", idA, "-ministry", "KD", "-question", "Q"}, "createConsultation"},
 			{s.handler(), []string{"cancel-consultation", consultation, "-reason", "R"}, "cancelConsultation"},
 			{s.approver(), []string{"reject", idA, "-reason-codes", "too-vague,other", "-reasons", "R"}, "reject"},
-			{s.handler(), []string{"record-publication", idA, "-regulation-id", "FOR-2026-06-15-1234", "-publication", "P"}, "recordPublication"},
+			{s.handler(), []string{"record-publication", idA, "-regulation-id", "FOR-2026-03-02-1234", "-publication", "P"}, "recordPublication"},
 			{s.handler(), []string{"activate", idA}, "activate"},
 			{s.approver(), []string{"decide-extension", idA, "-reasons", "R"}, "decideExtension"},
 			{s.handler(), []string{"end-period", idA}, "endPeriod"},

@@ -423,8 +423,9 @@ func (s *daemon) approved(t *testing.T, statement string) string {
 	mustEqual(t, "consultation state", c.GetState(), forsokv1.Consultation_ANSWERED)
 	app, err := s.api.ApproveApplication(s.as(t, s.approver(t)), &forsokv1.ApproveApplicationRequest{
 		Name: name, ApprovedStart: "2026-08-01", ApprovedEnd: "2029-07-31",
-		Reasons:      "Forsøket er innenfor forsøksloven § 3 a og godt begrunnet.",
-		RegulationId: "FOR-2026-06-15-1234", PublicationReference: "Norsk Lovtidend avd. I 2026 nr. 1234",
+		Reasons: "Forsøket er innenfor forsøksloven § 3 a og godt begrunnet.",
+		// Adopted on the decision day, never before it (R18).
+		RegulationId: "FOR-" + s.clock.Now().Format(time.DateOnly) + "-1234", PublicationReference: "Norsk Lovtidend avd. I 2026 nr. 1234",
 	})
 	if err != nil {
 		t.Fatalf("ApproveApplication: %v", err)

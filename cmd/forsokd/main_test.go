@@ -146,7 +146,7 @@ func TestEndToEnd_Lifecycle(t *testing.T) {
 		app, err := s.api.ApproveApplication(s.as(t, s.approver(t)), &forsokv1.ApproveApplicationRequest{
 			Name: name, ApprovedStart: "2026-08-01", ApprovedEnd: "2029-07-31",
 			Reasons:      "Forsøket oppfyller vilkårene; KDs vilkår er tatt inn i forskriften.",
-			RegulationId: "FOR-2026-06-15-1234", PublicationReference: "Norsk Lovtidend avd. I 2026 nr. 1234",
+			RegulationId: "FOR-2026-03-02-1234", PublicationReference: "Norsk Lovtidend avd. I 2026 nr. 1234",
 		})
 		if err != nil {
 			t.Fatalf("ApproveApplication: %v", err)
@@ -156,7 +156,7 @@ func TestEndToEnd_Lifecycle(t *testing.T) {
 		wantEqual(t, "decision.approved", d.GetApproved(), true)
 		wantEqual(t, "decision.authority", d.GetAuthority(), "FOR-1992-12-11-1050")
 		wantEqual(t, "decision.decidedBy.subject", d.GetDecidedBy().GetSubject(), "dev-approver")
-		wantEqual(t, "decision.regulationId", d.GetRegulationId(), "FOR-2026-06-15-1234")
+		wantEqual(t, "decision.regulationId", d.GetRegulationId(), "FOR-2026-03-02-1234")
 	})
 
 	t.Run("ActivateRefusedBeforeStart", func(t *testing.T) {
@@ -186,6 +186,16 @@ func TestEndToEnd_Lifecycle(t *testing.T) {
 		if got := preconditionTypes(body); !containsString(got, "R7 requested_end") {
 			t.Errorf("PreconditionFailure violations: got %q, want R7 requested_end", got)
 		}
+	})
+
+	t.Run("CoApplicantsCouncilDecidesExtension", func(t *testing.T) {
+		// A joint trial's extension needs every participant's council decision (R8+).
+		app := s.restOK(t, http.MethodPost, path(name, "confirmParticipation"), s.municipality(t, coOrg), `{
+			"organisationNumber": "940802652",
+			"councilDecision": {"body": "Råde kommunestyre", "caseReference": "2029/40", "meetingDate": "2029-02-20"}
+		}`)
+		wantEqual(t, "state", jstr(app, "state"), "ACTIVE")
+		wantEqual(t, "applicants[1].extensionCouncilDecision.caseReference", jstr(app, "applicants", 1, "extensionCouncilDecision", "caseReference"), "2029/40")
 	})
 
 	t.Run("LeadRequestsExtension", func(t *testing.T) {
@@ -257,6 +267,7 @@ func TestEndToEnd_Lifecycle(t *testing.T) {
 		{"respondToConsultation", "IN_CONSULTATION", "READY_FOR_DECISION", "ministry"},
 		{"approve", "READY_FOR_DECISION", "APPROVED", "kdd_approver"},
 		{"activate", "APPROVED", "ACTIVE", "kdd_handler"},
+		{"confirmParticipation", "ACTIVE", "ACTIVE", "municipality"},
 		{"requestExtension", "ACTIVE", "EXTENSION_REQUESTED", "municipality"},
 		{"decideExtension", "EXTENSION_REQUESTED", "ACTIVE", "kdd_approver"},
 		{"endPeriod", "ACTIVE", "EVALUATING", "kdd_handler"},
@@ -691,7 +702,7 @@ func TestEndToEnd_PublicRegister(t *testing.T) {
 		wantEqual(t, "title", jstr(app, "title"), "Vurdering uten karakter i ett eller flere fag på 8. trinn")
 		wantEqual(t, "applicants[0].name", jstr(app, "applicants", 0, "name"), leadName)
 		wantEqual(t, "decision.approvedEnd", jstr(app, "decision", "approvedEnd"), "2029-07-31")
-		wantEqual(t, "decision.regulationId", jstr(app, "decision", "regulationId"), "FOR-2026-06-15-1234")
+		wantEqual(t, "decision.regulationId", jstr(app, "decision", "regulationId"), "FOR-2026-03-02-1234")
 		if jstr(app, "decision", "reasons") == "" {
 			t.Errorf("decision.reasons: got none, want the public reasons")
 		}

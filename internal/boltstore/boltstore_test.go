@@ -165,7 +165,7 @@ func fullApplication(id string) *trial.Application {
 		Applicants: []trial.Applicant{{
 			OrganisationNumber: "940931002", Name: "Indre Østfold kommune", Kind: trial.KindKommune,
 			MunicipalityNumber: "3118", CountyNumber: "31", CouncilDecision: council,
-			Lead: true, ParticipationConfirmed: true,
+			Lead: true, ParticipationConfirmed: true, ExtensionCouncilDecision: council,
 		}},
 		Category: trial.CategoryOrganisation,
 		Purposes: []trial.Purpose{trial.PurposeServiceQuality, trial.PurposeResourceUse},
@@ -188,6 +188,7 @@ func fullApplication(id string) *trial.Application {
 			ReasonCodes: []trial.RejectReason{trial.RejectOther}, ObjectionResponse: "KD's innvending er besvart.",
 			Authority: "FOR-1992-12-11-1050", DecidedBy: person("Ola Approver"), DecideTime: t0.Add(2 * time.Hour),
 			RegulationID: "FOR-2026-06-01-999", PublicationReference: "Norsk Lovtidend 2026 nr. 999",
+			DecideDate: "2026-03-02", GrantedExemptions: []int{1}, PublicationDate: "2026-06-02",
 		},
 		Extensions: []trial.Extension{{
 			RequestedEnd: "2031-07-31", CouncilDecision: council, ReformReference: "Prop. 1 L", ReformInForce: "2031-08-01",
@@ -195,7 +196,20 @@ func fullApplication(id string) *trial.Application {
 			AmendingRegulationID: "FOR-2029-01-01-1", Reasons: "Reform på vei.", DecidedBy: &handler, DecideTime: t0.Add(4 * time.Hour), Authority: "FOR-1992-12-11-1050",
 		}},
 		Termination:      &trial.Termination{Reasons: "Ulovlig.", RepealingInstrument: "FOR-2030-01-01-2", DecidedBy: handler, Time: t0.Add(5 * time.Hour), Authority: "FOR-1992-12-11-1050"},
-		EvaluationReport: &trial.EvaluationReport{ReportReference: "Rapport 2030:1", Summary: "Bra.", SubmittedBy: handler, Time: t0.Add(6 * time.Hour)},
+		EvaluationReport: &trial.EvaluationReport{Version: 2, ReportReference: "Rapport 2030:1", Summary: "Bra.", SubmittedBy: handler, Time: t0.Add(6 * time.Hour)},
+		EvaluationReports: []trial.EvaluationReport{
+			{Version: 1, ReportReference: "Utkast 2030:1", Summary: "Foreløpig.", SubmittedBy: handler, Time: t0.Add(5 * time.Hour)},
+			{Version: 2, ReportReference: "Rapport 2030:1", Summary: "Bra.", SubmittedBy: handler, Time: t0.Add(6 * time.Hour)},
+		},
+		LawOwnerConfirmations: []trial.LawOwnerConfirmation{{LawID: "LOV-2009-06-19-100", Ministry: "NFD", Reasons: "Forvaltes av NFD.", ConfirmedBy: handler, Time: t0.Add(time.Hour)}},
+		LegalReviews: []trial.LegalReview{{ExemptionIndex: 1, Exemption: trial.Exemption{
+			LawID: "LOV-2023-06-09-30", Section: "§ 15-4", Paragraph: "2", Letter: "b", CurrentRule: "a", ProposedRule: "b",
+			OwningMinistry: "KD", RestrictsRights: true, Justification: "c", Flags: []trial.ExemptionFlag{trial.FlagRestrictsRights},
+		}, Conclusion: trial.ReviewWithinAct, Reasons: "Forholdsmessig.", ReviewedBy: handler, Time: t0.Add(time.Hour)}},
+		WithdrawnParticipants: []trial.WithdrawnParticipant{{Applicant: trial.Applicant{
+			OrganisationNumber: "940802652", Name: "Råde kommune", Kind: trial.KindKommune, MunicipalityNumber: "3112", CountyNumber: "31",
+			CouncilDecision: council, Lead: true, ParticipationConfirmed: true, ExtensionCouncilDecision: council,
+		}, Reason: "Kommunestyret opphevet vedtaket.", Time: t0.Add(time.Hour)}},
 		Closure:          &trial.Closure{Outcome: trial.OutcomeMadePermanent, Reasons: "Lovendring.", WithoutEvaluation: true, DecidedBy: handler, Time: t0.Add(7 * time.Hour), Authority: "FOR-1992-12-11-1050"},
 		WithdrawalReason: "Ikke trukket, men feltet er fylt.",
 		AnswerDue:        "2026-04-20",
@@ -226,7 +240,11 @@ func fullConsultation(appID, id string) *trial.Consultation {
 		},
 		CancelReason: "Ikke kansellert, men feltet er fylt.",
 		RequestedBy:  person("Kari Handler"),
-		CreateTime:   t0, UpdateTime: t0.Add(time.Hour),
+		CoveredExemptions: []trial.Exemption{{
+			LawID: "LOV-2023-06-09-30", Section: "§ 15-4", Paragraph: "2", Letter: "b", CurrentRule: "a", ProposedRule: "b",
+			OwningMinistry: "KD", RestrictsRights: true, Justification: "c", Flags: []trial.ExemptionFlag{trial.FlagRestrictsRights},
+		}},
+		CreateTime: t0, UpdateTime: t0.Add(time.Hour),
 	}
 }
 

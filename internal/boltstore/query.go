@@ -181,6 +181,10 @@ func (l *lister) compile(f *trial.Filter, q trial.Query) (node, error) {
 		n = l.entryNode(bucketIdxLaw, prefix(f.Value))
 	case trial.FilterFieldFlag:
 		n = l.entryNode(bucketIdxFlag, prefix(f.Value))
+	case trial.FilterFieldCall:
+		n = l.entryNode(bucketIdxCall, prefix(f.Value))
+	case trial.FilterFieldStage:
+		n = l.entryNode(bucketIdxStage, prefix(f.Value))
 	case trial.FilterFieldCaseNumber:
 		n = l.entryNode(bucketIdxCaseNumber, caseNumberKey(f.Value))
 	case trial.FilterFieldCreateTime:

@@ -124,30 +124,21 @@ func applicationToProto(a *trial.Application) *forsokv1.Application {
 	}
 	for _, ap := range a.Applicants {
 		p.Applicants = append(p.Applicants, &forsokv1.Applicant{
-			OrganisationNumber:     ap.OrganisationNumber,
-			Name:                   ap.Name,
-			Kind:                   forsokv1.Applicant_Kind(enumValue(forsokv1.Applicant_Kind_value, string(ap.Kind))),
-			MunicipalityNumber:     ap.MunicipalityNumber,
-			CountyNumber:           ap.CountyNumber,
-			CouncilDecision:        councilDecisionToProto(ap.CouncilDecision),
-			Lead:                   ap.Lead,
-			ParticipationConfirmed: ap.ParticipationConfirmed,
+			OrganisationNumber:       ap.OrganisationNumber,
+			Name:                     ap.Name,
+			Kind:                     forsokv1.Applicant_Kind(enumValue(forsokv1.Applicant_Kind_value, string(ap.Kind))),
+			MunicipalityNumber:       ap.MunicipalityNumber,
+			CountyNumber:             ap.CountyNumber,
+			CouncilDecision:          councilDecisionToProto(ap.CouncilDecision),
+			Lead:                     ap.Lead,
+			ParticipationConfirmed:   ap.ParticipationConfirmed,
+			ExtensionCouncilDecision: councilDecisionToProto(ap.ExtensionCouncilDecision),
 		})
 	}
 	for _, pu := range a.Purposes {
 		p.Purposes = append(p.Purposes, forsokv1.Application_Purpose(enumValue(forsokv1.Application_Purpose_value, string(pu))))
 	}
-	for _, e := range a.Exemptions {
-		pe := &forsokv1.Exemption{
-			LawId: e.LawID, Section: e.Section, Paragraph: e.Paragraph, Letter: e.Letter,
-			CurrentRule: e.CurrentRule, ProposedRule: e.ProposedRule, OwningMinistry: e.OwningMinistry,
-			RestrictsRights: e.RestrictsRights, Justification: e.Justification,
-		}
-		for _, f := range e.Flags {
-			pe.Flags = append(pe.Flags, forsokv1.Exemption_Flag(enumValue(forsokv1.Exemption_Flag_value, string(f))))
-		}
-		p.Exemptions = append(p.Exemptions, pe)
-	}
+	p.Exemptions = exemptionsToProto(a.Exemptions)
 	for _, r := range a.InterimReplies {
 		p.InterimReplies = append(p.InterimReplies, &forsokv1.InterimReply{
 			Text: r.Text, ExpectedDecisionDate: r.ExpectedDecisionDate, Author: personToProto(&r.Author), Time: timestamp(r.Time)})
@@ -180,10 +171,6 @@ func applicationToProto(a *trial.Application) *forsokv1.Application {
 		p.Termination = &forsokv1.Termination{Reasons: t.Reasons, RepealingInstrument: t.RepealingInstrument,
 			DecidedBy: personToProto(&t.DecidedBy), Time: timestamp(t.Time), Authority: t.Authority}
 	}
-	if r := a.EvaluationReport; r != nil {
-		p.EvaluationReport = &forsokv1.EvaluationReport{ReportReference: r.ReportReference, Summary: r.Summary,
-			SubmittedBy: personToProto(&r.SubmittedBy), Time: timestamp(r.Time)}
-	}
 	if c := a.Closure; c != nil {
 		outcome := forsokv1.Application_Outcome(enumValue(forsokv1.Application_Outcome_value, string(c.Outcome)))
 		p.Closure = &forsokv1.Closure{Outcome: outcome, Reasons: c.Reasons, WithoutEvaluation: c.WithoutEvaluation,
@@ -191,6 +178,7 @@ func applicationToProto(a *trial.Application) *forsokv1.Application {
 		p.Outcome = outcome
 	}
 	callFieldsToProto(a, p)
+	lawFieldsToProto(a, p)
 	return p
 }
 
@@ -208,6 +196,8 @@ func consultationToProto(c *trial.Consultation, today string) *forsokv1.Consulta
 		RequestedBy:  personToProto(&c.RequestedBy),
 		CreateTime:   timestamp(c.CreateTime),
 		UpdateTime:   timestamp(c.UpdateTime),
+
+		CoveredExemptions: exemptionsToProto(c.CoveredExemptions),
 	}
 	if r := c.Response; r != nil {
 		p.Response = &forsokv1.ConsultationResponse{

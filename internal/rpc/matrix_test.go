@@ -135,7 +135,7 @@ var caseMatrix = []struct {
 	{byCaller{"NOONNNNNN", "NOONNNOON", "NOONNNOON", "NOONONOON", "NOONONOON", "OOOOOOOOO", "OOOOOOOOO"}, "GetApplication"},
 	{byCaller{"UOPNNNNNN", "UFPNNNPPN", "UFPNNNPPN", "UFPNPNPPN", "UFPNPNPPN", "UFPPPPPPP", "UFPPPPPPP"}, "UpdateApplication"},
 	{byCaller{"UOPNNNNNN", "UFPNNNPPN", "UFPNNNPPN", "UFPNPNPPN", "UFPNPNPPN", "UFPPPPPPP", "UFPPPPPPP"}, "DeleteApplication"},
-	{byCaller{"UPONNNNNN", "UPFNNNPPN", "UPFNNNPPN", "UPFNPNPPN", "UPFNPNPPN", "UPFPPPPPP", "UPFPPPPPP"}, "ConfirmParticipation"},
+	{byCaller{"UPONNNNNN", "UPFNNNPPN", "UPFNNNPPN", "UPFNPNPPN", "UPFNPNPPN", "UPFPPPPPP", "UPOPPPPPP"}, "ConfirmParticipation"},
 	{byCaller{"UOPNNNNNN", "UFPNNNPPN", "UFPNNNPPN", "UFPNPNPPN", "UFPNPNPPN", "UFPPPPPPP", "UFPPPPPPP"}, "SubmitApplication"},
 	{byCaller{"UFPNNNNNN", "UOPNNNPPN", "UOPNNNPPN", "UOPNPNPPN", "UOPNPNPPN", "UFPPPPPPP", "UFPPPPPPP"}, "WithdrawApplication"},
 	{byCaller{"UPPNNNNNN", "UPPNNNOON", "UPPNNNOON", "UPPNPNOON", "UPPNPNOON", "UPPPPPFFP", "UPPPPPFFP"}, "AssignApplication"},
@@ -172,6 +172,13 @@ var caseMatrix = []struct {
 	{byCaller{"UPPNNNNNN", "UPPNNNPFN", "UPPNNNPFN", "UPPNPNPFN", "UPPNPNPFN", "UPPPPPPFP", "UPPPPPPFP"}, "DeclineApplication"},
 	{byCaller{"UPPNNNNNN", "UPPNNNPFN", "UPPNNNPFN", "UPPNPNPFN", "UPPNPNPFN", "UPPPPPPFP", "UPPPPPPFP"}, "SelectApplications"},
 	{byCaller{"UPPNNNNNN", "UPPNNNPFN", "UPPNNNPFN", "UPPNPNPFN", "UPPNPNPFN", "UPPPPPPFP", "UPPPPPPFP"}, "DeclineApplications"},
+	// R8+: a co-applicant leaves before the decision; the lead withdraws the application.
+	{byCaller{"UPONNNNNN", "UPONNNPPN", "UPONNNPPN", "UPONPNPPN", "UPONPNPPN", "UPFPPPPPP", "UPFPPPPPP"}, "WithdrawParticipation"},
+	// R16: the fixture's law (the education act) is in the reference data, so KDD has
+	// no owner to confirm (F) wherever the state allows it.
+	{byCaller{"UPPNNNNNN", "UPPNNNFFN", "UPPNNNFFN", "UPPNPNFFN", "UPPNPNFFN", "UPPPPPFFP", "UPPPPPFFP"}, "ConfirmLawOwner"},
+	// R19: the fixture's exemption is not flagged, so there is nothing to review (F).
+	{byCaller{"UPPNNNNNN", "UPPNNNFFN", "UPPNNNFFN", "UPPNPNFFN", "UPPNPNFFN", "UPPPPPFFP", "UPPPPPFFP"}, "RecordLegalReview"},
 }
 
 // globalMatrix is the expected code of the RPCs that address no case.
@@ -353,6 +360,16 @@ func (h *harness) as(ctx context.Context, r role) context.Context {
 	return metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+h.tokens[r])
 }
 
+// osloToday is the Europe/Oslo date at UTC midnight, the day the service decides on.
+func osloToday() time.Time {
+	oslo, err := time.LoadLocation("Europe/Oslo")
+	if err != nil {
+		panic(err)
+	}
+	y, m, d := time.Now().In(oslo).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
 func pastCouncil(body string) *forsokv1.CouncilDecision {
 	return &forsokv1.CouncilDecision{Body: body, CaseReference: "2025/311", MeetingDate: "2025-06-12"}
 }
@@ -379,8 +396,10 @@ func applicationBody(applicant role, withCo bool) *forsokv1.Application {
 			ProposedRule:   "Ingen karakter i valgte fag på 8. trinn i forsøksperioden.",
 			OwningMinistry: consultedMin,
 		}},
-		PlannedStart:        "2027-08-01",
-		PlannedEnd:          "2030-07-31",
+		// The period applied for begins today, so that the harness' approval (from
+		// today, never earlier, R18) lies within it.
+		PlannedStart:        osloToday().Format(time.DateOnly),
+		PlannedEnd:          osloToday().AddDate(3, 0, -1).Format(time.DateOnly),
 		EvaluationPlan:      "Følgeevaluering ved et forskningsmiljø.",
 		EmployeeInvolvement: "Drøftet med Utdanningsforbundet 2025-05-20.",
 		DraftRegulation:     "Forskrift om forsøk med vurdering uten karakter.",
@@ -397,8 +416,9 @@ func applicationBody(applicant role, withCo bool) *forsokv1.Application {
 func (h *harness) approveRequest(name string) *forsokv1.ApproveApplicationRequest {
 	return &forsokv1.ApproveApplicationRequest{
 		Name: name, ApprovedStart: h.start, ApprovedEnd: h.end,
-		Reasons:      "Forsøket er innenfor forsøksloven § 3 a, og KD støtter det.",
-		RegulationId: "FOR-2026-11-20-2001", PublicationReference: "Norsk Lovtidend Avd. I 2026 nr. 2001",
+		Reasons: "Forsøket er innenfor forsøksloven § 3 a, og KD støtter det.",
+		// Adopted on the decision day and published at once (R18).
+		RegulationId: "FOR-" + h.today + "-2001", PublicationReference: "Norsk Lovtidend Avd. I 2026 nr. 2001",
 	}
 }
 
@@ -453,6 +473,11 @@ func (h *harness) drive(t *testing.T, sit situation) fixture {
 	if sit >= sitActive {
 		_, err = c.ActivateTrial(h.as(ctx, kddHandler), &forsokv1.ActivateTrialRequest{Name: f.name})
 		step("activate", err)
+		// The co-applicant's council decides to ask for an extension (R8+), so the lead
+		// may request one.
+		_, err = c.ConfirmParticipation(h.as(ctx, coApplicant), &forsokv1.ConfirmParticipationRequest{
+			Name: f.name, OrganisationNumber: coOrg, CouncilDecision: pastCouncil("Råde kommunestyre")})
+		step("co-applicant's extension council decision", err)
 		want = forsokv1.Application_ACTIVE
 	}
 	app, err = c.GetApplication(h.as(ctx, lead), &forsokv1.GetApplicationRequest{Name: f.name})
@@ -503,6 +528,18 @@ func (h *harness) call(ctx context.Context, rpcName string, r role, f fixture) (
 		}
 		return c.ConfirmParticipation(ctx, &forsokv1.ConfirmParticipationRequest{
 			Name: name, OrganisationNumber: org, CouncilDecision: pastCouncil("Kommunestyret")})
+	case "WithdrawParticipation":
+		org := municipalities[r].org
+		if org == "" {
+			org = coOrg
+		}
+		return c.WithdrawParticipation(ctx, &forsokv1.WithdrawParticipationRequest{Name: name, OrganisationNumber: org,
+			Reason: "Kommunestyret opphevet vedtaket om å delta."})
+	case "ConfirmLawOwner":
+		return c.ConfirmLawOwner(ctx, &forsokv1.ConfirmLawOwnerRequest{Name: name, LawId: "LOV-2023-06-09-30", Ministry: "KD"})
+	case "RecordLegalReview":
+		return c.RecordLegalReview(ctx, &forsokv1.RecordLegalReviewRequest{Name: name, ExemptionIndex: 0,
+			Conclusion: forsokv1.LegalReview_WITHIN_ACT, Reasons: "Ikke en grunnleggende organisasjonsregel."})
 	case "SubmitApplication":
 		return c.SubmitApplication(ctx, &forsokv1.SubmitApplicationRequest{Name: name, Comment: "Sendt"})
 	case "WithdrawApplication":
@@ -532,7 +569,7 @@ func (h *harness) call(ctx context.Context, rpcName string, r role, f fixture) (
 			Reasons:     "Søknaden sier ikke hvilke fag forsøket gjelder."})
 	case "RecordPublication":
 		return c.RecordPublication(ctx, &forsokv1.RecordPublicationRequest{Name: name,
-			RegulationId: "FOR-2026-11-21-2002", PublicationReference: "Norsk Lovtidend Avd. I 2026 nr. 2002"})
+			RegulationId: "FOR-" + h.today + "-2002", PublicationReference: "Norsk Lovtidend Avd. I 2026 nr. 2002"})
 	case "ActivateTrial":
 		return c.ActivateTrial(ctx, &forsokv1.ActivateTrialRequest{Name: name, Comment: "Forskriften er kunngjort."})
 	case "RequestExtension":

@@ -408,6 +408,7 @@ func (s *Server) ApproveApplication(ctx context.Context, req *forsokv1.ApproveAp
 	in := trial.ApproveInput{
 		ApprovedStart: req.GetApprovedStart(), ApprovedEnd: req.GetApprovedEnd(), Reasons: req.GetReasons(),
 		ObjectionResponse: req.GetObjectionResponse(), RegulationID: req.GetRegulationId(), PublicationReference: req.GetPublicationReference(),
+		PublicationDate: req.GetPublicationDate(), GrantedExemptions: intsFromProto(req.GetGrantedExemptions()),
 	}
 	return applicationResult(s.svc.ApproveApplication(ctx, s.call(ctx, req), id, in))
 }
@@ -431,7 +432,7 @@ func (s *Server) RecordPublication(ctx context.Context, req *forsokv1.RecordPubl
 	if err != nil {
 		return nil, err
 	}
-	in := trial.PublicationInput{RegulationID: req.GetRegulationId(), PublicationReference: req.GetPublicationReference()}
+	in := trial.PublicationInput{RegulationID: req.GetRegulationId(), PublicationReference: req.GetPublicationReference(), PublicationDate: req.GetPublicationDate()}
 	return applicationResult(s.svc.RecordPublication(ctx, s.call(ctx, req), id, in))
 }
 

@@ -84,6 +84,9 @@ var permissions = map[Action]permission{
 	ActionClose:                 {roles: []Role{RoleKDDApprover}},
 	ActionSelect:                {roles: []Role{RoleKDDApprover}},
 	ActionDecline:               {roles: []Role{RoleKDDApprover}},
+	ActionConfirmLawOwner:       {roles: kddRoles},
+	ActionRecordLegalReview:     {roles: kddRoles},
+	ActionWithdrawParticipation: {roles: []Role{RoleMunicipality}, party: coApplicant},
 }
 
 // Permitted reports whether actor may take action on app, given that it may see it.
@@ -105,6 +108,9 @@ func Permitted(actor Actor, action Action, app *Application, ministry string) er
 	case coApplicant:
 		a := app.Applicant(actor.OrganisationNumber)
 		if a == nil || a.Lead {
+			if action == ActionWithdrawParticipation {
+				return Errorf(CodePermissionDenied, "only a co-applicant withdraws its own participation; the lead applicant withdraws the whole application")
+			}
 			return Errorf(CodePermissionDenied, "only a co-applicant confirms its participation; the lead applicant's own council decision is part of the application")
 		}
 	case consulted:
@@ -172,6 +178,7 @@ func PublicView(app *Application) *Application {
 			Approved: d.Approved, ApprovedStart: d.ApprovedStart, ApprovedEnd: d.ApprovedEnd,
 			Reasons: d.Reasons, ReasonCodes: d.ReasonCodes, Authority: d.Authority,
 			DecideTime: d.DecideTime, RegulationID: d.RegulationID, PublicationReference: d.PublicationReference,
+			DecideDate: d.DecideDate, GrantedExemptions: append([]int(nil), d.GrantedExemptions...), PublicationDate: d.PublicationDate,
 		}
 	}
 	for _, e := range app.Extensions {

@@ -196,13 +196,13 @@ func ValidateCall(c *Call) []Violation {
 	}
 	for i, k := range c.EligibleKinds {
 		if k != KindKommune && k != KindFylkeskommune {
-			vs.add("R2", fmt.Sprintf("eligible_kinds[%d]", i), "UNKNOWN_KIND", fmt.Sprintf("eligible_kinds[%d] %q is unknown; give KOMMUNE or FYLKESKOMMUNE.", i, k))
+			vs.add(RuleR2, fmt.Sprintf("eligible_kinds[%d]", i), "UNKNOWN_KIND", fmt.Sprintf("eligible_kinds[%d] %q is unknown; give KOMMUNE or FYLKESKOMMUNE.", i, k))
 		}
 	}
-	okP := vs.date("R20", "preliminary_deadline", c.PreliminaryDeadline)
-	okF := vs.date("R20", "final_deadline", c.FinalDeadline)
+	okP := vs.date(RuleR20, "preliminary_deadline", c.PreliminaryDeadline)
+	okF := vs.date(RuleR20, "final_deadline", c.FinalDeadline)
 	if okP && okF && c.FinalDeadline <= c.PreliminaryDeadline {
-		vs.add("R20", "final_deadline", "FINAL_DEADLINE_NOT_AFTER_PRELIMINARY", fmt.Sprintf("final_deadline %s is not after preliminary_deadline %s; the selected applicants need time to complete their applications.", c.FinalDeadline, c.PreliminaryDeadline))
+		vs.add(RuleR20, "final_deadline", "FINAL_DEADLINE_NOT_AFTER_PRELIMINARY", fmt.Sprintf("final_deadline %s is not after preliminary_deadline %s; the selected applicants need time to complete their applications.", c.FinalDeadline, c.PreliminaryDeadline))
 	}
 	return vs
 }
@@ -218,15 +218,15 @@ func PublishCallGuards(c *Call, today time.Time) []Violation {
 		vs.add("REQUIRED", "description", "DESCRIPTION_MISSING", "description is required: describe what the call invites.")
 	}
 	if len(c.EligibleKinds) == 0 {
-		vs.add("R2", "eligible_kinds", "ELIGIBLE_KINDS_MISSING", "eligible_kinds is required: say who may apply (KOMMUNE, FYLKESKOMMUNE).")
+		vs.add(RuleR2, "eligible_kinds", "ELIGIBLE_KINDS_MISSING", "eligible_kinds is required: say who may apply (KOMMUNE, FYLKESKOMMUNE).")
 	}
 	if blank(c.PreliminaryDeadline) {
-		vs.add("R20", "preliminary_deadline", "PRELIMINARY_DEADLINE_MISSING", "preliminary_deadline is required: give the last day for preliminary applications.")
+		vs.add(RuleR20, "preliminary_deadline", "PRELIMINARY_DEADLINE_MISSING", "preliminary_deadline is required: give the last day for preliminary applications.")
 	} else if pastDeadline(c.PreliminaryDeadline, today) {
-		vs.add("R20", "preliminary_deadline", "PRELIMINARY_DEADLINE_PASSED", fmt.Sprintf("preliminary_deadline %s has passed (today is %s); set a later one before publishing.", c.PreliminaryDeadline, FormatDate(today)))
+		vs.add(RuleR20, "preliminary_deadline", "PRELIMINARY_DEADLINE_PASSED", fmt.Sprintf("preliminary_deadline %s has passed (today is %s); set a later one before publishing.", c.PreliminaryDeadline, FormatDate(today)))
 	}
 	if blank(c.FinalDeadline) {
-		vs.add("R20", "final_deadline", "FINAL_DEADLINE_MISSING", "final_deadline is required: give the last day for final applications.")
+		vs.add(RuleR20, "final_deadline", "FINAL_DEADLINE_MISSING", "final_deadline is required: give the last day for final applications.")
 	}
 	return vs
 }
@@ -238,7 +238,7 @@ func CloseCallGuards(apps []*Application) []Violation {
 	var vs violations
 	for _, a := range apps {
 		if a.Preliminary() && a.State != StateDraft && !a.State.Terminal() && a.State != StateSelected {
-			vs.add("R20", "applications", "PRELIMINARY_APPLICATION_UNANSWERED", fmt.Sprintf("%s (%s) is a preliminary application still awaiting selection; select or decline it before closing the call.", ApplicationName(a.ID), a.State))
+			vs.add(RuleR20, "applications", "PRELIMINARY_APPLICATION_UNANSWERED", fmt.Sprintf("%s (%s) is a preliminary application still awaiting selection; select or decline it before closing the call.", ApplicationName(a.ID), a.State))
 		}
 	}
 	return vs
@@ -249,7 +249,7 @@ func CloseCallGuards(apps []*Application) []Violation {
 func CreateInCallGuards(c *Call) []Violation {
 	var vs violations
 	if c.State != CallOpen {
-		vs.add("R20", "call", "CALL_NOT_OPEN", fmt.Sprintf("%s is %s, not OPEN; it does not receive applications.", CallName(c.ID), c.State))
+		vs.add(RuleR20, "call", "CALL_NOT_OPEN", fmt.Sprintf("%s is %s, not OPEN; it does not receive applications.", CallName(c.ID), c.State))
 	}
 	return vs
 }
@@ -260,7 +260,7 @@ func StageGuards(app *Application, c *Call, action Action, today time.Time) []Vi
 	var vs violations
 	if app.Call == "" || c == nil {
 		if action == ActionSelect || action == ActionDecline {
-			vs.add("R20", "call", "NOT_IN_A_CALL", "only an application to a call for applications is selected or declined; decide a direct application with approve or reject.")
+			vs.add(RuleR20, "call", "NOT_IN_A_CALL", "only an application to a call for applications is selected or declined; decide a direct application with approve or reject.")
 		}
 		return vs
 	}
@@ -270,44 +270,44 @@ func StageGuards(app *Application, c *Call, action Action, today time.Time) []Vi
 		switch {
 		case prelim && app.State == StateDraft:
 			if c.State != CallOpen {
-				vs.add("R20", "call", "CALL_NOT_OPEN", fmt.Sprintf("%s is %s, not OPEN; it no longer receives preliminary applications.", CallName(c.ID), c.State))
+				vs.add(RuleR20, "call", "CALL_NOT_OPEN", fmt.Sprintf("%s is %s, not OPEN; it no longer receives preliminary applications.", CallName(c.ID), c.State))
 			}
 			if pastDeadline(c.PreliminaryDeadline, today) {
-				vs.add("R20", "call", "PRELIMINARY_DEADLINE_PASSED", fmt.Sprintf("the preliminary deadline of %s was %s (24:00 Europe/Oslo); preliminary applications are no longer received (today is %s).", CallName(c.ID), c.PreliminaryDeadline, FormatDate(today)))
+				vs.add(RuleR20, "call", "PRELIMINARY_DEADLINE_PASSED", fmt.Sprintf("the preliminary deadline of %s was %s (24:00 Europe/Oslo); preliminary applications are no longer received (today is %s).", CallName(c.ID), c.PreliminaryDeadline, FormatDate(today)))
 			}
 			for i, a := range app.Applicants {
 				if !slices.Contains(c.EligibleKinds, a.Kind) {
-					vs.add("R20", fmt.Sprintf("applicants[%d].kind", i), "APPLICANT_NOT_ELIGIBLE", fmt.Sprintf("%s is a %s; %s invites only %s.", applicantLabel(a), a.Kind, CallName(c.ID), joinNames(c.EligibleKinds)))
+					vs.add(RuleR20, fmt.Sprintf("applicants[%d].kind", i), "APPLICANT_NOT_ELIGIBLE", fmt.Sprintf("%s is a %s; %s invites only %s.", applicantLabel(a), a.Kind, CallName(c.ID), joinNames(c.EligibleKinds)))
 				}
 			}
 			vs = append(vs, themeViolations(app, c)...)
 		case app.State == StateSelected:
 			if pastDeadline(app.Deadline, today) {
-				vs.add("R20", "deadline", "FINAL_DEADLINE_PASSED", fmt.Sprintf("the final deadline was %s (24:00 Europe/Oslo); the final application can no longer be submitted (today is %s).", app.Deadline, FormatDate(today)))
+				vs.add(RuleR20, "deadline", "FINAL_DEADLINE_PASSED", fmt.Sprintf("the final deadline was %s (24:00 Europe/Oslo); the final application can no longer be submitted (today is %s).", app.Deadline, FormatDate(today)))
 			}
 			if blank(app.ProgressPlan) {
-				vs.add("R20", "progress_plan", "PROGRESS_PLAN_MISSING", "progress_plan is required in a final application: describe the trial's milestones and when they are reached.")
+				vs.add(RuleR20, "progress_plan", "PROGRESS_PLAN_MISSING", "progress_plan is required in a final application: describe the trial's milestones and when they are reached.")
 			}
 		}
 	case ActionApprove, ActionReject:
 		if prelim {
-			vs.add("R20", "stage", "PRELIMINARY_NOT_DECIDED_HERE", fmt.Sprintf("a preliminary application is not %sd: select it for a final application or decline it.", strings.TrimSuffix(string(action), "e")))
+			vs.add(RuleR20, "stage", "PRELIMINARY_NOT_DECIDED_HERE", fmt.Sprintf("a preliminary application is not %sd: select it for a final application or decline it.", strings.TrimSuffix(string(action), "e")))
 		}
 	case ActionSelect:
 		if !prelim {
-			vs.add("R20", "stage", "NOT_PRELIMINARY", "only a preliminary application is selected.")
+			vs.add(RuleR20, "stage", "NOT_PRELIMINARY", "only a preliminary application is selected.")
 		}
 		if c.State != CallAssessment {
-			vs.add("R20", "call", "CALL_NOT_IN_ASSESSMENT", fmt.Sprintf("%s is %s; applications are selected in ASSESSMENT, after the preliminary deadline.", CallName(c.ID), c.State))
+			vs.add(RuleR20, "call", "CALL_NOT_IN_ASSESSMENT", fmt.Sprintf("%s is %s; applications are selected in ASSESSMENT, after the preliminary deadline.", CallName(c.ID), c.State))
 		}
 	case ActionDecline:
 		switch {
 		case app.State == StateSelected && !app.HasFlag(FlagFinalDeadlineMissed):
-			vs.add("R20", "deadline", "FINAL_DEADLINE_NOT_MISSED", fmt.Sprintf("a selected application may be declined only once it has missed its final deadline %s.", app.Deadline))
+			vs.add(RuleR20, "deadline", "FINAL_DEADLINE_NOT_MISSED", fmt.Sprintf("a selected application may be declined only once it has missed its final deadline %s.", app.Deadline))
 		case app.State != StateSelected && !prelim:
-			vs.add("R20", "stage", "NOT_PRELIMINARY", "a final application is decided with approve or reject, not declined.")
+			vs.add(RuleR20, "stage", "NOT_PRELIMINARY", "a final application is decided with approve or reject, not declined.")
 		case app.State != StateSelected && c.State != CallAssessment:
-			vs.add("R20", "call", "CALL_NOT_IN_ASSESSMENT", fmt.Sprintf("%s is %s; applications are declined in ASSESSMENT, after the preliminary deadline.", CallName(c.ID), c.State))
+			vs.add(RuleR20, "call", "CALL_NOT_IN_ASSESSMENT", fmt.Sprintf("%s is %s; applications are declined in ASSESSMENT, after the preliminary deadline.", CallName(c.ID), c.State))
 		}
 	}
 	return vs
@@ -318,7 +318,7 @@ func themeViolations(app *Application, c *Call) []Violation {
 	var vs violations
 	for i, t := range app.Themes {
 		if !slices.Contains(c.Themes, t) {
-			vs.add("R20", fmt.Sprintf("themes[%d]", i), "THEME_NOT_IN_CALL", fmt.Sprintf("themes[%d] %q is not a theme of %s; choose among %s.", i, t, CallName(c.ID), strings.Join(c.Themes, ", ")))
+			vs.add(RuleR20, fmt.Sprintf("themes[%d]", i), "THEME_NOT_IN_CALL", fmt.Sprintf("themes[%d] %q is not a theme of %s; choose among %s.", i, t, CallName(c.ID), strings.Join(c.Themes, ", ")))
 		}
 	}
 	return vs
@@ -332,7 +332,7 @@ func StageSubmitGuards(app *Application, ref *Reference, today time.Time) []Viol
 	if app == nil || !app.Preliminary() {
 		return vs
 	}
-	return slices.DeleteFunc(vs, func(v Violation) bool { return v.Rule == "R8" || v.Rule == "R9" })
+	return slices.DeleteFunc(vs, func(v Violation) bool { return v.Rule == RuleR8 || v.Rule == RuleR9 })
 }
 
 // SelectInput is KDD selecting a preliminary application (R11, R20).
@@ -346,8 +346,8 @@ type SelectInput struct {
 // Validate checks the selection's own fields.
 func (in SelectInput) Validate() []Violation {
 	var vs violations
-	vs.text("R11", "reasons", in.Reasons, MaxTextLength, "the reasons for the selection")
-	vs.date("R20", "final_deadline", in.FinalDeadline)
+	vs.text(RuleR11, "reasons", in.Reasons, MaxTextLength, "the reasons for the selection")
+	vs.date(RuleR20, "final_deadline", in.FinalDeadline)
 	return vs
 }
 
@@ -355,9 +355,9 @@ func (in SelectInput) Validate() []Violation {
 func SelectGuards(finalDeadline string, today time.Time) []Violation {
 	var vs violations
 	if blank(finalDeadline) {
-		vs.add("R20", "final_deadline", "FINAL_DEADLINE_MISSING", "final_deadline is required: the call has none, give one.")
+		vs.add(RuleR20, "final_deadline", "FINAL_DEADLINE_MISSING", "final_deadline is required: the call has none, give one.")
 	} else if pastDeadline(finalDeadline, today) {
-		vs.add("R20", "final_deadline", "FINAL_DEADLINE_PASSED", fmt.Sprintf("final_deadline %s has passed (today is %s); give a later one.", finalDeadline, FormatDate(today)))
+		vs.add(RuleR20, "final_deadline", "FINAL_DEADLINE_PASSED", fmt.Sprintf("final_deadline %s has passed (today is %s); give a later one.", finalDeadline, FormatDate(today)))
 	}
 	return vs
 }

@@ -3,10 +3,12 @@ package trial
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gowebpki/jcs"
 )
 
 // A case's history is a hash chain: every event carries the hash of the case's event
@@ -35,7 +37,7 @@ import (
 //
 // and the hash is the lowercase hex SHA-256 of that text. An event of a call for
 // applications (call.go) has applicationId "" and one more member, call (the call's
-// id, "2027-01"), between applicationId and changes; its chain is the call's own. Every member is a field of
+// id, "2027-01"); its chain is the call's own. Every member is a field of
 // the event as the API shows it (the id of its resource name, the enum names of its
 // states, "" for STATE_UNSPECIFIED), so an archive can recompute the hashes from an
 // export or the feed alone.
@@ -56,88 +58,66 @@ func EventHash(e *Event) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// canonicalActor and canonicalEvent are the members of the canonical encoding. Their
+// JSON is brought into RFC 8785's form by gowebpki/jcs, which sorts the members and
+// writes strings and numbers as JCS (ECMAScript) does: the bytes are those of the
+// hand-written encoder this replaced, which chain_test.go keeps as the reference a fuzz
+// test compares with. One limit comes from JCS itself: numbers are IEEE doubles, so a
+// sequence number above 2^53 would not be exact; the feed would need nine quadrillion
+// events first.
+type canonicalActor struct {
+	Ministry           string `json:"ministry"`
+	Name               string `json:"name"`
+	OrganisationNumber string `json:"organisationNumber"`
+	Role               string `json:"role"`
+	Subject            string `json:"subject"`
+}
+
+type canonicalEvent struct {
+	Action        string         `json:"action"`
+	Actor         canonicalActor `json:"actor"`
+	ApplicationID string         `json:"applicationId"`
+	// Call is present only on a call's events, so the hashes of case events, written
+	// before calls existed, are unchanged.
+	Call           string   `json:"call,omitempty"`
+	Changes        []string `json:"changes"`
+	Comment        string   `json:"comment"`
+	ConsultationID string   `json:"consultationId"`
+	FromState      string   `json:"fromState"`
+	PrevHash       string   `json:"prevHash"`
+	Sequence       uint64   `json:"sequence"`
+	Time           string   `json:"time"`
+	ToState        string   `json:"toState"`
+}
+
 // CanonicalEvent returns the canonical encoding of e that EventHash hashes.
 func CanonicalEvent(e *Event) []byte {
-	var b strings.Builder
-	b.WriteString(`{"action":`)
-	jcsString(&b, string(e.Action))
-	b.WriteString(`,"actor":{"ministry":`)
-	jcsString(&b, e.Actor.Ministry)
-	b.WriteString(`,"name":`)
-	jcsString(&b, e.Actor.Name)
-	b.WriteString(`,"organisationNumber":`)
-	jcsString(&b, e.Actor.OrganisationNumber)
-	b.WriteString(`,"role":`)
-	jcsString(&b, string(e.Actor.Role))
-	b.WriteString(`,"subject":`)
-	jcsString(&b, e.Actor.Subject)
-	b.WriteString(`},"applicationId":`)
-	jcsString(&b, e.ApplicationID)
-	if e.Call != "" {
-		// Present only on a call's events, so the hashes of case events, written
-		// before calls existed, are unchanged.
-		b.WriteString(`,"call":`)
-		jcsString(&b, e.Call)
+	changes := e.Changes
+	if changes == nil {
+		changes = []string{} // the member is always present: [] when none
 	}
-	b.WriteString(`,"changes":[`)
-	for i, c := range e.Changes {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		jcsString(&b, c)
+	raw, err := json.Marshal(canonicalEvent{
+		Action: string(e.Action),
+		Actor: canonicalActor{Ministry: e.Actor.Ministry, Name: e.Actor.Name, OrganisationNumber: e.Actor.OrganisationNumber,
+			Role: string(e.Actor.Role), Subject: e.Actor.Subject},
+		ApplicationID: e.ApplicationID, Call: e.Call, Changes: changes, Comment: e.Comment, ConsultationID: e.ConsultationID,
+		FromState: string(e.FromState), PrevHash: e.PrevHash, Sequence: e.Sequence, Time: CanonicalTime(e.Time),
+		ToState: string(e.ToState),
+	})
+	if err == nil {
+		raw, err = jcs.Transform(raw)
 	}
-	b.WriteString(`],"comment":`)
-	jcsString(&b, e.Comment)
-	b.WriteString(`,"consultationId":`)
-	jcsString(&b, e.ConsultationID)
-	b.WriteString(`,"fromState":`)
-	jcsString(&b, string(e.FromState))
-	b.WriteString(`,"prevHash":`)
-	jcsString(&b, e.PrevHash)
-	b.WriteString(`,"sequence":`)
-	b.WriteString(strconv.FormatUint(e.Sequence, 10))
-	b.WriteString(`,"time":`)
-	jcsString(&b, CanonicalTime(e.Time))
-	b.WriteString(`,"toState":`)
-	jcsString(&b, string(e.ToState))
-	b.WriteByte('}')
-	return []byte(b.String())
+	if err != nil {
+		// Strings (invalid UTF-8 becomes U+FFFD) and an integer always encode, and
+		// encoding/json's output is JSON.
+		panic(fmt.Sprintf("trial: canonical event %d: %v", e.Sequence, err))
+	}
+	return raw
 }
 
 // CanonicalTime formats t as the canonical encoding does: UTC, nine fractional digits.
 func CanonicalTime(t time.Time) string {
 	return t.UTC().Format("2006-01-02T15:04:05.000000000Z")
-}
-
-// jcsString writes s as a JSON string the way RFC 8785 serialises it (ECMAScript's
-// JSON.stringify): '"' and '\' escaped, the control characters below U+0020 as \b, \t,
-// \n, \f, \r or \u00xx (lowercase hex), everything else as its UTF-8. Each byte of
-// invalid UTF-8 counts as U+FFFD, as encoding/json stores it.
-func jcsString(b *strings.Builder, s string) {
-	b.WriteByte('"')
-	for _, r := range s {
-		switch {
-		case r == '"':
-			b.WriteString(`\"`)
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == '\b':
-			b.WriteString(`\b`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\f':
-			b.WriteString(`\f`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r < 0x20:
-			fmt.Fprintf(b, `\u%04x`, r)
-		default:
-			b.WriteRune(r) // utf8.RuneError for an invalid byte: U+FFFD
-		}
-	}
-	b.WriteByte('"')
 }
 
 // ChainProblem is one place where a case's hash chain does not hold.

@@ -2,6 +2,7 @@ package trial_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strconv"
 	"strings"
@@ -207,4 +208,99 @@ func TestChainVerifier(t *testing.T) {
 			}
 		})
 	}
+}
+
+// referenceCanonical is the hand-written RFC 8785 encoder that trial.CanonicalEvent
+// used before it adopted gowebpki/jcs, kept as the pinned reference: the hash scheme's
+// bytes must not change.
+func referenceCanonical(e *trial.Event) []byte {
+	var b strings.Builder
+	b.WriteString(`{"action":`)
+	jcsString(&b, string(e.Action))
+	b.WriteString(`,"actor":{"ministry":`)
+	jcsString(&b, e.Actor.Ministry)
+	b.WriteString(`,"name":`)
+	jcsString(&b, e.Actor.Name)
+	b.WriteString(`,"organisationNumber":`)
+	jcsString(&b, e.Actor.OrganisationNumber)
+	b.WriteString(`,"role":`)
+	jcsString(&b, string(e.Actor.Role))
+	b.WriteString(`,"subject":`)
+	jcsString(&b, e.Actor.Subject)
+	b.WriteString(`},"applicationId":`)
+	jcsString(&b, e.ApplicationID)
+	b.WriteString(`,"changes":[`)
+	for i, c := range e.Changes {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		jcsString(&b, c)
+	}
+	b.WriteString(`],"comment":`)
+	jcsString(&b, e.Comment)
+	b.WriteString(`,"consultationId":`)
+	jcsString(&b, e.ConsultationID)
+	b.WriteString(`,"fromState":`)
+	jcsString(&b, string(e.FromState))
+	b.WriteString(`,"prevHash":`)
+	jcsString(&b, e.PrevHash)
+	b.WriteString(`,"sequence":`)
+	b.WriteString(strconv.FormatUint(e.Sequence, 10))
+	b.WriteString(`,"time":`)
+	jcsString(&b, trial.CanonicalTime(e.Time))
+	b.WriteString(`,"toState":`)
+	jcsString(&b, string(e.ToState))
+	b.WriteByte('}')
+	return []byte(b.String())
+}
+
+// jcsString writes s as a JSON string the way RFC 8785 serialises it (ECMAScript's
+// JSON.stringify): '"' and '\' escaped, the control characters below U+0020 as \b, \t,
+// \n, \f, \r or \u00xx (lowercase hex), everything else as its UTF-8. Each byte of
+// invalid UTF-8 counts as U+FFFD, as encoding/json stores it.
+func jcsString(b *strings.Builder, s string) {
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"':
+			b.WriteString(`\"`)
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == '\b':
+			b.WriteString(`\b`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\f':
+			b.WriteString(`\f`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r < 0x20:
+			fmt.Fprintf(b, `\u%04x`, r)
+		default:
+			b.WriteRune(r) // utf8.RuneError for an invalid byte: U+FFFD
+		}
+	}
+	b.WriteByte('"')
+}
+
+// FuzzCanonicalEvent compares the encoding with the reference over arbitrary text in
+// every string member and any sequence number JCS holds exactly.
+func FuzzCanonicalEvent(f *testing.F) {
+	f.Add("Godt begrunnet – æøå", "a\"b\\c\b\t\n\f\r", "\x00\x01\x1f<&>", "\u2028\u2029/\xff\xfe", uint64(17), int64(0))
+	f.Add("", "", "", "", uint64(1<<53), int64(-1))
+	f.Fuzz(func(t *testing.T, comment, name, change, prev string, seq uint64, nanos int64) {
+		e := chainEvent()
+		e.Comment, e.Actor.Name, e.PrevHash, e.Actor.Subject = comment, name, prev, change
+		e.Changes = []string{change, comment}
+		if seq%3 == 0 {
+			e.Changes = nil
+		}
+		e.Sequence = seq % (1<<53 + 1)
+		e.Time = time.Unix(0, nanos).UTC()
+		if got, want := string(trial.CanonicalEvent(e)), string(referenceCanonical(e)); got != want {
+			t.Fatalf("got  %s\nwant %s", got, want)
+		}
+	})
 }

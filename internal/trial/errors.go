@@ -53,7 +53,7 @@ func Codes() []Code {
 // Violation is one thing wrong with a request or a case. For CodeInvalidArgument it is a
 // field violation; for CodeFailedPrecondition it names the rule that fails.
 type Violation struct {
-	// Rule is the rule that fails ("R6"), or "STATE" when the action is not allowed from
+	// Rule is the rule that fails ("R6", one of Rules), or "STATE" when the action is not allowed from
 	// the current state, or "REQUIRED" when submission lacks a field no rule names.
 	Rule string
 	// Field is the proto field path, "applicants[1].organisation_number".

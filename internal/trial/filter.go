@@ -45,6 +45,10 @@ const (
 	// FilterFieldEvaluationDueWithinDays = N: an evaluating case without its report,
 	// the report due within N days of today, or overdue.
 	FilterFieldEvaluationDueWithinDays = "evaluation_due_within_days"
+	// FilterFieldCall = 2027-01: applications to that call for applications (R20).
+	FilterFieldCall = "call"
+	// FilterFieldStage = PRELIMINARY or FINAL (R20; a direct application is FINAL).
+	FilterFieldStage = "stage"
 )
 
 // Limits of a filter, so that one request cannot make the store merge thousands of index
@@ -72,6 +76,7 @@ var filterFieldKinds = map[string]fieldKind{
 	FilterFieldFlag: kindSet, FilterFieldCaseNumber: kindEnum, FilterFieldCreateTime: kindTime,
 	FilterFieldUpdateTime: kindTime, FilterFieldEndsWithinDays: kindDays,
 	FilterFieldEvaluationDueWithinDays: kindDays,
+	FilterFieldCall: kindEnum, FilterFieldStage: kindEnum,
 }
 
 // filterFieldList is the fields in the order error messages name them.
@@ -79,7 +84,7 @@ var filterFieldList = []string{
 	FilterFieldState, FilterFieldApplicant, FilterFieldMunicipality, FilterFieldMinistry,
 	FilterFieldCategory, FilterFieldLaw, FilterFieldFlag, FilterFieldCaseNumber,
 	FilterFieldCreateTime, FilterFieldUpdateTime, FilterFieldEndsWithinDays,
-	FilterFieldEvaluationDueWithinDays,
+	FilterFieldEvaluationDueWithinDays, FilterFieldCall, FilterFieldStage,
 }
 
 // Filter is a parsed ListApplications filter: an expression tree. AND and OR nodes have
@@ -422,6 +427,16 @@ func canonicalValue(field, v string) (string, error) {
 			return "", fmt.Errorf("case_number %q is not a case number: write it as in case_number = \"2026/42\"", v)
 		}
 		return FormatCaseNumber(year, n), nil
+	case FilterFieldCall:
+		id := strings.TrimPrefix(v, "calls/")
+		if !ValidCallID(id) {
+			return "", fmt.Errorf("call %q is not a call's id: write it as in call = 2027-01", v)
+		}
+		return id, nil
+	case FilterFieldStage:
+		if v != string(StagePreliminary) && v != string(StageFinal) {
+			return "", fmt.Errorf("unknown stage %q: use PRELIMINARY or FINAL", v)
+		}
 	case FilterFieldEndsWithinDays, FilterFieldEvaluationDueWithinDays:
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 || n > MaxFilterDays {

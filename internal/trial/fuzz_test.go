@@ -249,12 +249,12 @@ func checkGuards(t testing.TB, ref *trial.Reference, data []byte) {
 
 		guards := map[string][]trial.Violation{
 			"SubmitGuards":           trial.SubmitGuards(app, ref, today),
-			"ApproveGuards":          trial.ApproveGuards(app, cons, approve, ref),
+			"ApproveGuards":          trial.ApproveGuards(app, cons, approve, ref, today),
 			"ActivateGuards":         trial.ActivateGuards(app, today),
 			"RequestExtensionGuards": trial.RequestExtensionGuards(app, extension, today),
 			"DecideExtensionGuards":  trial.DecideExtensionGuards(app, decision),
 			"EndPeriodGuards":        trial.EndPeriodGuards(app, today),
-			"CloseGuards":            trial.CloseGuards(app, closing),
+			"CloseGuards":            trial.CloseGuards(app, closing, today),
 			"TerminateGuards":        trial.TerminateGuards(app, terminate),
 			"ConsultationGuards":     trial.ConsultationGuards(app, cons, consult, ref, today),
 			"ParticipationGuards":    trial.ParticipationGuards(app, participate, today),

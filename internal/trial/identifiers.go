@@ -3,7 +3,11 @@ package trial
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
+
+	"github.com/rickar/cal/v2/aa"
+	"github.com/rickar/cal/v2/no"
 )
 
 // Identifiers and calendar dates. Everything here is a pure function of its input: the
@@ -183,47 +187,25 @@ func IsWorkingDay(d time.Time) bool {
 	return !isPublicHoliday(d)
 }
 
-// isPublicHoliday reports whether d is a Norwegian public holiday (helligdagsloven and
-// lov om 1. og 17. mai som høgtidsdager). Only those falling on weekdays matter to
-// AddWorkingDays, but the list is complete for clarity.
+// norwegianHolidays are the public holidays of helligdagsloven and of the act on 1 and
+// 17 May (lov om 1. og 17. mai som høgtidsdager): rickar/cal's list for Norway, which
+// leaves out the two that always fall on a Sunday, Easter Day and Whit Sunday, and those
+// two, so that the list is the law's. The library computes Easter (and so Maundy
+// Thursday, Good Friday, Easter Monday, Ascension Day and Whit Monday); it does no I/O.
+var norwegianHolidays = append(slices.Clone(no.Holidays), aa.Easter, aa.Pentecost)
+
+// isPublicHoliday reports whether the calendar day of d is a Norwegian public holiday.
+// Only those falling on weekdays matter to AddWorkingDays, but the list is complete for
+// clarity.
 func isPublicHoliday(d time.Time) bool {
 	y, m, day := d.Date()
-	switch {
-	case m == time.January && day == 1,
-		m == time.May && (day == 1 || day == 17),
-		m == time.December && (day == 25 || day == 26):
-		return true
-	}
-	easter := easterSunday(y)
-	date := time.Date(y, m, day, 0, 0, 0, 0, time.UTC)
-	for _, offset := range []int{-3, -2, 0, 1, 39, 49, 50} {
-		// Maundy Thursday, Good Friday, Easter Sunday and Monday, Ascension Day, Whit
-		// Sunday and Monday.
-		if date.Equal(easter.AddDate(0, 0, offset)) {
+	for _, h := range norwegianHolidays {
+		actual, _ := h.Calc(y)
+		if hy, hm, hd := actual.Date(); hy == y && hm == m && hd == day {
 			return true
 		}
 	}
 	return false
-}
-
-// easterSunday returns Easter Sunday of year y in the Gregorian calendar (the anonymous
-// Gregorian algorithm, also known as Meeus/Jones/Butcher).
-func easterSunday(y int) time.Time {
-	a := y % 19
-	b := y / 100
-	c := y % 100
-	d := b / 4
-	e := b % 4
-	f := (b + 8) / 25
-	g := (b - f + 1) / 3
-	h := (19*a + b - d - g + 15) % 30
-	i := c / 4
-	k := c % 4
-	l := (32 + 2*e + 2*i - h - k) % 7
-	m := (a + 11*h + 22*l) / 451
-	month := (h + l - 7*m + 114) / 31
-	day := (h+l-7*m+114)%31 + 1
-	return time.Date(y, time.Month(month), day, 0, 0, 0, 0, time.UTC)
 }
 
 // allDigits reports whether s is non-empty and only ASCII digits. Unicode digits

@@ -39,6 +39,12 @@ type ApproveInput struct {
 	ObjectionResponse    string
 	RegulationID         string
 	PublicationReference string
+	// PublicationDate is the day of publication in Norsk Lovtidend; defaults to the
+	// decision day when PublicationReference is given (R18).
+	PublicationDate string
+	// GrantedExemptions are indexes into the application's exemptions; empty grants
+	// all of them, a subset is a partial approval (R18).
+	GrantedExemptions []int
 }
 
 // RejectInput is KDD's rejection (R11).
@@ -51,6 +57,9 @@ type RejectInput struct {
 type PublicationInput struct {
 	RegulationID         string
 	PublicationReference string
+	// PublicationDate is the day of publication in Norsk Lovtidend; defaults to today
+	// (R18).
+	PublicationDate string
 }
 
 // ExtensionRequestInput is the applicant asking for a longer period (R7).
@@ -86,4 +95,25 @@ type CloseInput struct {
 	Outcome           Outcome
 	Reasons           string
 	WithoutEvaluation bool
+}
+
+// LawOwnerInput is KDD's confirmation of who owns a law the reference data does not
+// know (R16).
+type LawOwnerInput struct {
+	LawID    string
+	Ministry string
+	Reasons  string
+}
+
+// LegalReviewInput is KDD's legal review of a flagged exemption (R19).
+type LegalReviewInput struct {
+	ExemptionIndex int
+	Conclusion     ReviewConclusion
+	Reasons        string
+}
+
+// WithdrawParticipationInput is a co-applicant leaving a joint application (R8+).
+type WithdrawParticipationInput struct {
+	OrganisationNumber string
+	Reason             string
 }

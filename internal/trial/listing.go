@@ -128,6 +128,10 @@ func (f *Filter) Match(k ListKeys, today time.Time) bool {
 		has = slices.Contains(k.Ministries, f.Value)
 	case FilterFieldFlag:
 		has = slices.Contains(k.Flags, CaseFlag(f.Value))
+	case FilterFieldCall:
+		has = k.Call == f.Value
+	case FilterFieldStage:
+		has = string(k.Stage) == f.Value
 	}
 	return has == (f.Op == FilterEq)
 }

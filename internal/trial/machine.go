@@ -49,6 +49,9 @@ var transitions = []Transition{
 	{ActionConfirmParticipation, StateDraft, StateDraft},
 	{ActionConfirmParticipation, StateChangesRequested, StateChangesRequested},
 	{ActionConfirmParticipation, StateSelected, StateSelected},
+	// A co-applicant of a running joint trial records its council's decision to ask for
+	// an extension (R8+).
+	{ActionConfirmParticipation, StateActive, StateActive},
 
 	{ActionSubmit, StateDraft, StateSubmitted},
 	// A resubmission goes straight back to the handler who asked for the changes.
@@ -116,6 +119,22 @@ var transitions = []Transition{
 
 	{ActionClose, StateEvaluating, StateClosed},
 
+	{ActionConfirmLawOwner, StateInReview, StateInReview},
+	{ActionConfirmLawOwner, StateInConsultation, StateInConsultation},
+	{ActionConfirmLawOwner, StateReadyForDecision, StateReadyForDecision},
+
+	{ActionRecordLegalReview, StateInReview, StateInReview},
+	{ActionRecordLegalReview, StateInConsultation, StateInConsultation},
+	{ActionRecordLegalReview, StateReadyForDecision, StateReadyForDecision},
+
+	// Before the decision (R8+); the case goes on with the other applicants.
+	{ActionWithdrawParticipation, StateDraft, StateDraft},
+	{ActionWithdrawParticipation, StateSubmitted, StateSubmitted},
+	{ActionWithdrawParticipation, StateInReview, StateInReview},
+	{ActionWithdrawParticipation, StateChangesRequested, StateChangesRequested},
+	{ActionWithdrawParticipation, StateInConsultation, StateInConsultation},
+	{ActionWithdrawParticipation, StateReadyForDecision, StateReadyForDecision},
+
 	// Calls for applications (R20, call.go). KDD answers a preliminary application by
 	// selecting or declining it; a selected one is the applicants' again until they
 	// submit it as final, from where the workflow above runs. StageGuards decides which
@@ -143,7 +162,9 @@ var actions = []Action{
 	ActionOpenConsultation, ActionCancelConsultation, ActionRespondToConsultation,
 	ActionApprove, ActionReject, ActionRecordPublication, ActionActivate,
 	ActionRequestExtension, ActionDecideExtension, ActionEndPeriod, ActionTerminate,
-	ActionSubmitEvaluation, ActionClose, ActionSelect, ActionDecline,
+	ActionSubmitEvaluation, ActionClose,
+	ActionConfirmLawOwner, ActionRecordLegalReview, ActionWithdrawParticipation,
+	ActionSelect, ActionDecline,
 }
 
 // mermaidNone is StateNone's name in the diagram: Mermaid's start/end pseudo state.

@@ -23,13 +23,16 @@ var wantWorkflow = map[State]map[Action]State{
 		ActionDelete:               StateNone,
 		ActionConfirmParticipation: StateDraft,
 		ActionSubmit:               StateSubmitted,
+		// R8+: a co-applicant withdraws before the decision.
+		ActionWithdrawParticipation: StateDraft,
 	},
 	StateSubmitted: {
-		ActionSelect:             StateSelected,
-		ActionDecline:            StateNotSelected,
-		ActionWithdraw:           StateWithdrawn,
-		ActionAssign:             StateInReview,
-		ActionRecordInterimReply: StateSubmitted,
+		ActionSelect:                StateSelected,
+		ActionDecline:               StateNotSelected,
+		ActionWithdrawParticipation: StateSubmitted,
+		ActionWithdraw:              StateWithdrawn,
+		ActionAssign:                StateInReview,
+		ActionRecordInterimReply:    StateSubmitted,
 	},
 	StateInReview: {
 		ActionSelect:             StateSelected,
@@ -41,15 +44,20 @@ var wantWorkflow = map[State]map[Action]State{
 		ActionOpenConsultation:   StateInConsultation,
 		ActionApprove:            StateApproved,
 		ActionReject:             StateRejected,
+		// R16, R19, R8+.
+		ActionConfirmLawOwner:       StateInReview,
+		ActionRecordLegalReview:     StateInReview,
+		ActionWithdrawParticipation: StateInReview,
 	},
 	StateChangesRequested: {
-		ActionDecline:              StateNotSelected,
-		ActionUpdate:               StateChangesRequested,
-		ActionConfirmParticipation: StateChangesRequested,
-		ActionSubmit:               StateInReview,
-		ActionWithdraw:             StateWithdrawn,
-		ActionRecordInterimReply:   StateChangesRequested,
-		ActionReject:               StateRejected,
+		ActionDecline:               StateNotSelected,
+		ActionWithdrawParticipation: StateChangesRequested,
+		ActionUpdate:                StateChangesRequested,
+		ActionConfirmParticipation:  StateChangesRequested,
+		ActionSubmit:                StateInReview,
+		ActionWithdraw:              StateWithdrawn,
+		ActionRecordInterimReply:    StateChangesRequested,
+		ActionReject:                StateRejected,
 	},
 	StateInConsultation: {
 		ActionWithdraw:              StateWithdrawn,
@@ -58,17 +66,23 @@ var wantWorkflow = map[State]map[Action]State{
 		ActionOpenConsultation:      StateInConsultation,
 		ActionCancelConsultation:    StateInConsultation,
 		ActionRespondToConsultation: StateInConsultation,
+		ActionConfirmLawOwner:       StateInConsultation,
+		ActionRecordLegalReview:     StateInConsultation,
+		ActionWithdrawParticipation: StateInConsultation,
 	},
 	StateReadyForDecision: {
-		ActionSelect:             StateSelected,
-		ActionDecline:            StateNotSelected,
-		ActionWithdraw:           StateWithdrawn,
-		ActionAssign:             StateReadyForDecision,
-		ActionRecordInterimReply: StateReadyForDecision,
-		ActionRequestChanges:     StateChangesRequested,
-		ActionOpenConsultation:   StateInConsultation,
-		ActionApprove:            StateApproved,
-		ActionReject:             StateRejected,
+		ActionSelect:                StateSelected,
+		ActionDecline:               StateNotSelected,
+		ActionWithdraw:              StateWithdrawn,
+		ActionAssign:                StateReadyForDecision,
+		ActionRecordInterimReply:    StateReadyForDecision,
+		ActionRequestChanges:        StateChangesRequested,
+		ActionOpenConsultation:      StateInConsultation,
+		ActionApprove:               StateApproved,
+		ActionReject:                StateRejected,
+		ActionConfirmLawOwner:       StateReadyForDecision,
+		ActionRecordLegalReview:     StateReadyForDecision,
+		ActionWithdrawParticipation: StateReadyForDecision,
 	},
 	StateApproved: {
 		ActionRecordPublication: StateApproved,
@@ -80,8 +94,10 @@ var wantWorkflow = map[State]map[Action]State{
 	StateActive: {
 		ActionRecordPublication: StateActive,
 		ActionRequestExtension:  StateExtensionRequested,
-		ActionEndPeriod:         StateEvaluating,
-		ActionTerminate:         StateEvaluating,
+		// R8+: a co-applicant's council decides on the extension of a joint trial.
+		ActionConfirmParticipation: StateActive,
+		ActionEndPeriod:            StateEvaluating,
+		ActionTerminate:            StateEvaluating,
 	},
 	StateExtensionRequested: {
 		ActionDecideExtension: StateActive,
@@ -251,8 +267,8 @@ func TestTransitions(t *testing.T) {
 func TestActions(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
 		got := Actions()
-		if len(got) != 24 {
-			t.Errorf("got %d actions, want 24", len(got))
+		if len(got) != 27 {
+			t.Errorf("got %d actions, want 27", len(got))
 		}
 		seen := map[Action]bool{}
 		for _, a := range got {
@@ -268,8 +284,10 @@ func TestActions(t *testing.T) {
 				}
 			}
 		}
-		if got[0] != ActionCreate || got[len(got)-1] != ActionDecline {
-			t.Errorf("order: got %s…%s, want create…decline", got[0], got[len(got)-1])
+		// domain.md's Actions table first, then the actions of its sharper readings,
+		// then those of calls for applications (R20).
+		if got[0] != ActionCreate || got[21] != ActionClose || got[22] != ActionConfirmLawOwner || got[len(got)-1] != ActionDecline {
+			t.Errorf("order: got %s…%s, %s…%s, want create…close, confirmLawOwner…decline", got[0], got[21], got[22], got[len(got)-1])
 		}
 	})
 }

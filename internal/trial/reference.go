@@ -51,6 +51,10 @@ type Reference struct {
 	// KDDMinistryCode is KDD's own code: exemptions from its rules need no
 	// consultation (R10).
 	KDDMinistryCode string `json:"kddMinistryCode"`
+	// LawOwners maps Lovdata ids to the ministries owning them (R16).
+	LawOwners []LawOwner `json:"lawOwners"`
+	// Register is the register of municipalities and counties (R2+).
+	Register Register `json:"register"`
 }
 
 //go:embed reference.json
@@ -164,6 +168,8 @@ func (r *Reference) validate() error {
 		// Two numbers for KDD would let a KDD token pass as a ministry, or the reverse.
 		errs = append(errs, fmt.Errorf("kddOrganisationNumber: %s differs from ministry %s's organisation number %s", r.KDDOrganisationNumber, kdd.Code, kdd.OrganisationNumber))
 	}
+	errs = append(errs, r.validateLawOwners()...)
+	errs = append(errs, r.Register.validate()...)
 	return errors.Join(errs...)
 }
 
@@ -173,6 +179,8 @@ func (r *Reference) clone() *Reference {
 	c.Ministries = slices.Clone(r.Ministries)
 	c.BlockedLaws = slices.Clone(r.BlockedLaws)
 	c.FlaggedLaws = slices.Clone(r.FlaggedLaws)
+	c.LawOwners = slices.Clone(r.LawOwners)
+	c.Register = r.Register.clone()
 	return &c
 }
 

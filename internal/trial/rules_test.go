@@ -14,7 +14,7 @@ func TestSubmitGuards(t *testing.T) {
 		{"OK", nil, nil},
 		{"OKUnitaryCountyWithFylkeskommune", func(a *Application) {
 			a.Category = CategoryUnitaryCounty
-			a.Applicants = append(a.Applicants, countyApplicant())
+			a.Applicants = countyApplicants()
 		}, nil},
 		{"OKKommunelovenWithJustification", func(a *Application) {
 			a.Exemptions[0].LawID = "LOV-2018-06-22-83"
@@ -23,8 +23,8 @@ func TestSubmitGuards(t *testing.T) {
 		}, nil},
 		{"OKKommunelovenInUnitaryCountyTrial", func(a *Application) {
 			a.Category = CategoryUnitaryCounty
-			a.Applicants = append(a.Applicants, countyApplicant())
-			a.Exemptions[0].LawID = "LOV-2018-06-22-83"
+			a.Applicants = countyApplicants()
+			a.Exemptions[0].LawID, a.Exemptions[0].OwningMinistry = "LOV-2018-06-22-83", "KDD"
 		}, nil},
 		{"OKRestrictsRightsIsFlaggedNotRefused", func(a *Application) { a.Exemptions[0].RestrictsRights = true }, nil},
 		{"OKPeriodAtFourYears", func(a *Application) { a.PlannedEnd = "2030-07-31" }, nil},
@@ -53,7 +53,7 @@ func TestSubmitGuards(t *testing.T) {
 		{"ErrR3CategoryMissing", func(a *Application) { a.Category = "" }, []string{"R3 category CATEGORY_MISSING"}},
 		{"ErrR3CategoryUnknown", func(a *Application) { a.Category = "E" }, []string{"R3 category UNKNOWN_CATEGORY"}},
 		{"ErrR3UnitaryCountyWithoutFylkeskommune", func(a *Application) { a.Category = CategoryUnitaryCounty },
-			[]string{"R3 category CATEGORY_REQUIRES_FYLKESKOMMUNE"}},
+			[]string{"R3 category CATEGORY_REQUIRES_FYLKESKOMMUNE", "R3+ applicants[0].kind UNITARY_COUNTY_ONLY_FYLKESKOMMUNER", "R3+ applicants[1].kind UNITARY_COUNTY_ONLY_FYLKESKOMMUNER"}},
 
 		{"ErrR4ExemptionMissing", func(a *Application) { a.Exemptions = nil }, []string{"R4 exemptions EXEMPTION_MISSING"}},
 		{"ErrR4ExemptionWithoutCitation", func(a *Application) {
@@ -75,7 +75,9 @@ func TestSubmitGuards(t *testing.T) {
 			[]string{"R5 exemptions[0].law_id EXEMPTION_LAW_BLOCKED"}},
 		{"ErrR5ForvaltningslovenSuccessor", func(a *Application) { a.Exemptions[0].LawID = "LOV-2025-06-20-81" },
 			[]string{"R5 exemptions[0].law_id EXEMPTION_LAW_BLOCKED"}},
-		{"ErrR5KommunelovenWithoutJustification", func(a *Application) { a.Exemptions[0].LawID = "LOV-2018-06-22-83" },
+		{"ErrR5KommunelovenWithoutJustification", func(a *Application) {
+			a.Exemptions[0].LawID, a.Exemptions[0].OwningMinistry = "LOV-2018-06-22-83", "KDD"
+		},
 			[]string{"R5 exemptions[0].justification EXEMPTION_JUSTIFICATION_MISSING"}},
 
 		{"ErrR6PlannedStartMissing", func(a *Application) { a.PlannedStart = "" }, []string{"R6 planned_start START_DATE_MISSING"}},
@@ -192,7 +194,7 @@ func TestApproveGuards(t *testing.T) {
 		a.Exemptions = append(a.Exemptions, Exemption{LawID: "LOV-2011-06-24-30", Section: "§ 3-2", CurrentRule: "x", ProposedRule: "y", OwningMinistry: "HOD"})
 		return a
 	}
-	ok := ApproveInput{ApprovedStart: "2026-08-01", ApprovedEnd: "2030-07-31", Reasons: "Innenfor loven."}
+	ok := ApproveInput{ApprovedStart: "2026-08-01", ApprovedEnd: "2029-07-31", Reasons: "Innenfor loven."}
 	both := func() []*Consultation {
 		return []*Consultation{answered("1", "KD", PositionSupports), answered("2", "HOD", PositionNoComment)}
 	}
@@ -206,14 +208,14 @@ func TestApproveGuards(t *testing.T) {
 		{"OK", app, both(), ok, nil},
 		{"OKOnlyKDDRulesNeedNoConsultation", func() *Application {
 			a := validApplication()
-			a.Exemptions[0].OwningMinistry = "KDD"
+			a.Exemptions[0].LawID, a.Exemptions[0].Section, a.Exemptions[0].OwningMinistry = "LOV-2008-06-27-71", "§ 12-14", "KDD"
 			return a
 		}, nil, ok, nil},
 		{"OKCancelledConsultationIgnored", app, append(both(), &Consultation{ID: "3", Ministry: "KD", State: ConsultationCancelled}), ok, nil},
 		{"OKObjectionAnswered", app, []*Consultation{answered("1", "KD", PositionObjects), answered("2", "HOD", PositionSupports)},
-			ApproveInput{ApprovedStart: "2026-08-01", ApprovedEnd: "2030-07-31", Reasons: "x", ObjectionResponse: "Innvendingen er vurdert."}, nil},
+			ApproveInput{ApprovedStart: "2026-08-01", ApprovedEnd: "2029-07-31", Reasons: "x", ObjectionResponse: "Innvendingen er vurdert."}, nil},
 		{"ErrR6TooLong", app, both(), ApproveInput{ApprovedStart: "2026-08-01", ApprovedEnd: "2030-08-01", Reasons: "x"},
-			[]string{"R6 approved_end TRIAL_PERIOD_TOO_LONG"}},
+			[]string{"R6 approved_end TRIAL_PERIOD_TOO_LONG", "R18 approved_end APPROVED_END_AFTER_APPLIED"}},
 		{"ErrR6EndsBeforeStart", app, both(), ApproveInput{ApprovedStart: "2026-08-01", ApprovedEnd: "2026-07-01", Reasons: "x"},
 			[]string{"R6 approved_end TRIAL_PERIOD_ENDS_BEFORE_START"}},
 		{"ErrR10ConsultationMissing", app, both()[:1], ok, []string{"R10 consultations CONSULTATION_MISSING"}},
@@ -227,7 +229,9 @@ func TestApproveGuards(t *testing.T) {
 			[]string{"R10 objection_response OBJECTION_NOT_ANSWERED"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			assertViolations(t, ApproveGuards(tc.app(), tc.cons, tc.in, ref), tc.want...)
+			app := tc.app()
+			coverAsTheyStand(app, tc.cons, ref)
+			assertViolations(t, ApproveGuards(app, tc.cons, tc.in, ref, day(t, fixtureToday)), tc.want...)
 		})
 	}
 }
@@ -309,6 +313,8 @@ func TestCurrentEnd(t *testing.T) {
 func activeApplication(extensions ...Extension) *Application {
 	a := approvedApplication()
 	a.State = StateActive
+	// The co-applicant's council has decided to ask for an extension (R8+).
+	a.Applicants[1].ExtensionCouncilDecision = &CouncilDecision{Body: "Råde kommunestyre", CaseReference: "30/12", MeetingDate: "2030-02-15"}
 	a.Extensions = extensions
 	return a
 }
@@ -333,7 +339,9 @@ func TestRequestExtensionGuards(t *testing.T) {
 		{"OK", activeApplication(), req("2031-07-31"), nil},
 		{"OKTwoYears", activeApplication(), req("2032-07-31"), nil},
 		{"OKTwoYearsInTotal", activeApplication(granted), req("2032-07-31"), nil},
-		{"OKBeyondTwoYearsUntilReform", activeApplication(), withReform("2033-01-01", "2033-01-01"), nil},
+		{"OKBeyondTwoYearsUntilDayBeforeReform", activeApplication(), withReform("2032-12-31", "2033-01-01"), nil},
+		{"ErrR7PlusOnReformDay", activeApplication(), withReform("2033-01-01", "2033-01-01"),
+			[]string{"R7+ requested_end EXTENSION_BEYOND_REFORM"}},
 		{"ErrR8CouncilDecisionInFuture", activeApplication(), func() ExtensionRequestInput {
 			in := req("2031-07-31")
 			in.CouncilDecision.MeetingDate = "2030-03-02"
@@ -346,7 +354,7 @@ func TestRequestExtensionGuards(t *testing.T) {
 		{"ErrR7TooLong", activeApplication(), req("2032-08-01"), []string{"R7 requested_end EXTENSION_TOO_LONG"}},
 		{"ErrR7TooLongInTotal", activeApplication(granted), req("2032-08-01"), []string{"R7 requested_end EXTENSION_TOO_LONG"}},
 		{"ErrR7BeyondReform", activeApplication(), withReform("2033-06-01", "2033-01-01"),
-			[]string{"R7 requested_end EXTENSION_BEYOND_REFORM"}},
+			[]string{"R7+ requested_end EXTENSION_BEYOND_REFORM"}},
 		{"ErrR7NotApproved", func() *Application { a := activeApplication(); a.Decision = nil; return a }(), req("2031-07-31"),
 			[]string{"R7 decision DECISION_MISSING"}},
 	} {
@@ -358,7 +366,7 @@ func TestRequestExtensionGuards(t *testing.T) {
 
 func TestDecideExtensionGuards(t *testing.T) {
 	pending := Extension{RequestedEnd: "2032-07-31", State: ExtensionRequested}
-	pendingReform := Extension{RequestedEnd: "2033-01-01", State: ExtensionRequested, ReformReference: "Prop. 100 L (2029–2030)", ReformInForce: "2033-01-01"}
+	pendingReform := Extension{RequestedEnd: "2032-12-31", State: ExtensionRequested, ReformReference: "Prop. 100 L (2029–2030)", ReformInForce: "2033-01-01"}
 	grant := func(end string) ExtensionDecisionInput {
 		return ExtensionDecisionInput{Grant: true, ApprovedEnd: end, AmendingRegulationID: "FOR-2030-05-02-812", Reasons: "x"}
 	}
@@ -371,14 +379,14 @@ func TestDecideExtensionGuards(t *testing.T) {
 		{"OK", activeApplication(pending), grant("2031-07-31"), nil},
 		{"OKTwoYears", activeApplication(pending), grant("2032-07-31"), nil},
 		{"OKDeny", activeApplication(pending), ExtensionDecisionInput{Reasons: "Ikke grunnlag."}, nil},
-		{"OKUntilReform", activeApplication(pendingReform), grant("2033-01-01"), nil},
+		{"OKUntilDayBeforeReform", activeApplication(pendingReform), grant("2032-12-31"), nil},
 		{"ErrR7NoPendingRequest", activeApplication(), grant("2031-07-31"), []string{"R7 extensions EXTENSION_REQUEST_MISSING"}},
 		{"ErrR7NotAfterCurrentEnd", activeApplication(pending), grant("2030-07-01"),
 			[]string{"R7 approved_end EXTENSION_END_NOT_AFTER_CURRENT_END"}},
-		{"ErrR7TooLong", activeApplication(pending), grant("2032-08-01"), []string{"R7 approved_end EXTENSION_TOO_LONG"}},
+		{"ErrR7TooLong", activeApplication(pending), grant("2032-08-01"), []string{"R7 approved_end EXTENSION_TOO_LONG", "R18 approved_end EXTENSION_LONGER_THAN_REQUESTED"}},
 		{"ErrR7TooLongInTotal", activeApplication(Extension{State: ExtensionGranted, ApprovedEnd: "2032-01-31"}, pending), grant("2032-08-01"),
-			[]string{"R7 approved_end EXTENSION_TOO_LONG"}},
-		{"ErrR7BeyondReform", activeApplication(pendingReform), grant("2033-01-02"), []string{"R7 approved_end EXTENSION_BEYOND_REFORM"}},
+			[]string{"R7 approved_end EXTENSION_TOO_LONG", "R18 approved_end EXTENSION_LONGER_THAN_REQUESTED"}},
+		{"ErrR7BeyondReform", activeApplication(pendingReform), grant("2033-01-01"), []string{"R7+ approved_end EXTENSION_BEYOND_REFORM", "R18 approved_end EXTENSION_LONGER_THAN_REQUESTED"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			assertViolations(t, DecideExtensionGuards(tc.app, tc.in), tc.want...)
@@ -406,6 +414,18 @@ func TestEndPeriodGuards(t *testing.T) {
 	}
 }
 
+// closeToday is the day TestCloseGuards closes on: the day after overdue's report was
+// due.
+const closeToday = "2031-02-01"
+
+// overdue returns an evaluating case whose report was due before closeToday and never
+// came (R12+).
+func overdue() *Application {
+	a := activeApplication()
+	a.State, a.EvaluationDue = StateEvaluating, "2031-01-31"
+	return a
+}
+
 func TestCloseGuards(t *testing.T) {
 	evaluated := func() *Application {
 		a := activeApplication()
@@ -420,17 +440,17 @@ func TestCloseGuards(t *testing.T) {
 		want []string
 	}{
 		{"OK", evaluated(), CloseInput{Outcome: OutcomeMadePermanent}, nil},
-		{"OKWithoutEvaluation", activeApplication(), CloseInput{Outcome: OutcomeDiscontinued, Reasons: "Rapporten kom aldri.", WithoutEvaluation: true}, nil},
+		{"OKWithoutEvaluation", overdue(), CloseInput{Outcome: OutcomeDiscontinued, Reasons: "Rapporten kom aldri.", WithoutEvaluation: true}, nil},
 		{"ErrR12ReportMissing", activeApplication(), CloseInput{Outcome: OutcomeLawChangeProposed},
 			[]string{"R12 evaluation_report EVALUATION_REPORT_MISSING"}},
 		{"ErrR12OutcomeMissing", evaluated(), CloseInput{}, []string{"R12 outcome OUTCOME_MISSING"}},
-		{"ErrR12WithoutEvaluationNotDiscontinued", activeApplication(), CloseInput{Outcome: OutcomeMadePermanent, Reasons: "x", WithoutEvaluation: true},
+		{"ErrR12WithoutEvaluationNotDiscontinued", overdue(), CloseInput{Outcome: OutcomeMadePermanent, Reasons: "x", WithoutEvaluation: true},
 			[]string{"R12 outcome OUTCOME_MUST_BE_DISCONTINUED"}},
-		{"ErrR12WithoutEvaluationReasonsMissing", activeApplication(), CloseInput{Outcome: OutcomeDiscontinued, WithoutEvaluation: true},
+		{"ErrR12WithoutEvaluationReasonsMissing", overdue(), CloseInput{Outcome: OutcomeDiscontinued, WithoutEvaluation: true},
 			[]string{"R12 reasons REASONS_MISSING"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			assertViolations(t, CloseGuards(tc.app, tc.in), tc.want...)
+			assertViolations(t, CloseGuards(tc.app, tc.in, day(t, closeToday)), tc.want...)
 		})
 	}
 }

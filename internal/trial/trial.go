@@ -89,6 +89,17 @@ const (
 	// call (R20, call.go).
 	ActionSelect  Action = "select"
 	ActionDecline Action = "decline"
+
+	// The actions of domain.md's "Further rules and sharper readings".
+
+	// ActionConfirmLawOwner is KDD confirming which ministry owns a law the reference
+	// data does not know (R16).
+	ActionConfirmLawOwner Action = "confirmLawOwner"
+	// ActionRecordLegalReview is KDD recording its legal review of a flagged exemption
+	// (R19).
+	ActionRecordLegalReview Action = "recordLegalReview"
+	// ActionWithdrawParticipation is a co-applicant leaving a joint application (R8+).
+	ActionWithdrawParticipation Action = "withdrawParticipation"
 )
 
 // Role is what a caller may see and do (domain.md, Roles and visibility).
@@ -216,6 +227,9 @@ type Applicant struct {
 	CouncilDecision        *CouncilDecision `json:"councilDecision,omitempty"`
 	Lead                   bool             `json:"lead,omitempty"`
 	ParticipationConfirmed bool             `json:"participationConfirmed,omitempty"`
+	// ExtensionCouncilDecision is a co-applicant's own council decision to ask for the
+	// pending or coming extension of a joint trial (R8+); cleared when KDD decides.
+	ExtensionCouncilDecision *CouncilDecision `json:"extensionCouncilDecision,omitempty"`
 }
 
 // Exemption is one rule the trial departs from (R4, R5).
@@ -250,6 +264,13 @@ type Decision struct {
 	DecideTime           time.Time      `json:"decideTime"`
 	RegulationID         string         `json:"regulationId,omitempty"`
 	PublicationReference string         `json:"publicationReference,omitempty"`
+	// DecideDate is the decision's calendar day in Europe/Oslo (R18).
+	DecideDate string `json:"decideDate,omitempty"`
+	// GrantedExemptions are the indexes into Application.Exemptions the approval grants
+	// (R18); empty when every exemption applied for is granted.
+	GrantedExemptions []int `json:"grantedExemptions,omitempty"`
+	// PublicationDate is the day the regulation was published in Norsk Lovtidend (R18).
+	PublicationDate string `json:"publicationDate,omitempty"`
 }
 
 // ExtensionState is where a request for a longer period stands (R7).
@@ -304,6 +325,9 @@ type Termination struct {
 
 // EvaluationReport is the applicant's report at the end of a trial (R12).
 type EvaluationReport struct {
+	// Version counts the reports of the case from 1; a new report is a new version and
+	// the earlier ones are kept (R12+).
+	Version         int       `json:"version,omitempty"`
 	ReportReference string    `json:"reportReference"`
 	Summary         string    `json:"summary"`
 	SubmittedBy     Person    `json:"submittedBy"`
@@ -351,6 +375,18 @@ type Application struct {
 	EvaluationReport *EvaluationReport `json:"evaluationReport,omitempty"`
 	Closure          *Closure          `json:"closure,omitempty"`
 	WithdrawalReason string            `json:"withdrawalReason,omitempty"`
+
+	// EvaluationReports are every version of the evaluation report, oldest first; the
+	// last is EvaluationReport (R12+).
+	EvaluationReports []EvaluationReport `json:"evaluationReports,omitempty"`
+	// LawOwnerConfirmations are KDD's confirmations of who owns a law the reference data
+	// does not know (R16).
+	LawOwnerConfirmations []LawOwnerConfirmation `json:"lawOwnerConfirmations,omitempty"`
+	// LegalReviews are KDD's legal reviews of flagged exemptions (R19).
+	LegalReviews []LegalReview `json:"legalReviews,omitempty"`
+	// WithdrawnParticipants are the co-applicants that withdrew their participation
+	// (R8+).
+	WithdrawnParticipants []WithdrawnParticipant `json:"withdrawnParticipants,omitempty"`
 
 	// AnswerDue is the date by which KDD owes the applicant an answer after a
 	// (re)submission (R14); empty while no answer is owed.
@@ -444,9 +480,12 @@ type Consultation struct {
 	State         ConsultationState     `json:"state"`
 	Response      *ConsultationResponse `json:"response,omitempty"`
 	CancelReason  string                `json:"cancelReason,omitempty"`
-	RequestedBy   Person                `json:"requestedBy"`
-	CreateTime    time.Time             `json:"createTime"`
-	UpdateTime    time.Time             `json:"updateTime"`
+	// CoveredExemptions are the exemptions owned by the ministry as they stood when the
+	// consultation was opened: what it was asked about (R17).
+	CoveredExemptions []Exemption `json:"coveredExemptions,omitempty"`
+	RequestedBy       Person      `json:"requestedBy"`
+	CreateTime        time.Time   `json:"createTime"`
+	UpdateTime        time.Time   `json:"updateTime"`
 }
 
 // Event is one entry of a case's append-only history.
@@ -472,4 +511,45 @@ type Event struct {
 	// when it appends the event.
 	PrevHash string `json:"prevHash,omitempty"`
 	Hash     string `json:"hash,omitempty"`
+}
+
+// LawOwnerConfirmation is KDD's finding of which ministry owns a law the reference data
+// does not know (R16).
+type LawOwnerConfirmation struct {
+	LawID       string    `json:"lawId"`
+	Ministry    string    `json:"ministry"`
+	Reasons     string    `json:"reasons,omitempty"`
+	ConfirmedBy Person    `json:"confirmedBy"`
+	Time        time.Time `json:"time"`
+}
+
+// ReviewConclusion is the outcome of KDD's legal review of a flagged exemption (R19).
+type ReviewConclusion string
+
+// The conclusions of a legal review.
+const (
+	// ReviewWithinAct: the exemption may be granted (not a basic organisation rule, or
+	// the restriction of rights is lawful and proportionate).
+	ReviewWithinAct ReviewConclusion = "WITHIN_ACT"
+	// ReviewOutsideAct: the exemption may not be granted.
+	ReviewOutsideAct ReviewConclusion = "OUTSIDE_ACT"
+)
+
+// LegalReview is KDD's legal review of one flagged exemption (R19). Exemption is the
+// exemption as it stood when reviewed: a changed exemption needs a new review.
+type LegalReview struct {
+	ExemptionIndex int              `json:"exemptionIndex"`
+	Exemption      Exemption        `json:"exemption"`
+	Conclusion     ReviewConclusion `json:"conclusion"`
+	Reasons        string           `json:"reasons"`
+	ReviewedBy     Person           `json:"reviewedBy"`
+	Time           time.Time        `json:"time"`
+}
+
+// WithdrawnParticipant is a co-applicant that withdrew from a joint application before
+// the decision (R8+).
+type WithdrawnParticipant struct {
+	Applicant Applicant `json:"applicant"`
+	Reason    string    `json:"reason"`
+	Time      time.Time `json:"time"`
 }

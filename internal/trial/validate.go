@@ -103,7 +103,7 @@ func ValidateDraft(app *Application, ref *Reference) []Violation {
 	vs.length("", "summary", app.Summary, MaxTextLength)
 
 	if len(app.Applicants) > MaxItems {
-		vs.add("R2", "applicants", "TOO_MANY", fmt.Sprintf("applicants lists %d applicants; at most %d are allowed.", len(app.Applicants), MaxItems))
+		vs.add(RuleR2, "applicants", "TOO_MANY", fmt.Sprintf("applicants lists %d applicants; at most %d are allowed.", len(app.Applicants), MaxItems))
 	}
 	vs = append(vs, applicantsViolations(app.Applicants)...)
 	for i, a := range app.Applicants {
@@ -113,22 +113,22 @@ func ValidateDraft(app *Application, ref *Reference) []Violation {
 	}
 
 	if app.Category != "" && !knownCategory(app.Category) {
-		vs.add("R3", "category", "UNKNOWN_CATEGORY", fmt.Sprintf("category %q is unknown; use ORGANISATION, TASK_DIVISION, STATE_CONTROL or UNITARY_COUNTY.", app.Category))
+		vs.add(RuleR3, "category", "UNKNOWN_CATEGORY", fmt.Sprintf("category %q is unknown; use ORGANISATION, TASK_DIVISION, STATE_CONTROL or UNITARY_COUNTY.", app.Category))
 	}
 	vs = append(vs, purposesViolations(app.Purposes)...)
 
 	if len(app.Exemptions) > MaxItems {
-		vs.add("R4", "exemptions", "TOO_MANY", fmt.Sprintf("exemptions lists %d exemptions; at most %d are allowed.", len(app.Exemptions), MaxItems))
+		vs.add(RuleR4, "exemptions", "TOO_MANY", fmt.Sprintf("exemptions lists %d exemptions; at most %d are allowed.", len(app.Exemptions), MaxItems))
 	}
 	for i, e := range app.Exemptions {
 		vs = append(vs, exemptionFormat(i, e, ref)...)
 	}
 
-	vs.date("R6", "planned_start", app.PlannedStart)
-	vs.date("R6", "planned_end", app.PlannedEnd)
-	vs.length("R12", "evaluation_plan", app.EvaluationPlan, MaxTextLength)
-	vs.length("R15", "employee_involvement", app.EmployeeInvolvement, MaxTextLength)
-	vs.length("R9", "draft_regulation", app.DraftRegulation, MaxTextLength)
+	vs.date(RuleR6, "planned_start", app.PlannedStart)
+	vs.date(RuleR6, "planned_end", app.PlannedEnd)
+	vs.length(RuleR12, "evaluation_plan", app.EvaluationPlan, MaxTextLength)
+	vs.length(RuleR15, "employee_involvement", app.EmployeeInvolvement, MaxTextLength)
+	vs.length(RuleR9, "draft_regulation", app.DraftRegulation, MaxTextLength)
 	return vs
 }
 
@@ -142,42 +142,42 @@ func applicantsViolations(applicants []Applicant) []Violation {
 		p := fmt.Sprintf("applicants[%d]", i)
 		switch {
 		case a.OrganisationNumber == "":
-			vs.add("R2", p+".organisation_number", "ORGANISATION_NUMBER_MISSING", p+".organisation_number is required: give the applicant's nine-digit organisation number.")
+			vs.add(RuleR2, p+".organisation_number", "ORGANISATION_NUMBER_MISSING", p+".organisation_number is required: give the applicant's nine-digit organisation number.")
 		case !ValidOrganisationNumber(a.OrganisationNumber):
-			vs.add("R2", p+".organisation_number", "INVALID_ORGANISATION_NUMBER", fmt.Sprintf("%s.organisation_number %q is not a valid organisation number (nine digits, modulus-11 check digit); check it in Enhetsregisteret.", p, a.OrganisationNumber))
+			vs.add(RuleR2, p+".organisation_number", "INVALID_ORGANISATION_NUMBER", fmt.Sprintf("%s.organisation_number %q is not a valid organisation number (nine digits, modulus-11 check digit); check it in Enhetsregisteret.", p, a.OrganisationNumber))
 		default:
 			if first, dup := seen[a.OrganisationNumber]; dup {
-				vs.add("R2", p+".organisation_number", "DUPLICATE_APPLICANT", fmt.Sprintf("%s.organisation_number %s is already applicants[%d]; list each organisation once.", p, a.OrganisationNumber, first))
+				vs.add(RuleR2, p+".organisation_number", "DUPLICATE_APPLICANT", fmt.Sprintf("%s.organisation_number %s is already applicants[%d]; list each organisation once.", p, a.OrganisationNumber, first))
 			} else {
 				seen[a.OrganisationNumber] = i
 			}
 		}
-		vs.length("R2", p+".name", a.Name, MaxShortTextLength)
+		vs.length(RuleR2, p+".name", a.Name, MaxShortTextLength)
 		switch a.Kind {
 		case "":
-			vs.add("R2", p+".kind", "APPLICANT_KIND_MISSING", p+".kind is required: give KOMMUNE or FYLKESKOMMUNE.")
+			vs.add(RuleR2, p+".kind", "APPLICANT_KIND_MISSING", p+".kind is required: give KOMMUNE or FYLKESKOMMUNE.")
 		case KindKommune:
 			switch {
 			case a.MunicipalityNumber == "":
-				vs.add("R2", p+".municipality_number", "MUNICIPALITY_NUMBER_MISSING", p+".municipality_number is required for a KOMMUNE: give its four-digit municipality number, e.g. \"3118\".")
+				vs.add(RuleR2, p+".municipality_number", "MUNICIPALITY_NUMBER_MISSING", p+".municipality_number is required for a KOMMUNE: give its four-digit municipality number, e.g. \"3118\".")
 			case !ValidMunicipalityNumber(a.MunicipalityNumber):
-				vs.add("R2", p+".municipality_number", "INVALID_MUNICIPALITY_NUMBER", fmt.Sprintf("%s.municipality_number %q is not a municipality number in force from 2024: four digits, the first two a county in force (e.g. \"0301\", \"3118\").", p, a.MunicipalityNumber))
+				vs.add(RuleR2, p+".municipality_number", "INVALID_MUNICIPALITY_NUMBER", fmt.Sprintf("%s.municipality_number %q is not a municipality number in force from 2024: four digits, the first two a county in force (e.g. \"0301\", \"3118\").", p, a.MunicipalityNumber))
 			}
 			if a.CountyNumber != "" {
-				vs.add("R2", p+".county_number", "COUNTY_NUMBER_NOT_ALLOWED", p+".county_number is for a FYLKESKOMMUNE; leave it empty for a KOMMUNE.")
+				vs.add(RuleR2, p+".county_number", "COUNTY_NUMBER_NOT_ALLOWED", p+".county_number is for a FYLKESKOMMUNE; leave it empty for a KOMMUNE.")
 			}
 		case KindFylkeskommune:
 			switch {
 			case a.CountyNumber == "":
-				vs.add("R2", p+".county_number", "COUNTY_NUMBER_MISSING", p+".county_number is required for a FYLKESKOMMUNE: give its two-digit county number, e.g. \"46\".")
+				vs.add(RuleR2, p+".county_number", "COUNTY_NUMBER_MISSING", p+".county_number is required for a FYLKESKOMMUNE: give its two-digit county number, e.g. \"46\".")
 			case !ValidCountyNumber(a.CountyNumber):
-				vs.add("R2", p+".county_number", "INVALID_COUNTY_NUMBER", fmt.Sprintf("%s.county_number %q is not a county in force from 2024 (03, 11, 15, 18, 31, 32, 33, 34, 39, 40, 42, 46, 50, 55, 56).", p, a.CountyNumber))
+				vs.add(RuleR2, p+".county_number", "INVALID_COUNTY_NUMBER", fmt.Sprintf("%s.county_number %q is not a county in force from 2024 (03, 11, 15, 18, 31, 32, 33, 34, 39, 40, 42, 46, 50, 55, 56).", p, a.CountyNumber))
 			}
 			if a.MunicipalityNumber != "" {
-				vs.add("R2", p+".municipality_number", "MUNICIPALITY_NUMBER_NOT_ALLOWED", p+".municipality_number is for a KOMMUNE; leave it empty for a FYLKESKOMMUNE.")
+				vs.add(RuleR2, p+".municipality_number", "MUNICIPALITY_NUMBER_NOT_ALLOWED", p+".municipality_number is for a KOMMUNE; leave it empty for a FYLKESKOMMUNE.")
 			}
 		default:
-			vs.add("R2", p+".kind", "UNKNOWN_APPLICANT_KIND", fmt.Sprintf("%s.kind %q is unknown; give KOMMUNE or FYLKESKOMMUNE.", p, a.Kind))
+			vs.add(RuleR2, p+".kind", "UNKNOWN_APPLICANT_KIND", fmt.Sprintf("%s.kind %q is unknown; give KOMMUNE or FYLKESKOMMUNE.", p, a.Kind))
 		}
 	}
 	return vs
@@ -187,9 +187,9 @@ func applicantsViolations(applicants []Applicant) []Violation {
 // may still be incomplete.
 func councilDecisionFormat(prefix string, cd *CouncilDecision) []Violation {
 	var vs violations
-	vs.length("R8", prefix+".body", cd.Body, MaxShortTextLength)
-	vs.length("R8", prefix+".case_reference", cd.CaseReference, MaxShortTextLength)
-	vs.date("R8", prefix+".meeting_date", cd.MeetingDate)
+	vs.length(RuleR8, prefix+".body", cd.Body, MaxShortTextLength)
+	vs.length(RuleR8, prefix+".case_reference", cd.CaseReference, MaxShortTextLength)
+	vs.date(RuleR8, prefix+".meeting_date", cd.MeetingDate)
 	return vs
 }
 
@@ -199,7 +199,7 @@ func councilDecisionFormat(prefix string, cd *CouncilDecision) []Violation {
 func councilDecisionComplete(prefix string, cd *CouncilDecision) []Violation {
 	var vs violations
 	if cd == nil {
-		vs.add("R8", prefix, "COUNCIL_DECISION_MISSING", prefix+" is required: give the council's decision adopting the application (body, case reference, meeting date).")
+		vs.add(RuleR8, prefix, "COUNCIL_DECISION_MISSING", prefix+" is required: give the council's decision adopting the application (body, case reference, meeting date).")
 		return vs
 	}
 	for _, f := range []struct{ name, value, what string }{
@@ -208,7 +208,7 @@ func councilDecisionComplete(prefix string, cd *CouncilDecision) []Violation {
 		{"meeting_date", cd.MeetingDate, "the meeting date as YYYY-MM-DD"},
 	} {
 		if strings.TrimSpace(f.value) == "" {
-			vs.add("R8", prefix+"."+f.name, "COUNCIL_DECISION_INCOMPLETE", fmt.Sprintf("%s.%s is required: give %s.", prefix, f.name, f.what))
+			vs.add(RuleR8, prefix+"."+f.name, "COUNCIL_DECISION_INCOMPLETE", fmt.Sprintf("%s.%s is required: give %s.", prefix, f.name, f.what))
 		}
 	}
 	vs = append(vs, councilDecisionFormat(prefix, cd)...)
@@ -223,9 +223,9 @@ func purposesViolations(purposes []Purpose) []Violation {
 		field := fmt.Sprintf("purposes[%d]", i)
 		switch {
 		case !knownPurpose(p):
-			vs.add("R1", field, "UNKNOWN_PURPOSE", fmt.Sprintf("%s %q is not a purpose of § 1; use EFFICIENT_ORGANISATION, TASK_ALLOCATION, SERVICE_QUALITY, RESOURCE_USE or DEMOCRATIC_GOVERNANCE.", field, p))
+			vs.add(RuleR1, field, "UNKNOWN_PURPOSE", fmt.Sprintf("%s %q is not a purpose of § 1; use EFFICIENT_ORGANISATION, TASK_ALLOCATION, SERVICE_QUALITY, RESOURCE_USE or DEMOCRATIC_GOVERNANCE.", field, p))
 		case seen[p]:
-			vs.add("R1", field, "DUPLICATE_PURPOSE", fmt.Sprintf("%s %s is listed more than once; list each purpose once.", field, p))
+			vs.add(RuleR1, field, "DUPLICATE_PURPOSE", fmt.Sprintf("%s %s is listed more than once; list each purpose once.", field, p))
 		}
 		seen[p] = true
 	}
@@ -238,19 +238,19 @@ func exemptionFormat(i int, e Exemption, ref *Reference) []Violation {
 	var vs violations
 	p := fmt.Sprintf("exemptions[%d]", i)
 	if e.LawID != "" && !ValidLovdataID(e.LawID) {
-		vs.add("R4", p+".law_id", "INVALID_LAW_ID", fmt.Sprintf("%s.law_id %q is not a Lovdata id; give LOV-YYYY-MM-DD-N for a law or FOR-YYYY-MM-DD-N for a regulation, e.g. LOV-2008-06-27-71.", p, e.LawID))
+		vs.add(RuleR4, p+".law_id", "INVALID_LAW_ID", fmt.Sprintf("%s.law_id %q is not a Lovdata id; give LOV-YYYY-MM-DD-N for a law or FOR-YYYY-MM-DD-N for a regulation, e.g. LOV-2008-06-27-71.", p, e.LawID))
 	}
 	if e.OwningMinistry != "" {
 		if _, ok := ref.Ministry(e.OwningMinistry); !ok {
-			vs.add("R4", p+".owning_ministry", "UNKNOWN_MINISTRY", fmt.Sprintf("%s.owning_ministry %q is not a known ministry code; use one of %s.", p, e.OwningMinistry, MinistryCodes(ref)))
+			vs.add(RuleR4, p+".owning_ministry", "UNKNOWN_MINISTRY", fmt.Sprintf("%s.owning_ministry %q is not a known ministry code; use one of %s.", p, e.OwningMinistry, MinistryCodes(ref)))
 		}
 	}
-	vs.length("R4", p+".section", e.Section, MaxShortTextLength)
-	vs.length("R4", p+".paragraph", e.Paragraph, MaxShortTextLength)
-	vs.length("R4", p+".letter", e.Letter, MaxShortTextLength)
-	vs.length("R4", p+".current_rule", e.CurrentRule, MaxTextLength)
-	vs.length("R4", p+".proposed_rule", e.ProposedRule, MaxTextLength)
-	vs.length("R5", p+".justification", e.Justification, MaxTextLength)
+	vs.length(RuleR4, p+".section", e.Section, MaxShortTextLength)
+	vs.length(RuleR4, p+".paragraph", e.Paragraph, MaxShortTextLength)
+	vs.length(RuleR4, p+".letter", e.Letter, MaxShortTextLength)
+	vs.length(RuleR4, p+".current_rule", e.CurrentRule, MaxTextLength)
+	vs.length(RuleR4, p+".proposed_rule", e.ProposedRule, MaxTextLength)
+	vs.length(RuleR5, p+".justification", e.Justification, MaxTextLength)
 	return vs
 }
 
@@ -313,9 +313,9 @@ func (in ParticipationInput) Validate() []Violation {
 	var vs violations
 	switch {
 	case in.OrganisationNumber == "":
-		vs.add("R8", "organisation_number", "FIELD_REQUIRED", "organisation_number is required: give your own organisation's number.")
+		vs.add(RuleR8, "organisation_number", "FIELD_REQUIRED", "organisation_number is required: give your own organisation's number.")
 	case !ValidOrganisationNumber(in.OrganisationNumber):
-		vs.add("R8", "organisation_number", "INVALID_ORGANISATION_NUMBER", fmt.Sprintf("organisation_number %q is not a valid organisation number (nine digits, modulus-11 check digit).", in.OrganisationNumber))
+		vs.add(RuleR8, "organisation_number", "INVALID_ORGANISATION_NUMBER", fmt.Sprintf("organisation_number %q is not a valid organisation number (nine digits, modulus-11 check digit).", in.OrganisationNumber))
 	}
 	vs = append(vs, councilDecisionComplete("council_decision", in.CouncilDecision)...)
 	return vs
@@ -325,8 +325,8 @@ func (in ParticipationInput) Validate() []Violation {
 // given.
 func (in InterimReplyInput) Validate() []Violation {
 	var vs violations
-	vs.text("R14", "text", in.Text, MaxTextLength, "the interim reply to the applicant")
-	vs.date("R14", "expected_decision_date", in.ExpectedDecisionDate)
+	vs.text(RuleR14, "text", in.Text, MaxTextLength, "the interim reply to the applicant")
+	vs.date(RuleR14, "expected_decision_date", in.ExpectedDecisionDate)
 	return vs
 }
 
@@ -336,21 +336,21 @@ func (in InterimReplyInput) Validate() []Violation {
 // checked by ConsultationGuards.
 func (in ConsultationInput) Validate(ref *Reference) []Violation {
 	var vs violations
-	if vs.required("R10", "ministry", in.Ministry, "the code of the ministry to consult") {
+	if vs.required(RuleR10, "ministry", in.Ministry, "the code of the ministry to consult") {
 		if _, ok := ref.Ministry(in.Ministry); !ok {
-			vs.add("R10", "ministry", "UNKNOWN_MINISTRY", fmt.Sprintf("ministry %q is not a known ministry code; use one of %s.", in.Ministry, MinistryCodes(ref)))
+			vs.add(RuleR10, "ministry", "UNKNOWN_MINISTRY", fmt.Sprintf("ministry %q is not a known ministry code; use one of %s.", in.Ministry, MinistryCodes(ref)))
 		}
 	}
-	vs.text("R10", "question", in.Question, MaxTextLength, "the question to the ministry")
+	vs.text(RuleR10, "question", in.Question, MaxTextLength, "the question to the ministry")
 	switch {
 	case in.DueDate == "" && in.DueWorkingDays == 0:
 		// Neither: the service's default number of working days applies.
 	case in.DueDate != "" && in.DueWorkingDays != 0:
-		vs.add("R10", "due_working_days", "MUTUALLY_EXCLUSIVE", "give either due_date or due_working_days, not both.")
+		vs.add(RuleR10, "due_working_days", "MUTUALLY_EXCLUSIVE", "give either due_date or due_working_days, not both.")
 	case in.DueDate != "":
-		vs.date("R10", "due_date", in.DueDate)
+		vs.date(RuleR10, "due_date", in.DueDate)
 	case in.DueWorkingDays < 1 || in.DueWorkingDays > MaxDueWorkingDays:
-		vs.add("R10", "due_working_days", "OUT_OF_RANGE", fmt.Sprintf("due_working_days is %d; give a number of working days from 1 to %d.", in.DueWorkingDays, MaxDueWorkingDays))
+		vs.add(RuleR10, "due_working_days", "OUT_OF_RANGE", fmt.Sprintf("due_working_days is %d; give a number of working days from 1 to %d.", in.DueWorkingDays, MaxDueWorkingDays))
 	}
 	return vs
 }
@@ -361,14 +361,14 @@ func (in ResponseInput) Validate() []Violation {
 	var vs violations
 	switch {
 	case in.Position == "":
-		vs.add("R10", "position", "FIELD_REQUIRED", "position is required: give SUPPORTS, SUPPORTS_WITH_CONDITIONS, OBJECTS or NO_COMMENT.")
+		vs.add(RuleR10, "position", "FIELD_REQUIRED", "position is required: give SUPPORTS, SUPPORTS_WITH_CONDITIONS, OBJECTS or NO_COMMENT.")
 	case !knownPosition(in.Position):
-		vs.add("R10", "position", "UNKNOWN_POSITION", fmt.Sprintf("position %q is unknown; give SUPPORTS, SUPPORTS_WITH_CONDITIONS, OBJECTS or NO_COMMENT.", in.Position))
+		vs.add(RuleR10, "position", "UNKNOWN_POSITION", fmt.Sprintf("position %q is unknown; give SUPPORTS, SUPPORTS_WITH_CONDITIONS, OBJECTS or NO_COMMENT.", in.Position))
 	}
 	if in.Position == PositionNoComment {
-		vs.length("R10", "statement", in.Statement, MaxTextLength)
+		vs.length(RuleR10, "statement", in.Statement, MaxTextLength)
 	} else {
-		vs.text("R10", "statement", in.Statement, MaxTextLength, "the ministry's statement (only NO_COMMENT may leave it empty)")
+		vs.text(RuleR10, "statement", in.Statement, MaxTextLength, "the ministry's statement (only NO_COMMENT may leave it empty)")
 	}
 	return vs
 }
@@ -378,12 +378,13 @@ func (in ResponseInput) Validate() []Violation {
 // the consultations are checked by ApproveGuards.
 func (in ApproveInput) Validate() []Violation {
 	var vs violations
-	vs.requiredDate("R6", "approved_start", in.ApprovedStart, "the first day of the approved trial period as YYYY-MM-DD")
-	vs.requiredDate("R6", "approved_end", in.ApprovedEnd, "the last day of the approved trial period as YYYY-MM-DD")
-	vs.text("R11", "reasons", in.Reasons, MaxTextLength, "the reasons for the decision")
-	vs.length("R10", "objection_response", in.ObjectionResponse, MaxTextLength)
-	vs.regulationID("R9", "regulation_id", in.RegulationID)
-	vs.length("R9", "publication_reference", in.PublicationReference, MaxShortTextLength)
+	vs.requiredDate(RuleR6, "approved_start", in.ApprovedStart, "the first day of the approved trial period as YYYY-MM-DD")
+	vs.requiredDate(RuleR6, "approved_end", in.ApprovedEnd, "the last day of the approved trial period as YYYY-MM-DD")
+	vs.text(RuleR11, "reasons", in.Reasons, MaxTextLength, "the reasons for the decision")
+	vs.length(RuleR10, "objection_response", in.ObjectionResponse, MaxTextLength)
+	vs.regulationID(RuleR9, "regulation_id", in.RegulationID)
+	vs.length(RuleR9, "publication_reference", in.PublicationReference, MaxShortTextLength)
+	vs = append(vs, in.validateR18()...)
 	return vs
 }
 
@@ -392,20 +393,20 @@ func (in ApproveInput) Validate() []Violation {
 func (in RejectInput) Validate() []Violation {
 	var vs violations
 	if len(in.ReasonCodes) == 0 {
-		vs.add("R11", "reason_codes", "FIELD_REQUIRED", "reason_codes is required: give at least one of OUTSIDE_ACT, RESTRICTS_RIGHTS, TOO_VAGUE, NOT_PRIORITISED, OTHER.")
+		vs.add(RuleR11, "reason_codes", "FIELD_REQUIRED", "reason_codes is required: give at least one of OUTSIDE_ACT, RESTRICTS_RIGHTS, TOO_VAGUE, NOT_PRIORITISED, OTHER.")
 	}
 	seen := map[RejectReason]bool{}
 	for i, c := range in.ReasonCodes {
 		field := fmt.Sprintf("reason_codes[%d]", i)
 		switch {
 		case !knownRejectReason(c):
-			vs.add("R11", field, "UNKNOWN_REASON_CODE", fmt.Sprintf("%s %q is unknown; use OUTSIDE_ACT, RESTRICTS_RIGHTS, TOO_VAGUE, NOT_PRIORITISED or OTHER.", field, c))
+			vs.add(RuleR11, field, "UNKNOWN_REASON_CODE", fmt.Sprintf("%s %q is unknown; use OUTSIDE_ACT, RESTRICTS_RIGHTS, TOO_VAGUE, NOT_PRIORITISED or OTHER.", field, c))
 		case seen[c]:
-			vs.add("R11", field, "DUPLICATE_REASON_CODE", fmt.Sprintf("%s %s is listed more than once; list each code once.", field, c))
+			vs.add(RuleR11, field, "DUPLICATE_REASON_CODE", fmt.Sprintf("%s %s is listed more than once; list each code once.", field, c))
 		}
 		seen[c] = true
 	}
-	vs.text("R11", "reasons", in.Reasons, MaxTextLength, "the reasons for the rejection")
+	vs.text(RuleR11, "reasons", in.Reasons, MaxTextLength, "the reasons for the rejection")
 	return vs
 }
 
@@ -413,10 +414,11 @@ func (in RejectInput) Validate() []Violation {
 // Lovtidend reference.
 func (in PublicationInput) Validate() []Violation {
 	var vs violations
-	if vs.required("R9", "regulation_id", in.RegulationID, "the trial regulation's Lovdata id, FOR-YYYY-MM-DD-N") {
-		vs.regulationID("R9", "regulation_id", in.RegulationID)
+	if vs.required(RuleR9, "regulation_id", in.RegulationID, "the trial regulation's Lovdata id, FOR-YYYY-MM-DD-N") {
+		vs.regulationID(RuleR9, "regulation_id", in.RegulationID)
 	}
-	vs.text("R9", "publication_reference", in.PublicationReference, MaxShortTextLength, "the regulation's publication reference in Norsk Lovtidend")
+	vs.text(RuleR9, "publication_reference", in.PublicationReference, MaxShortTextLength, "the regulation's publication reference in Norsk Lovtidend")
+	vs.date(RuleR18, "publication_date", in.PublicationDate)
 	return vs
 }
 
@@ -425,17 +427,17 @@ func (in PublicationInput) Validate() []Violation {
 // allowed is checked by RequestExtensionGuards.
 func (in ExtensionRequestInput) Validate() []Violation {
 	var vs violations
-	vs.requiredDate("R7", "requested_end", in.RequestedEnd, "the wanted last day of the trial as YYYY-MM-DD")
+	vs.requiredDate(RuleR7, "requested_end", in.RequestedEnd, "the wanted last day of the trial as YYYY-MM-DD")
 	vs = append(vs, councilDecisionComplete("council_decision", in.CouncilDecision)...)
-	vs.length("R7", "reform_reference", in.ReformReference, MaxShortTextLength)
-	vs.date("R7", "reform_in_force", in.ReformInForce)
+	vs.length(RuleR7, "reform_reference", in.ReformReference, MaxShortTextLength)
+	vs.date(RuleR7, "reform_in_force", in.ReformInForce)
 	// A reform is cited by reference and date together (R7); half a citation cannot
 	// justify anything.
 	switch {
 	case in.ReformReference != "" && in.ReformInForce == "":
-		vs.add("R7", "reform_in_force", "FIELD_REQUIRED", "reform_in_force is required with reform_reference: give the date the reform enters into force as YYYY-MM-DD.")
+		vs.add(RuleR7, "reform_in_force", "FIELD_REQUIRED", "reform_in_force is required with reform_reference: give the date the reform enters into force as YYYY-MM-DD.")
 	case in.ReformReference == "" && in.ReformInForce != "":
-		vs.add("R7", "reform_reference", "FIELD_REQUIRED", "reform_reference is required with reform_in_force: cite the planned or decided reform (e.g. a Prop. or a law's Lovdata id).")
+		vs.add(RuleR7, "reform_reference", "FIELD_REQUIRED", "reform_reference is required with reform_in_force: cite the planned or decided reform (e.g. a Prop. or a law's Lovdata id).")
 	}
 	return vs
 }
@@ -445,19 +447,19 @@ func (in ExtensionRequestInput) Validate() []Violation {
 // regulation, and a denied one records neither.
 func (in ExtensionDecisionInput) Validate() []Violation {
 	var vs violations
-	vs.text("R11", "reasons", in.Reasons, MaxTextLength, "the reasons for the decision")
+	vs.text(RuleR11, "reasons", in.Reasons, MaxTextLength, "the reasons for the decision")
 	if in.Grant {
-		vs.requiredDate("R7", "approved_end", in.ApprovedEnd, "the new last day of the trial as YYYY-MM-DD")
-		if vs.required("R7", "amending_regulation_id", in.AmendingRegulationID, "the Lovdata id of the regulation amending the trial's regulation, FOR-YYYY-MM-DD-N") {
-			vs.regulationID("R7", "amending_regulation_id", in.AmendingRegulationID)
+		vs.requiredDate(RuleR7, "approved_end", in.ApprovedEnd, "the new last day of the trial as YYYY-MM-DD")
+		if vs.required(RuleR7, "amending_regulation_id", in.AmendingRegulationID, "the Lovdata id of the regulation amending the trial's regulation, FOR-YYYY-MM-DD-N") {
+			vs.regulationID(RuleR7, "amending_regulation_id", in.AmendingRegulationID)
 		}
 		return vs
 	}
 	if in.ApprovedEnd != "" {
-		vs.add("R7", "approved_end", "FIELD_NOT_ALLOWED", "approved_end is only for a granted extension; leave it empty when denying, or set grant.")
+		vs.add(RuleR7, "approved_end", "FIELD_NOT_ALLOWED", "approved_end is only for a granted extension; leave it empty when denying, or set grant.")
 	}
 	if in.AmendingRegulationID != "" {
-		vs.add("R7", "amending_regulation_id", "FIELD_NOT_ALLOWED", "amending_regulation_id is only for a granted extension; leave it empty when denying, or set grant.")
+		vs.add(RuleR7, "amending_regulation_id", "FIELD_NOT_ALLOWED", "amending_regulation_id is only for a granted extension; leave it empty when denying, or set grant.")
 	}
 	return vs
 }
@@ -466,9 +468,9 @@ func (in ExtensionDecisionInput) Validate() []Violation {
 // instrument's Lovdata id.
 func (in TerminateInput) Validate() []Violation {
 	var vs violations
-	vs.text("R13", "reasons", in.Reasons, MaxTextLength, "the reasons for ending the trial early")
-	if vs.required("R13", "repealing_instrument", in.RepealingInstrument, "the Lovdata id of the regulation repealing the trial's regulation, FOR-YYYY-MM-DD-N") {
-		vs.regulationID("R13", "repealing_instrument", in.RepealingInstrument)
+	vs.text(RuleR13, "reasons", in.Reasons, MaxTextLength, "the reasons for ending the trial early")
+	if vs.required(RuleR13, "repealing_instrument", in.RepealingInstrument, "the Lovdata id of the regulation repealing the trial's regulation, FOR-YYYY-MM-DD-N") {
+		vs.regulationID(RuleR13, "repealing_instrument", in.RepealingInstrument)
 	}
 	return vs
 }
@@ -476,8 +478,8 @@ func (in TerminateInput) Validate() []Violation {
 // Validate checks an evaluation report's fields (R12): its reference and a summary.
 func (in EvaluationInput) Validate() []Violation {
 	var vs violations
-	vs.text("R12", "report_reference", in.ReportReference, MaxShortTextLength, "a reference to the evaluation report (a URL or a document reference)")
-	vs.text("R12", "summary", in.Summary, MaxTextLength, "a summary of the evaluation's findings")
+	vs.text(RuleR12, "report_reference", in.ReportReference, MaxShortTextLength, "a reference to the evaluation report (a URL or a document reference)")
+	vs.text(RuleR12, "summary", in.Summary, MaxTextLength, "a summary of the evaluation's findings")
 	return vs
 }
 
@@ -488,14 +490,14 @@ func (in CloseInput) Validate() []Violation {
 	var vs violations
 	switch {
 	case in.Outcome == "":
-		vs.add("R12", "outcome", "FIELD_REQUIRED", "outcome is required: give MADE_PERMANENT, LAW_CHANGE_PROPOSED or DISCONTINUED.")
+		vs.add(RuleR12, "outcome", "FIELD_REQUIRED", "outcome is required: give MADE_PERMANENT, LAW_CHANGE_PROPOSED or DISCONTINUED.")
 	case !knownOutcome(in.Outcome):
-		vs.add("R12", "outcome", "UNKNOWN_OUTCOME", fmt.Sprintf("outcome %q is unknown; give MADE_PERMANENT, LAW_CHANGE_PROPOSED or DISCONTINUED.", in.Outcome))
+		vs.add(RuleR12, "outcome", "UNKNOWN_OUTCOME", fmt.Sprintf("outcome %q is unknown; give MADE_PERMANENT, LAW_CHANGE_PROPOSED or DISCONTINUED.", in.Outcome))
 	}
 	if in.WithoutEvaluation {
-		vs.text("R12", "reasons", in.Reasons, MaxTextLength, "the reasons for closing without an evaluation")
+		vs.text(RuleR12, "reasons", in.Reasons, MaxTextLength, "the reasons for closing without an evaluation")
 	} else {
-		vs.length("R12", "reasons", in.Reasons, MaxTextLength)
+		vs.length(RuleR12, "reasons", in.Reasons, MaxTextLength)
 	}
 	return vs
 }

@@ -19,8 +19,13 @@ func TestEaster(t *testing.T) {
 		2024: "2024-03-31", 2025: "2025-04-20", 2026: "2026-04-05", 2027: "2027-03-28",
 		2028: "2028-04-16", 2029: "2029-04-01", 2030: "2030-04-21", 2038: "2038-04-25",
 	} {
-		if got := easterSunday(year).Format("2006-01-02"); got != want {
-			t.Errorf("easterSunday(%d) = %s, want %s", year, got, want)
+		// Easter Day and Monday are holidays, the Tuesday after is not, and Maundy
+		// Thursday and Good Friday before them are.
+		easter := date(t, want)
+		for offset, holiday := range map[int]bool{-4: false, -3: true, -2: true, 0: true, 1: true, 2: false} {
+			if d := easter.AddDate(0, 0, offset); isPublicHoliday(d) != holiday {
+				t.Errorf("Easter %d: isPublicHoliday(%s) = %v, want %v", year, d.Format("2006-01-02"), !holiday, holiday)
+			}
 		}
 	}
 }

@@ -166,7 +166,7 @@ func (e *env) approved() string {
 	c := must[*trial.Consultation](t)(e.svc.CreateConsultation(ctx, call(handler), id, trial.ConsultationInput{Ministry: "KD", Question: "Merknader?", DueWorkingDays: 15}))
 	must[*trial.Consultation](t)(e.svc.RespondToConsultation(ctx, call(kd), id, c.ID, trial.ResponseInput{Position: trial.PositionSupports, Statement: "Støttes."}))
 	must[*trial.Application](t)(e.svc.ApproveApplication(ctx, call(approver), id, trial.ApproveInput{ApprovedStart: "2026-08-01", ApprovedEnd: "2029-07-31",
-		Reasons: "Innenfor loven.", RegulationID: "FOR-2026-06-20-1234", PublicationReference: "Norsk Lovtidend Avd. II 2026 nr. 1234"}))
+		Reasons: "Innenfor loven.", RegulationID: "FOR-2026-03-02-1234", PublicationReference: "Norsk Lovtidend Avd. II 2026 nr. 1234"}))
 	return id
 }
 

@@ -205,6 +205,41 @@ func TestService_CallStory(t *testing.T) {
 			t.Errorf("call events: got %v, want %v", callEvents, want)
 		}
 	})
+	t.Run("OKFilterByCallAndStage", func(t *testing.T) {
+		for _, tc := range []struct {
+			filter string
+			want   []string
+		}{
+			{"call = " + c.ID, []string{a.ID, b.ID, d.ID}}, // KDD does not see the late draft
+			{"call = " + c.ID + " AND stage = FINAL", []string{a.ID, d.ID}},
+			{"stage = PRELIMINARY", []string{b.ID}},
+			{"call != " + c.ID, nil},
+		} {
+			apps, _, err := e.svc.ListApplications(svcCtx, svcHandler, tc.filter, "", 0, "")
+			if err != nil {
+				t.Fatalf("filter %q: %v", tc.filter, err)
+			}
+			var got []string
+			for _, app := range apps {
+				if app.Call != "" || tc.want == nil {
+					got = append(got, app.ID)
+				}
+			}
+			if tc.want == nil {
+				for _, app := range apps {
+					if app.Call == c.ID {
+						t.Errorf("filter %q: got %s of the call, want none", tc.filter, app.ID)
+					}
+				}
+				continue
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("filter %q: got %v, want %v", tc.filter, got, tc.want)
+			}
+		}
+		_, _, err := e.svc.ListApplications(svcCtx, svcPublic, "call = "+c.ID, "", 0, "")
+		svcWantErr(t, err, trial.CodeInvalidArgument, "FILTER_FIELD_NOT_PUBLIC")
+	})
 	t.Run("OKCloseOnceAnswered", func(t *testing.T) {
 		got := svcTry(e.svc.CloseCall(svcCtx, svcCall(svcApprover), c.ID, "Utvelgelsen er ferdig.")).must(t)
 		if got.State != trial.CallClosed {

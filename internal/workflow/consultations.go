@@ -34,7 +34,9 @@ func (s *Service) CreateConsultation(ctx context.Context, call Call, appID strin
 				return err
 			}
 			created = &trial.Consultation{ApplicationID: appID, ID: cid, Ministry: in.Ministry, Question: in.Question,
-				DueDate: due, State: trial.ConsultationRequested, RequestedBy: call.Actor.Person(), CreateTime: a.now, UpdateTime: a.now}
+				DueDate: due, State: trial.ConsultationRequested, RequestedBy: call.Actor.Person(), CreateTime: a.now, UpdateTime: a.now,
+				// What the ministry is asked about, as it stands now (R17).
+				CoveredExemptions: trial.ExemptionsOwnedBy(a.app, in.Ministry, s.Reference)}
 			a.cons = append(a.cons, created)
 			a.event.ConsultationID = cid
 			a.event.Comment = in.Question

@@ -11,7 +11,8 @@ import (
 
 // decision returns a new decision recording the decider and the legal authority (R11).
 func (s *Service) decision(a *action, actor trial.Actor, approved bool, reasons string) *trial.Decision {
-	return &trial.Decision{Approved: approved, Reasons: reasons, Authority: s.Reference.DecisionAuthority, DecidedBy: actor.Person(), DecideTime: a.now}
+	return &trial.Decision{Approved: approved, Reasons: reasons, Authority: s.Reference.DecisionAuthority, DecidedBy: actor.Person(), DecideTime: a.now,
+		DecideDate: trial.FormatDate(a.today)}
 }
 
 // ApproveApplication approves the trial for the approved period (R6, R10, R11).
@@ -19,11 +20,20 @@ func (s *Service) ApproveApplication(ctx context.Context, call Call, id string, 
 	return decodeApplication(s.run(ctx, call, step{
 		action: trial.ActionApprove, id: id,
 		validate: func(*action) []trial.Violation { return in.Validate() },
-		guards:   func(a *action) []trial.Violation { return trial.ApproveGuards(a.app, a.cons, in, s.Reference) },
+		guards: func(a *action) []trial.Violation {
+			return trial.ApproveGuards(a.app, a.cons, in, s.Reference, a.today)
+		},
 		apply: func(a *action) error {
 			d := s.decision(a, call.Actor, true, in.Reasons)
 			d.ApprovedStart, d.ApprovedEnd, d.ObjectionResponse = in.ApprovedStart, in.ApprovedEnd, in.ObjectionResponse
 			d.RegulationID, d.PublicationReference = in.RegulationID, in.PublicationReference
+			d.GrantedExemptions = slices.Clone(in.GrantedExemptions)
+			if d.PublicationReference != "" {
+				d.PublicationDate = in.PublicationDate
+				if d.PublicationDate == "" {
+					d.PublicationDate = trial.FormatDate(a.today)
+				}
+			}
 			a.app.Decision = d
 			a.answered()
 			a.event.Comment = in.Reasons
@@ -56,8 +66,13 @@ func (s *Service) RecordPublication(ctx context.Context, call Call, id string, i
 	return decodeApplication(s.run(ctx, call, step{
 		action: trial.ActionRecordPublication, id: id,
 		validate: func(*action) []trial.Violation { return in.Validate() },
+		guards:   func(a *action) []trial.Violation { return trial.PublicationGuards(a.app, in, a.today) },
 		apply: func(a *action) error {
 			a.app.Decision.RegulationID, a.app.Decision.PublicationReference = in.RegulationID, in.PublicationReference
+			a.app.Decision.PublicationDate = in.PublicationDate
+			if a.app.Decision.PublicationDate == "" {
+				a.app.Decision.PublicationDate = trial.FormatDate(a.today)
+			}
 			a.event.Comment = in.RegulationID + " " + in.PublicationReference
 			a.event.Changes = []string{"decision.regulation_id", "decision.publication_reference"}
 			return nil

@@ -25,7 +25,8 @@ func TestService_ApproveApplication(t *testing.T) {
 			action: trial.ActionApprove, to: trial.StateApproved,
 			check: func(t *testing.T, e *svcEnv, _, after *trial.Application, _ any) {
 				want := &trial.Decision{Approved: true, ApprovedStart: "2026-08-01", ApprovedEnd: "2029-07-31",
-					Reasons: "Forsøket er innenfor forsøksloven.", Authority: svcAuthority, DecidedBy: svcApprover.Person(), DecideTime: e.clock.Now().UTC()}
+					Reasons: "Forsøket er innenfor forsøksloven.", Authority: svcAuthority, DecidedBy: svcApprover.Person(), DecideTime: e.clock.Now().UTC(),
+					DecideDate: trial.FormatDate(e.svc.Today())}
 				if svcJSON(t, after.Decision) != svcJSON(t, want) {
 					t.Errorf("decision (R11): got %s, want %s", svcJSON(t, after.Decision), svcJSON(t, want))
 				}
@@ -88,7 +89,8 @@ func TestService_RejectApplication(t *testing.T) {
 	svcRunActions(t, []svcActionCase{
 		{name: "OK", state: trial.StateInReview, actor: svcApprover, do: svcReject(in), action: trial.ActionReject, to: trial.StateRejected,
 			check: func(t *testing.T, e *svcEnv, _, after *trial.Application, _ any) {
-				want := &trial.Decision{Reasons: in.Reasons, ReasonCodes: in.ReasonCodes, Authority: svcAuthority, DecidedBy: svcApprover.Person(), DecideTime: e.clock.Now().UTC()}
+				want := &trial.Decision{Reasons: in.Reasons, ReasonCodes: in.ReasonCodes, Authority: svcAuthority, DecidedBy: svcApprover.Person(), DecideTime: e.clock.Now().UTC(),
+					DecideDate: trial.FormatDate(e.svc.Today())}
 				if svcJSON(t, after.Decision) != svcJSON(t, want) {
 					t.Errorf("decision (R11): got %s, want %s", svcJSON(t, after.Decision), svcJSON(t, want))
 				}

@@ -40,6 +40,7 @@ func (s *Service) CreateApplication(ctx context.Context, call Call, in *trial.Ap
 	// Every bad field in one answer (api.md, Errors), as UpdateApplication does: a
 	// mistyped own organisation number must be named, not only reported as "missing".
 	vs := s.checkApplicants(call.Actor, draft, nil)
+	vs = append(vs, trial.RegisterViolations(draft.Applicants, s.Reference, s.Today())...)
 	if err := trial.Invalid(append(vs, trial.ValidateDraft(draft, s.Reference)...)); err != nil {
 		return nil, err
 	}
@@ -118,7 +119,7 @@ func draftOf(in *trial.Application) *trial.Application {
 func (s *Service) checkApplicants(actor trial.Actor, draft *trial.Application, stored *trial.Application) []trial.Violation {
 	var vs []trial.Violation
 	if draft.Applicant(actor.OrganisationNumber) == nil {
-		vs = append(vs, trial.Violation{Rule: "R2", Field: "applicants", Reason: "LEAD_APPLICANT_MISSING",
+		vs = append(vs, trial.Violation{Rule: trial.RuleR2, Field: "applicants", Reason: "LEAD_APPLICANT_MISSING",
 			Description: fmt.Sprintf("the applicants must include your own organisation %s, which becomes the lead applicant", actor.OrganisationNumber)})
 	}
 	for i := range draft.Applicants {
@@ -134,7 +135,7 @@ func (s *Service) checkApplicants(actor trial.Actor, draft *trial.Application, s
 			}
 		}
 		if a.CouncilDecision != nil && (recorded == nil || *a.CouncilDecision != *recorded) {
-			vs = append(vs, trial.Violation{Rule: "R8", Field: fmt.Sprintf("applicants[%d].council_decision", i), Reason: "COUNCIL_DECISION_NOT_YOURS",
+			vs = append(vs, trial.Violation{Rule: trial.RuleR8, Field: fmt.Sprintf("applicants[%d].council_decision", i), Reason: "COUNCIL_DECISION_NOT_YOURS",
 				Description: "a co-applicant records its own council decision with confirmParticipation; leave this field empty"})
 		}
 		a.CouncilDecision = recorded
@@ -185,6 +186,7 @@ func (s *Service) UpdateApplication(ctx context.Context, call Call, id string, i
 			draft = draftOf(a.app)
 			applyMask(draft, draftOf(in), mask)
 			vs = append(vs, s.checkApplicants(call.Actor, draft, a.app)...)
+			vs = append(vs, trial.RegisterViolations(draft.Applicants, s.Reference, a.today)...)
 			return append(vs, trial.ValidateDraft(draft, s.Reference)...)
 		},
 		apply: func(a *action) error {
@@ -247,7 +249,7 @@ func (s *Service) ConfirmParticipation(ctx context.Context, call Call, id string
 		validate: func(*action) []trial.Violation {
 			vs := in.Validate()
 			if in.OrganisationNumber != "" && in.OrganisationNumber != call.Actor.OrganisationNumber {
-				vs = append(vs, trial.Violation{Rule: "R8", Field: "organisation_number", Reason: "NOT_YOUR_ORGANISATION",
+				vs = append(vs, trial.Violation{Rule: trial.RuleR8, Field: "organisation_number", Reason: "NOT_YOUR_ORGANISATION",
 					Description: fmt.Sprintf("you call as %s and can confirm only your own participation", call.Actor.OrganisationNumber)})
 			}
 			return vs
@@ -256,6 +258,13 @@ func (s *Service) ConfirmParticipation(ctx context.Context, call Call, id string
 		apply: func(a *action) error {
 			applicant := a.app.Applicant(call.Actor.OrganisationNumber)
 			cd := *in.CouncilDecision
+			if a.app.State == trial.StateActive {
+				// A running joint trial: the council's decision to ask for an extension
+				// (R8+).
+				applicant.ExtensionCouncilDecision = &cd
+				a.event.Changes = []string{"applicants.extension_council_decision"}
+				return nil
+			}
 			applicant.CouncilDecision, applicant.ParticipationConfirmed = &cd, true
 			a.event.Changes = []string{"applicants.council_decision", "applicants.participation_confirmed"}
 			return nil

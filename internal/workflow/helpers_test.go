@@ -46,7 +46,7 @@ const (
 	svcKDOrg       = "999990134"
 	svcHODOrg      = "999990088"
 	svcAuthority   = "FOR-1992-12-11-1050"
-	svcRegulation  = "FOR-2026-06-20-1234"
+	svcRegulation  = "FOR-2026-03-02-1234"
 	svcPublication = "Norsk Lovtidend Avd. II 2026 nr. 1234"
 	svcRepealing   = "FOR-2026-10-01-2001"
 )
@@ -319,8 +319,13 @@ func svcStepWithdraw(t *testing.T, e *svcEnv, app *trial.Application) *trial.App
 
 func svcStepActivate(t *testing.T, e *svcEnv, app *trial.Application) *trial.Application {
 	t.Helper()
+	// The regulation is adopted on the decision day, never before it (R18).
+	regulation := svcRegulation
+	if app.Decision.DecideDate != svcRegulation[4:14] {
+		regulation = "FOR-" + app.Decision.DecideDate + "-1234"
+	}
 	svcTry(e.svc.RecordPublication(svcCtx, svcCall(svcHandler), app.ID,
-		trial.PublicationInput{RegulationID: svcRegulation, PublicationReference: svcPublication})).must(t)
+		trial.PublicationInput{RegulationID: regulation, PublicationReference: svcPublication})).must(t)
 	e.clock.AdvanceTo(svcOsloDay(t, app.Decision.ApprovedStart))
 	return svcTry(e.svc.ActivateTrial(svcCtx, svcCall(svcSystem), app.ID, "startdato nådd")).must(t)
 }

@@ -97,6 +97,10 @@ func (s *Service) ListApplications(ctx context.Context, actor trial.Actor, filte
 	default:
 		q.States = publicStates
 		public = true
+		// The public register's filter may not ask what the register hides (R22).
+		if err := trial.Invalid(trial.PublicFilterViolations(f)); err != nil {
+			return nil, "", err
+		}
 	}
 	var apps []*trial.Application
 	var next string
@@ -322,13 +326,20 @@ func (s *Service) previewGuards(app *trial.Application, cons []*trial.Consultati
 	case trial.ActionSubmit:
 		return trial.StageSubmitGuards(app, s.Reference, today)
 	case trial.ActionApprove:
-		return trial.ApproveGuards(app, cons, trial.ApproveInput{ApprovedStart: app.PlannedStart, ApprovedEnd: app.PlannedEnd}, s.Reference)
+		// Previewed as approving the period applied for, from today at the earliest (R18).
+		start := app.PlannedStart
+		if d, err := trial.ParseDate(start); err == nil && d.Before(today) {
+			start = trial.FormatDate(today)
+		}
+		return trial.ApproveGuards(app, cons, trial.ApproveInput{ApprovedStart: start, ApprovedEnd: app.PlannedEnd}, s.Reference, today)
 	case trial.ActionActivate:
 		return trial.ActivateGuards(app, today)
 	case trial.ActionEndPeriod:
 		return trial.EndPeriodGuards(app, today)
 	case trial.ActionClose:
-		return trial.CloseGuards(app, trial.CloseInput{Outcome: trial.OutcomeMadePermanent})
+		return trial.CloseGuards(app, trial.CloseInput{Outcome: trial.OutcomeMadePermanent}, today)
+	case trial.ActionConfirmLawOwner, trial.ActionRecordLegalReview:
+		return trial.PreviewLawGuards(app, action, s.Reference)
 	}
 	return nil
 }

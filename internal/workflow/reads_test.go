@@ -330,7 +330,7 @@ func TestService_ListAllowedActions(t *testing.T) {
 			allowed: []trial.Action{trial.ActionUpdate, trial.ActionDelete},
 			failing: map[trial.Action][]string{trial.ActionSubmit: {"REQUIRED", "R1", "R3", "R4", "R6", "R8", "R9", "R12", "R15"}}},
 		{name: "OKCoApplicantDraft", in: svcJointFixture, state: trial.StateDraft, actor: svcCo,
-			allowed: []trial.Action{trial.ActionConfirmParticipation},
+			allowed: []trial.Action{trial.ActionConfirmParticipation, trial.ActionWithdrawParticipation},
 			failing: map[trial.Action][]string{trial.ActionSubmit: {"ROLE", "R8"}, trial.ActionUpdate: {"ROLE"}}},
 		{name: "OKHandlerSubmitted", state: trial.StateSubmitted, actor: svcHandler,
 			allowed: []trial.Action{trial.ActionAssign, trial.ActionRecordInterimReply},

@@ -66,6 +66,10 @@ func (s *Service) DecideExtension(ctx context.Context, call Call, id string, in 
 			} else {
 				e.State = trial.ExtensionDenied
 			}
+			// The councils decided on this extension; a later one needs new decisions (R8+).
+			for i := range a.app.Applicants {
+				a.app.Applicants[i].ExtensionCouncilDecision = nil
+			}
 			a.event.Comment = in.Reasons
 			a.event.Changes = []string{"extensions"}
 			return nil
@@ -127,7 +131,17 @@ func (s *Service) SubmitEvaluation(ctx context.Context, call Call, id string, in
 		action: trial.ActionSubmitEvaluation, id: id,
 		validate: func(*action) []trial.Violation { return in.Validate() },
 		apply: func(a *action) error {
-			a.app.EvaluationReport = &trial.EvaluationReport{ReportReference: in.ReportReference, Summary: in.Summary, SubmittedBy: call.Actor.Person(), Time: a.now}
+			// A new report is a new version; the earlier ones are kept (R12+).
+			r := trial.EvaluationReport{Version: len(a.app.EvaluationReports) + 1, ReportReference: in.ReportReference, Summary: in.Summary, SubmittedBy: call.Actor.Person(), Time: a.now}
+			if len(a.app.EvaluationReports) == 0 && a.app.EvaluationReport != nil {
+				// A report stored before versions were kept is version 1.
+				first := *a.app.EvaluationReport
+				first.Version = 1
+				a.app.EvaluationReports = append(a.app.EvaluationReports, first)
+				r.Version = 2
+			}
+			a.app.EvaluationReports = append(a.app.EvaluationReports, r)
+			a.app.EvaluationReport = &r
 			a.app.SetFlag(trial.FlagEvaluationOverdue, false)
 			a.event.Comment = in.ReportReference
 			a.event.Changes = []string{"evaluation_report"}
@@ -141,7 +155,7 @@ func (s *Service) CloseApplication(ctx context.Context, call Call, id string, in
 	return decodeApplication(s.run(ctx, call, step{
 		action: trial.ActionClose, id: id,
 		validate: func(*action) []trial.Violation { return in.Validate() },
-		guards:   func(a *action) []trial.Violation { return trial.CloseGuards(a.app, in) },
+		guards:   func(a *action) []trial.Violation { return trial.CloseGuards(a.app, in, a.today) },
 		apply: func(a *action) error {
 			a.app.Closure = &trial.Closure{Outcome: in.Outcome, Reasons: in.Reasons, WithoutEvaluation: in.WithoutEvaluation, DecidedBy: call.Actor.Person(), Time: a.now,
 				Authority: s.Reference.DecisionAuthority}

@@ -18,15 +18,15 @@ func TestService_RecordPublication(t *testing.T) {
 	in := trial.PublicationInput{RegulationID: svcRegulation, PublicationReference: svcPublication}
 	svcRunActions(t, []svcActionCase{
 		{name: "OK", state: trial.StateApproved, actor: svcHandler, do: svcPublish(in), action: trial.ActionRecordPublication, to: trial.StateApproved,
-			check: func(t *testing.T, _ *svcEnv, before, after *trial.Application, _ any) {
+			check: func(t *testing.T, e *svcEnv, before, after *trial.Application, _ any) {
 				want := *before.Decision
-				want.RegulationID, want.PublicationReference = svcRegulation, svcPublication
+				want.RegulationID, want.PublicationReference, want.PublicationDate = svcRegulation, svcPublication, trial.FormatDate(e.svc.Today())
 				if svcJSON(t, after.Decision) != svcJSON(t, &want) {
 					t.Errorf("decision: got %s, want %s", svcJSON(t, after.Decision), svcJSON(t, &want))
 				}
 			}},
 		{name: "OKActive", state: trial.StateActive, actor: svcApprover,
-			do:     svcPublish(trial.PublicationInput{RegulationID: "FOR-2026-09-01-1500", PublicationReference: "Norsk Lovtidend 2026 nr. 1500"}),
+			do:     svcPublish(trial.PublicationInput{RegulationID: "FOR-2026-07-20-1500", PublicationReference: "Norsk Lovtidend 2026 nr. 1500"}),
 			action: trial.ActionRecordPublication, to: trial.StateActive},
 		{name: "ErrNotARegulation", state: trial.StateApproved, actor: svcHandler,
 			do:   svcPublish(trial.PublicationInput{RegulationID: "LOV-2026-06-20-12", PublicationReference: svcPublication}),
@@ -103,7 +103,7 @@ func TestService_RequestExtension(t *testing.T) {
 			action: trial.ActionRequestExtension, to: trial.StateExtensionRequested},
 		{name: "OKBeyondTwoYearsWithReform", state: trial.StateActive, actor: svcLead,
 			do: svcRequestExtension(with(func(in *trial.ExtensionRequestInput) {
-				in.RequestedEnd, in.ReformReference, in.ReformInForce = "2032-01-01", "Prop. 57 L (2030–2031)", "2032-01-01"
+				in.RequestedEnd, in.ReformReference, in.ReformInForce = "2031-12-31", "Prop. 57 L (2030–2031)", "2032-01-01"
 			})), action: trial.ActionRequestExtension, to: trial.StateExtensionRequested},
 		{name: "ErrTooLong", state: trial.StateActive, actor: svcLead,
 			do:   svcRequestExtension(with(func(in *trial.ExtensionRequestInput) { in.RequestedEnd = "2031-08-01" })),
@@ -266,7 +266,7 @@ func TestService_SubmitEvaluation(t *testing.T) {
 		{name: "OK", state: trial.StateEvaluating, actor: svcLead, do: svcSubmitEvaluation(in),
 			action: trial.ActionSubmitEvaluation, to: trial.StateEvaluating,
 			check: func(t *testing.T, e *svcEnv, _, after *trial.Application, _ any) {
-				want := &trial.EvaluationReport{ReportReference: in.ReportReference, Summary: in.Summary, SubmittedBy: svcLead.Person(), Time: e.clock.Now().UTC()}
+				want := &trial.EvaluationReport{Version: 1, ReportReference: in.ReportReference, Summary: in.Summary, SubmittedBy: svcLead.Person(), Time: e.clock.Now().UTC()}
 				if svcJSON(t, after.EvaluationReport) != svcJSON(t, want) {
 					t.Errorf("report: got %s, want %s", svcJSON(t, after.EvaluationReport), svcJSON(t, want))
 				}
@@ -301,6 +301,10 @@ func TestService_CloseApplication(t *testing.T) {
 				}
 			}},
 		{name: "OKWithoutEvaluation", state: trial.StateEvaluating, actor: svcApprover, do: svcClose(without),
+			// The report is overdue (R12+).
+			setup: func(t *testing.T, e *svcEnv, app *trial.Application) {
+				e.clock.AdvanceTo(svcOsloDay(t, app.EvaluationDue).AddDate(0, 0, 1))
+			},
 			action: trial.ActionClose, to: trial.StateClosed,
 			check: func(t *testing.T, _ *svcEnv, _, after *trial.Application, _ any) {
 				if c := after.Closure; c == nil || !c.WithoutEvaluation || c.Outcome != trial.OutcomeDiscontinued || c.Reasons != without.Reasons {

@@ -185,7 +185,8 @@ func (e *schedEnv) schedApproved(start, end string, publication bool) string {
 	schedMust(svc.RespondToConsultation(ctx, schedCall(kd), app.ID, c.ID, trial.ResponseInput{Position: trial.PositionSupports, Statement: "Ja."}))
 	in := trial.ApproveInput{ApprovedStart: start, ApprovedEnd: end, Reasons: "Godt begrunnet."}
 	if publication {
-		in.RegulationID, in.PublicationReference = "FOR-2026-12-01-2001", "Norsk Lovtidend Avd. II 2026 nr. 12"
+		// Adopted on the decision day and published the same day (R18).
+		in.RegulationID, in.PublicationReference = "FOR-"+trial.FormatDate(svc.Today())+"-2001", "Norsk Lovtidend Avd. II 2026 nr. 12"
 	}
 	schedMust(svc.ApproveApplication(ctx, schedCall(schedKDD(trial.RoleKDDApprover)), app.ID, in))
 	return app.ID

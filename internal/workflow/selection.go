@@ -95,7 +95,7 @@ func inCall(a *action, callID string) []trial.Violation {
 	if callID == "" || a.app.Call == callID {
 		return nil
 	}
-	return []trial.Violation{{Rule: "R20", Field: "names", Reason: "NOT_IN_THIS_CALL",
+	return []trial.Violation{{Rule: trial.RuleR20, Field: "names", Reason: "NOT_IN_THIS_CALL",
 		Description: fmt.Sprintf("%s is not an application to %s", trial.ApplicationName(a.app.ID), trial.CallName(callID))}}
 }
 

@@ -604,6 +604,59 @@ func (Extension_State) EnumDescriptor() ([]byte, []int) {
 	return file_forsok_v1_application_proto_rawDescGZIP(), []int{7, 0}
 }
 
+// The review's conclusion.
+type LegalReview_Conclusion int32
+
+const (
+	// Not a conclusion; never valid (AIP-126).
+	LegalReview_CONCLUSION_UNSPECIFIED LegalReview_Conclusion = 0
+	// The exemption may be granted: within the Act.
+	LegalReview_WITHIN_ACT LegalReview_Conclusion = 1
+	// The exemption may not be granted.
+	LegalReview_OUTSIDE_ACT LegalReview_Conclusion = 2
+)
+
+// Enum value maps for LegalReview_Conclusion.
+var (
+	LegalReview_Conclusion_name = map[int32]string{
+		0: "CONCLUSION_UNSPECIFIED",
+		1: "WITHIN_ACT",
+		2: "OUTSIDE_ACT",
+	}
+	LegalReview_Conclusion_value = map[string]int32{
+		"CONCLUSION_UNSPECIFIED": 0,
+		"WITHIN_ACT":             1,
+		"OUTSIDE_ACT":            2,
+	}
+)
+
+func (x LegalReview_Conclusion) Enum() *LegalReview_Conclusion {
+	p := new(LegalReview_Conclusion)
+	*p = x
+	return p
+}
+
+func (x LegalReview_Conclusion) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (LegalReview_Conclusion) Descriptor() protoreflect.EnumDescriptor {
+	return file_forsok_v1_application_proto_enumTypes[9].Descriptor()
+}
+
+func (LegalReview_Conclusion) Type() protoreflect.EnumType {
+	return &file_forsok_v1_application_proto_enumTypes[9]
+}
+
+func (x LegalReview_Conclusion) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use LegalReview_Conclusion.Descriptor instead.
+func (LegalReview_Conclusion) EnumDescriptor() ([]byte, []int) {
+	return file_forsok_v1_application_proto_rawDescGZIP(), []int{14, 0}
+}
+
 // An application for a trial (the case). Its state changes only through the custom
 // methods of ApplicationService (AIP-136, AIP-216); the applicants edit the fields that
 // are not output only while the case is a draft or has changes requested.
@@ -687,6 +740,17 @@ type Application struct {
 	// The head of the case's hash chain: its last event and that event's hash. Pin it
 	// to prove later that the history up to it is unchanged. Not in the public register.
 	ChainHead *ChainHead `protobuf:"bytes,32,opt,name=chain_head,json=chainHead,proto3" json:"chain_head,omitempty"`
+	// Every version of the evaluation report, oldest first; the last is
+	// evaluation_report (R12+). Not in the public register.
+	EvaluationReports []*EvaluationReport `protobuf:"bytes,70,rep,name=evaluation_reports,json=evaluationReports,proto3" json:"evaluation_reports,omitempty"`
+	// KDD's confirmations of who owns a law the reference data does not know (R16).
+	// Not in the public register.
+	LawOwnerConfirmations []*LawOwnerConfirmation `protobuf:"bytes,71,rep,name=law_owner_confirmations,json=lawOwnerConfirmations,proto3" json:"law_owner_confirmations,omitempty"`
+	// KDD's legal reviews of flagged exemptions (R19). Not in the public register.
+	LegalReviews []*LegalReview `protobuf:"bytes,72,rep,name=legal_reviews,json=legalReviews,proto3" json:"legal_reviews,omitempty"`
+	// The co-applicants that withdrew their participation before the decision (R8+).
+	// Not in the public register.
+	WithdrawnParticipants []*WithdrawnParticipant `protobuf:"bytes,73,rep,name=withdrawn_participants,json=withdrawnParticipants,proto3" json:"withdrawn_participants,omitempty"`
 	// The call for applications the case answers, "calls/2027-01" (R20); set at create
 	// only, empty for a direct application.
 	Call string `protobuf:"bytes,33,opt,name=call,proto3" json:"call,omitempty"`
@@ -961,6 +1025,34 @@ func (x *Application) GetChainHead() *ChainHead {
 	return nil
 }
 
+func (x *Application) GetEvaluationReports() []*EvaluationReport {
+	if x != nil {
+		return x.EvaluationReports
+	}
+	return nil
+}
+
+func (x *Application) GetLawOwnerConfirmations() []*LawOwnerConfirmation {
+	if x != nil {
+		return x.LawOwnerConfirmations
+	}
+	return nil
+}
+
+func (x *Application) GetLegalReviews() []*LegalReview {
+	if x != nil {
+		return x.LegalReviews
+	}
+	return nil
+}
+
+func (x *Application) GetWithdrawnParticipants() []*WithdrawnParticipant {
+	if x != nil {
+		return x.WithdrawnParticipants
+	}
+	return nil
+}
+
 func (x *Application) GetCall() string {
 	if x != nil {
 		return x.Call
@@ -1124,8 +1216,12 @@ type Applicant struct {
 	// Whether the applicant confirmed its own participation (R8); always true for the
 	// lead.
 	ParticipationConfirmed bool `protobuf:"varint,8,opt,name=participation_confirmed,json=participationConfirmed,proto3" json:"participation_confirmed,omitempty"`
-	unknownFields          protoimpl.UnknownFields
-	sizeCache              protoimpl.SizeCache
+	// A co-applicant's council decision to ask for the extension of a running joint
+	// trial, recorded with ConfirmParticipation in ACTIVE (R8+); cleared when KDD
+	// decides on the extension.
+	ExtensionCouncilDecision *CouncilDecision `protobuf:"bytes,20,opt,name=extension_council_decision,json=extensionCouncilDecision,proto3" json:"extension_council_decision,omitempty"`
+	unknownFields            protoimpl.UnknownFields
+	sizeCache                protoimpl.SizeCache
 }
 
 func (x *Applicant) Reset() {
@@ -1212,6 +1308,13 @@ func (x *Applicant) GetParticipationConfirmed() bool {
 		return x.ParticipationConfirmed
 	}
 	return false
+}
+
+func (x *Applicant) GetExtensionCouncilDecision() *CouncilDecision {
+	if x != nil {
+		return x.ExtensionCouncilDecision
+	}
+	return nil
 }
 
 // A council's adoption of the application or of an extension request (R8).
@@ -1502,8 +1605,15 @@ type Decision struct {
 	RegulationId string `protobuf:"bytes,10,opt,name=regulation_id,json=regulationId,proto3" json:"regulation_id,omitempty"`
 	// The regulation's publication in Norsk Lovtidend (R9).
 	PublicationReference string `protobuf:"bytes,11,opt,name=publication_reference,json=publicationReference,proto3" json:"publication_reference,omitempty"`
-	unknownFields        protoimpl.UnknownFields
-	sizeCache            protoimpl.SizeCache
+	// The decision's day in Europe/Oslo, an ISO date (R18).
+	DecideDate string `protobuf:"bytes,20,opt,name=decide_date,json=decideDate,proto3" json:"decide_date,omitempty"`
+	// The exemptions the approval grants, as indexes into the application's
+	// exemptions; empty when all are granted, a subset for a partial approval (R18).
+	GrantedExemptions []int32 `protobuf:"varint,21,rep,packed,name=granted_exemptions,json=grantedExemptions,proto3" json:"granted_exemptions,omitempty"`
+	// The day the regulation was published in Norsk Lovtidend, an ISO date (R18).
+	PublicationDate string `protobuf:"bytes,22,opt,name=publication_date,json=publicationDate,proto3" json:"publication_date,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Decision) Reset() {
@@ -1609,6 +1719,27 @@ func (x *Decision) GetRegulationId() string {
 func (x *Decision) GetPublicationReference() string {
 	if x != nil {
 		return x.PublicationReference
+	}
+	return ""
+}
+
+func (x *Decision) GetDecideDate() string {
+	if x != nil {
+		return x.DecideDate
+	}
+	return ""
+}
+
+func (x *Decision) GetGrantedExemptions() []int32 {
+	if x != nil {
+		return x.GrantedExemptions
+	}
+	return nil
+}
+
+func (x *Decision) GetPublicationDate() string {
+	if x != nil {
+		return x.PublicationDate
 	}
 	return ""
 }
@@ -1981,6 +2112,9 @@ func (x *Termination) GetAuthority() string {
 // The applicants' evaluation report at the end of a trial (R12).
 type EvaluationReport struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
+	// The report's version, from 1: a new report is a new version, the earlier ones are
+	// kept (R12+).
+	Version int32 `protobuf:"varint,10,opt,name=version,proto3" json:"version,omitempty"`
 	// Where the report is published or filed.
 	ReportReference string `protobuf:"bytes,1,opt,name=report_reference,json=reportReference,proto3" json:"report_reference,omitempty"`
 	// The report's summary.
@@ -2021,6 +2155,13 @@ func (x *EvaluationReport) ProtoReflect() protoreflect.Message {
 // Deprecated: Use EvaluationReport.ProtoReflect.Descriptor instead.
 func (*EvaluationReport) Descriptor() ([]byte, []int) {
 	return file_forsok_v1_application_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *EvaluationReport) GetVersion() int32 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
 }
 
 func (x *EvaluationReport) GetReportReference() string {
@@ -2142,11 +2283,248 @@ func (x *Closure) GetAuthority() string {
 	return ""
 }
 
+// KDD's finding of which ministry owns a law the reference data does not know (R16).
+type LawOwnerConfirmation struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The law's Lovdata id.
+	LawId string `protobuf:"bytes,1,opt,name=law_id,json=lawId,proto3" json:"law_id,omitempty"`
+	// The owning ministry's code.
+	Ministry string `protobuf:"bytes,2,opt,name=ministry,proto3" json:"ministry,omitempty"`
+	// Why KDD finds this ministry the owner.
+	Reasons string `protobuf:"bytes,3,opt,name=reasons,proto3" json:"reasons,omitempty"`
+	// The KDD person who confirmed it.
+	ConfirmedBy *Person `protobuf:"bytes,4,opt,name=confirmed_by,json=confirmedBy,proto3" json:"confirmed_by,omitempty"`
+	// When it was confirmed.
+	Time          *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=time,proto3" json:"time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LawOwnerConfirmation) Reset() {
+	*x = LawOwnerConfirmation{}
+	mi := &file_forsok_v1_application_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LawOwnerConfirmation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LawOwnerConfirmation) ProtoMessage() {}
+
+func (x *LawOwnerConfirmation) ProtoReflect() protoreflect.Message {
+	mi := &file_forsok_v1_application_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LawOwnerConfirmation.ProtoReflect.Descriptor instead.
+func (*LawOwnerConfirmation) Descriptor() ([]byte, []int) {
+	return file_forsok_v1_application_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *LawOwnerConfirmation) GetLawId() string {
+	if x != nil {
+		return x.LawId
+	}
+	return ""
+}
+
+func (x *LawOwnerConfirmation) GetMinistry() string {
+	if x != nil {
+		return x.Ministry
+	}
+	return ""
+}
+
+func (x *LawOwnerConfirmation) GetReasons() string {
+	if x != nil {
+		return x.Reasons
+	}
+	return ""
+}
+
+func (x *LawOwnerConfirmation) GetConfirmedBy() *Person {
+	if x != nil {
+		return x.ConfirmedBy
+	}
+	return nil
+}
+
+func (x *LawOwnerConfirmation) GetTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Time
+	}
+	return nil
+}
+
+// KDD's legal review of one exemption flagged under R5 (R19).
+type LegalReview struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The index of the reviewed exemption in the application's exemptions.
+	ExemptionIndex int32 `protobuf:"varint,1,opt,name=exemption_index,json=exemptionIndex,proto3" json:"exemption_index,omitempty"`
+	// The exemption as it stood when reviewed: a changed exemption needs a new review.
+	Exemption *Exemption `protobuf:"bytes,2,opt,name=exemption,proto3" json:"exemption,omitempty"`
+	// The conclusion.
+	Conclusion LegalReview_Conclusion `protobuf:"varint,3,opt,name=conclusion,proto3,enum=forsok.v1.LegalReview_Conclusion" json:"conclusion,omitempty"`
+	// The legal reasoning.
+	Reasons string `protobuf:"bytes,4,opt,name=reasons,proto3" json:"reasons,omitempty"`
+	// The KDD person who reviewed it.
+	ReviewedBy *Person `protobuf:"bytes,5,opt,name=reviewed_by,json=reviewedBy,proto3" json:"reviewed_by,omitempty"`
+	// When it was recorded.
+	Time          *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=time,proto3" json:"time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LegalReview) Reset() {
+	*x = LegalReview{}
+	mi := &file_forsok_v1_application_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LegalReview) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LegalReview) ProtoMessage() {}
+
+func (x *LegalReview) ProtoReflect() protoreflect.Message {
+	mi := &file_forsok_v1_application_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LegalReview.ProtoReflect.Descriptor instead.
+func (*LegalReview) Descriptor() ([]byte, []int) {
+	return file_forsok_v1_application_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *LegalReview) GetExemptionIndex() int32 {
+	if x != nil {
+		return x.ExemptionIndex
+	}
+	return 0
+}
+
+func (x *LegalReview) GetExemption() *Exemption {
+	if x != nil {
+		return x.Exemption
+	}
+	return nil
+}
+
+func (x *LegalReview) GetConclusion() LegalReview_Conclusion {
+	if x != nil {
+		return x.Conclusion
+	}
+	return LegalReview_CONCLUSION_UNSPECIFIED
+}
+
+func (x *LegalReview) GetReasons() string {
+	if x != nil {
+		return x.Reasons
+	}
+	return ""
+}
+
+func (x *LegalReview) GetReviewedBy() *Person {
+	if x != nil {
+		return x.ReviewedBy
+	}
+	return nil
+}
+
+func (x *LegalReview) GetTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Time
+	}
+	return nil
+}
+
+// A co-applicant that withdrew from a joint application before the decision (R8+).
+type WithdrawnParticipant struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The applicant as it was when it withdrew.
+	Applicant *Applicant `protobuf:"bytes,1,opt,name=applicant,proto3" json:"applicant,omitempty"`
+	// Why it withdrew (its council's rescinding decision).
+	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// When it withdrew.
+	Time          *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=time,proto3" json:"time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WithdrawnParticipant) Reset() {
+	*x = WithdrawnParticipant{}
+	mi := &file_forsok_v1_application_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WithdrawnParticipant) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WithdrawnParticipant) ProtoMessage() {}
+
+func (x *WithdrawnParticipant) ProtoReflect() protoreflect.Message {
+	mi := &file_forsok_v1_application_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WithdrawnParticipant.ProtoReflect.Descriptor instead.
+func (*WithdrawnParticipant) Descriptor() ([]byte, []int) {
+	return file_forsok_v1_application_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *WithdrawnParticipant) GetApplicant() *Applicant {
+	if x != nil {
+		return x.Applicant
+	}
+	return nil
+}
+
+func (x *WithdrawnParticipant) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *WithdrawnParticipant) GetTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Time
+	}
+	return nil
+}
+
 var File_forsok_v1_application_proto protoreflect.FileDescriptor
 
 const file_forsok_v1_application_proto_rawDesc = "" +
 	"\n" +
-	"\x1bforsok/v1/application.proto\x12\tforsok.v1\x1a\x15forsok/v1/chain.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x88\x17\n" +
+	"\x1bforsok/v1/application.proto\x12\tforsok.v1\x1a\x15forsok/v1/chain.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd6\x19\n" +
 	"\vApplication\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12$\n" +
 	"\vcase_number\x18\x02 \x01(\tB\x03\xe0A\x03R\n" +
@@ -2192,7 +2570,11 @@ const file_forsok_v1_application_proto_rawDesc = "" +
 	"\x13evaluation_due_date\x18\x1e \x01(\tB\x03\xe0A\x03R\x11evaluationDueDate\x126\n" +
 	"\x05flags\x18\x1f \x03(\x0e2\x1b.forsok.v1.Application.FlagB\x03\xe0A\x03R\x05flags\x128\n" +
 	"\n" +
-	"chain_head\x18  \x01(\v2\x14.forsok.v1.ChainHeadB\x03\xe0A\x03R\tchainHead\x12.\n" +
+	"chain_head\x18  \x01(\v2\x14.forsok.v1.ChainHeadB\x03\xe0A\x03R\tchainHead\x12O\n" +
+	"\x12evaluation_reports\x18F \x03(\v2\x1b.forsok.v1.EvaluationReportB\x03\xe0A\x03R\x11evaluationReports\x12\\\n" +
+	"\x17law_owner_confirmations\x18G \x03(\v2\x1f.forsok.v1.LawOwnerConfirmationB\x03\xe0A\x03R\x15lawOwnerConfirmations\x12@\n" +
+	"\rlegal_reviews\x18H \x03(\v2\x16.forsok.v1.LegalReviewB\x03\xe0A\x03R\flegalReviews\x12[\n" +
+	"\x16withdrawn_participants\x18I \x03(\v2\x1f.forsok.v1.WithdrawnParticipantB\x03\xe0A\x03R\x15withdrawnParticipants\x12.\n" +
 	"\x04call\x18! \x01(\tB\x1a\xe0A\x05\xfaA\x14\n" +
 	"\x12forsok.kdd.no/CallR\x04call\x127\n" +
 	"\x05stage\x18\" \x01(\x0e2\x1c.forsok.v1.Application.StageB\x03\xe0A\x03R\x05stage\x12\x1b\n" +
@@ -2260,7 +2642,7 @@ const file_forsok_v1_application_proto_rawDesc = "" +
 	"\n" +
 	"decided_by\x18\x06 \x01(\v2\x11.forsok.v1.PersonB\x03\xe0A\x03R\tdecidedBy\x12@\n" +
 	"\vdecide_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"decideTime\"\xcf\x03\n" +
+	"decideTime\"\xae\x04\n" +
 	"\tApplicant\x124\n" +
 	"\x13organisation_number\x18\x01 \x01(\tB\x03\xe0A\x02R\x12organisationNumber\x12\x17\n" +
 	"\x04name\x18\x02 \x01(\tB\x03\xe0A\x01R\x04name\x122\n" +
@@ -2269,7 +2651,8 @@ const file_forsok_v1_application_proto_rawDesc = "" +
 	"\rcounty_number\x18\x05 \x01(\tB\x03\xe0A\x01R\fcountyNumber\x12J\n" +
 	"\x10council_decision\x18\x06 \x01(\v2\x1a.forsok.v1.CouncilDecisionB\x03\xe0A\x01R\x0fcouncilDecision\x12\x17\n" +
 	"\x04lead\x18\a \x01(\bB\x03\xe0A\x03R\x04lead\x12<\n" +
-	"\x17participation_confirmed\x18\b \x01(\bB\x03\xe0A\x03R\x16participationConfirmed\"<\n" +
+	"\x17participation_confirmed\x18\b \x01(\bB\x03\xe0A\x03R\x16participationConfirmed\x12]\n" +
+	"\x1aextension_council_decision\x18\x14 \x01(\v2\x1a.forsok.v1.CouncilDecisionB\x03\xe0A\x03R\x18extensionCouncilDecision\"<\n" +
 	"\x04Kind\x12\x14\n" +
 	"\x10KIND_UNSPECIFIED\x10\x00\x12\v\n" +
 	"\aKOMMUNE\x10\x01\x12\x11\n" +
@@ -2297,7 +2680,7 @@ const file_forsok_v1_application_proto_rawDesc = "" +
 	"\x06Person\x12\x1d\n" +
 	"\asubject\x18\x01 \x01(\tB\x03\xe0A\x03R\asubject\x12\x17\n" +
 	"\x04name\x18\x02 \x01(\tB\x03\xe0A\x03R\x04name\x124\n" +
-	"\x13organisation_number\x18\x03 \x01(\tB\x03\xe0A\x03R\x12organisationNumber\"\xfa\x03\n" +
+	"\x13organisation_number\x18\x03 \x01(\tB\x03\xe0A\x03R\x12organisationNumber\"\x84\x05\n" +
 	"\bDecision\x12\x1f\n" +
 	"\bapproved\x18\x01 \x01(\bB\x03\xe0A\x03R\bapproved\x12*\n" +
 	"\x0eapproved_start\x18\x02 \x01(\tB\x03\xe0A\x03R\rapprovedStart\x12&\n" +
@@ -2312,7 +2695,11 @@ const file_forsok_v1_application_proto_rawDesc = "" +
 	"decideTime\x12(\n" +
 	"\rregulation_id\x18\n" +
 	" \x01(\tB\x03\xe0A\x03R\fregulationId\x128\n" +
-	"\x15publication_reference\x18\v \x01(\tB\x03\xe0A\x03R\x14publicationReference\"\xbf\x05\n" +
+	"\x15publication_reference\x18\v \x01(\tB\x03\xe0A\x03R\x14publicationReference\x12$\n" +
+	"\vdecide_date\x18\x14 \x01(\tB\x03\xe0A\x03R\n" +
+	"decideDate\x122\n" +
+	"\x12granted_exemptions\x18\x15 \x03(\x05B\x03\xe0A\x03R\x11grantedExemptions\x12.\n" +
+	"\x10publication_date\x18\x16 \x01(\tB\x03\xe0A\x03R\x0fpublicationDate\"\xbf\x05\n" +
 	"\tExtension\x12(\n" +
 	"\rrequested_end\x18\x01 \x01(\tB\x03\xe0A\x03R\frequestedEnd\x12J\n" +
 	"\x10council_decision\x18\x02 \x01(\v2\x1a.forsok.v1.CouncilDecisionB\x03\xe0A\x03R\x0fcouncilDecision\x12.\n" +
@@ -2350,8 +2737,10 @@ const file_forsok_v1_application_proto_rawDesc = "" +
 	"\n" +
 	"decided_by\x18\x03 \x01(\v2\x11.forsok.v1.PersonB\x03\xe0A\x03R\tdecidedBy\x123\n" +
 	"\x04time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\x04time\x12!\n" +
-	"\tauthority\x18\x05 \x01(\tB\x03\xe0A\x03R\tauthority\"\xd1\x01\n" +
-	"\x10EvaluationReport\x12.\n" +
+	"\tauthority\x18\x05 \x01(\tB\x03\xe0A\x03R\tauthority\"\xf0\x01\n" +
+	"\x10EvaluationReport\x12\x1d\n" +
+	"\aversion\x18\n" +
+	" \x01(\x05B\x03\xe0A\x03R\aversion\x12.\n" +
 	"\x10report_reference\x18\x01 \x01(\tB\x03\xe0A\x03R\x0freportReference\x12\x1d\n" +
 	"\asummary\x18\x02 \x01(\tB\x03\xe0A\x03R\asummary\x129\n" +
 	"\fsubmitted_by\x18\x03 \x01(\v2\x11.forsok.v1.PersonB\x03\xe0A\x03R\vsubmittedBy\x123\n" +
@@ -2363,7 +2752,33 @@ const file_forsok_v1_application_proto_rawDesc = "" +
 	"\n" +
 	"decided_by\x18\x04 \x01(\v2\x11.forsok.v1.PersonB\x03\xe0A\x03R\tdecidedBy\x123\n" +
 	"\x04time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\x04time\x12!\n" +
-	"\tauthority\x18\x06 \x01(\tB\x03\xe0A\x03R\tauthorityB1Z/github.com/forsok/forsok/api/forsok/v1;forsokv1b\x06proto3"
+	"\tauthority\x18\x06 \x01(\tB\x03\xe0A\x03R\tauthority\"\xe2\x01\n" +
+	"\x14LawOwnerConfirmation\x12\x1a\n" +
+	"\x06law_id\x18\x01 \x01(\tB\x03\xe0A\x03R\x05lawId\x12\x1f\n" +
+	"\bministry\x18\x02 \x01(\tB\x03\xe0A\x03R\bministry\x12\x1d\n" +
+	"\areasons\x18\x03 \x01(\tB\x03\xe0A\x03R\areasons\x129\n" +
+	"\fconfirmed_by\x18\x04 \x01(\v2\x11.forsok.v1.PersonB\x03\xe0A\x03R\vconfirmedBy\x123\n" +
+	"\x04time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\x04time\"\x94\x03\n" +
+	"\vLegalReview\x12,\n" +
+	"\x0fexemption_index\x18\x01 \x01(\x05B\x03\xe0A\x03R\x0eexemptionIndex\x127\n" +
+	"\texemption\x18\x02 \x01(\v2\x14.forsok.v1.ExemptionB\x03\xe0A\x03R\texemption\x12F\n" +
+	"\n" +
+	"conclusion\x18\x03 \x01(\x0e2!.forsok.v1.LegalReview.ConclusionB\x03\xe0A\x03R\n" +
+	"conclusion\x12\x1d\n" +
+	"\areasons\x18\x04 \x01(\tB\x03\xe0A\x03R\areasons\x127\n" +
+	"\vreviewed_by\x18\x05 \x01(\v2\x11.forsok.v1.PersonB\x03\xe0A\x03R\n" +
+	"reviewedBy\x123\n" +
+	"\x04time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\x04time\"I\n" +
+	"\n" +
+	"Conclusion\x12\x1a\n" +
+	"\x16CONCLUSION_UNSPECIFIED\x10\x00\x12\x0e\n" +
+	"\n" +
+	"WITHIN_ACT\x10\x01\x12\x0f\n" +
+	"\vOUTSIDE_ACT\x10\x02\"\xa1\x01\n" +
+	"\x14WithdrawnParticipant\x127\n" +
+	"\tapplicant\x18\x01 \x01(\v2\x14.forsok.v1.ApplicantB\x03\xe0A\x03R\tapplicant\x12\x1b\n" +
+	"\x06reason\x18\x02 \x01(\tB\x03\xe0A\x03R\x06reason\x123\n" +
+	"\x04time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\x04timeB1Z/github.com/forsok/forsok/api/forsok/v1;forsokv1b\x06proto3"
 
 var (
 	file_forsok_v1_application_proto_rawDescOnce sync.Once
@@ -2377,8 +2792,8 @@ func file_forsok_v1_application_proto_rawDescGZIP() []byte {
 	return file_forsok_v1_application_proto_rawDescData
 }
 
-var file_forsok_v1_application_proto_enumTypes = make([]protoimpl.EnumInfo, 9)
-var file_forsok_v1_application_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_forsok_v1_application_proto_enumTypes = make([]protoimpl.EnumInfo, 10)
+var file_forsok_v1_application_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_forsok_v1_application_proto_goTypes = []any{
 	(Application_State)(0),        // 0: forsok.v1.Application.State
 	(Application_Stage)(0),        // 1: forsok.v1.Application.Stage
@@ -2389,72 +2804,89 @@ var file_forsok_v1_application_proto_goTypes = []any{
 	(Applicant_Kind)(0),           // 6: forsok.v1.Applicant.Kind
 	(Exemption_Flag)(0),           // 7: forsok.v1.Exemption.Flag
 	(Extension_State)(0),          // 8: forsok.v1.Extension.State
-	(*Application)(nil),           // 9: forsok.v1.Application
-	(*Selection)(nil),             // 10: forsok.v1.Selection
-	(*Applicant)(nil),             // 11: forsok.v1.Applicant
-	(*CouncilDecision)(nil),       // 12: forsok.v1.CouncilDecision
-	(*Exemption)(nil),             // 13: forsok.v1.Exemption
-	(*Person)(nil),                // 14: forsok.v1.Person
-	(*Decision)(nil),              // 15: forsok.v1.Decision
-	(*Extension)(nil),             // 16: forsok.v1.Extension
-	(*InterimReply)(nil),          // 17: forsok.v1.InterimReply
-	(*ChangeRequest)(nil),         // 18: forsok.v1.ChangeRequest
-	(*Termination)(nil),           // 19: forsok.v1.Termination
-	(*EvaluationReport)(nil),      // 20: forsok.v1.EvaluationReport
-	(*Closure)(nil),               // 21: forsok.v1.Closure
-	(*timestamppb.Timestamp)(nil), // 22: google.protobuf.Timestamp
-	(*ChainHead)(nil),             // 23: forsok.v1.ChainHead
+	(LegalReview_Conclusion)(0),   // 9: forsok.v1.LegalReview.Conclusion
+	(*Application)(nil),           // 10: forsok.v1.Application
+	(*Selection)(nil),             // 11: forsok.v1.Selection
+	(*Applicant)(nil),             // 12: forsok.v1.Applicant
+	(*CouncilDecision)(nil),       // 13: forsok.v1.CouncilDecision
+	(*Exemption)(nil),             // 14: forsok.v1.Exemption
+	(*Person)(nil),                // 15: forsok.v1.Person
+	(*Decision)(nil),              // 16: forsok.v1.Decision
+	(*Extension)(nil),             // 17: forsok.v1.Extension
+	(*InterimReply)(nil),          // 18: forsok.v1.InterimReply
+	(*ChangeRequest)(nil),         // 19: forsok.v1.ChangeRequest
+	(*Termination)(nil),           // 20: forsok.v1.Termination
+	(*EvaluationReport)(nil),      // 21: forsok.v1.EvaluationReport
+	(*Closure)(nil),               // 22: forsok.v1.Closure
+	(*LawOwnerConfirmation)(nil),  // 23: forsok.v1.LawOwnerConfirmation
+	(*LegalReview)(nil),           // 24: forsok.v1.LegalReview
+	(*WithdrawnParticipant)(nil),  // 25: forsok.v1.WithdrawnParticipant
+	(*timestamppb.Timestamp)(nil), // 26: google.protobuf.Timestamp
+	(*ChainHead)(nil),             // 27: forsok.v1.ChainHead
 }
 var file_forsok_v1_application_proto_depIdxs = []int32{
 	0,  // 0: forsok.v1.Application.state:type_name -> forsok.v1.Application.State
-	11, // 1: forsok.v1.Application.applicants:type_name -> forsok.v1.Applicant
+	12, // 1: forsok.v1.Application.applicants:type_name -> forsok.v1.Applicant
 	2,  // 2: forsok.v1.Application.category:type_name -> forsok.v1.Application.Category
 	3,  // 3: forsok.v1.Application.purposes:type_name -> forsok.v1.Application.Purpose
-	13, // 4: forsok.v1.Application.exemptions:type_name -> forsok.v1.Exemption
-	14, // 5: forsok.v1.Application.assigned_handler:type_name -> forsok.v1.Person
-	17, // 6: forsok.v1.Application.interim_replies:type_name -> forsok.v1.InterimReply
-	18, // 7: forsok.v1.Application.change_requests:type_name -> forsok.v1.ChangeRequest
-	15, // 8: forsok.v1.Application.decision:type_name -> forsok.v1.Decision
-	16, // 9: forsok.v1.Application.extensions:type_name -> forsok.v1.Extension
-	19, // 10: forsok.v1.Application.termination:type_name -> forsok.v1.Termination
-	20, // 11: forsok.v1.Application.evaluation_report:type_name -> forsok.v1.EvaluationReport
-	21, // 12: forsok.v1.Application.closure:type_name -> forsok.v1.Closure
+	14, // 4: forsok.v1.Application.exemptions:type_name -> forsok.v1.Exemption
+	15, // 5: forsok.v1.Application.assigned_handler:type_name -> forsok.v1.Person
+	18, // 6: forsok.v1.Application.interim_replies:type_name -> forsok.v1.InterimReply
+	19, // 7: forsok.v1.Application.change_requests:type_name -> forsok.v1.ChangeRequest
+	16, // 8: forsok.v1.Application.decision:type_name -> forsok.v1.Decision
+	17, // 9: forsok.v1.Application.extensions:type_name -> forsok.v1.Extension
+	20, // 10: forsok.v1.Application.termination:type_name -> forsok.v1.Termination
+	21, // 11: forsok.v1.Application.evaluation_report:type_name -> forsok.v1.EvaluationReport
+	22, // 12: forsok.v1.Application.closure:type_name -> forsok.v1.Closure
 	5,  // 13: forsok.v1.Application.outcome:type_name -> forsok.v1.Application.Outcome
-	22, // 14: forsok.v1.Application.create_time:type_name -> google.protobuf.Timestamp
-	22, // 15: forsok.v1.Application.update_time:type_name -> google.protobuf.Timestamp
-	22, // 16: forsok.v1.Application.submit_time:type_name -> google.protobuf.Timestamp
+	26, // 14: forsok.v1.Application.create_time:type_name -> google.protobuf.Timestamp
+	26, // 15: forsok.v1.Application.update_time:type_name -> google.protobuf.Timestamp
+	26, // 16: forsok.v1.Application.submit_time:type_name -> google.protobuf.Timestamp
 	4,  // 17: forsok.v1.Application.flags:type_name -> forsok.v1.Application.Flag
-	23, // 18: forsok.v1.Application.chain_head:type_name -> forsok.v1.ChainHead
-	1,  // 19: forsok.v1.Application.stage:type_name -> forsok.v1.Application.Stage
-	10, // 20: forsok.v1.Application.selection:type_name -> forsok.v1.Selection
-	14, // 21: forsok.v1.Selection.decided_by:type_name -> forsok.v1.Person
-	22, // 22: forsok.v1.Selection.decide_time:type_name -> google.protobuf.Timestamp
-	6,  // 23: forsok.v1.Applicant.kind:type_name -> forsok.v1.Applicant.Kind
-	12, // 24: forsok.v1.Applicant.council_decision:type_name -> forsok.v1.CouncilDecision
-	7,  // 25: forsok.v1.Exemption.flags:type_name -> forsok.v1.Exemption.Flag
-	14, // 26: forsok.v1.Decision.decided_by:type_name -> forsok.v1.Person
-	22, // 27: forsok.v1.Decision.decide_time:type_name -> google.protobuf.Timestamp
-	12, // 28: forsok.v1.Extension.council_decision:type_name -> forsok.v1.CouncilDecision
-	22, // 29: forsok.v1.Extension.request_time:type_name -> google.protobuf.Timestamp
-	8,  // 30: forsok.v1.Extension.state:type_name -> forsok.v1.Extension.State
-	14, // 31: forsok.v1.Extension.decided_by:type_name -> forsok.v1.Person
-	22, // 32: forsok.v1.Extension.decide_time:type_name -> google.protobuf.Timestamp
-	14, // 33: forsok.v1.InterimReply.author:type_name -> forsok.v1.Person
-	22, // 34: forsok.v1.InterimReply.time:type_name -> google.protobuf.Timestamp
-	14, // 35: forsok.v1.ChangeRequest.requested_by:type_name -> forsok.v1.Person
-	22, // 36: forsok.v1.ChangeRequest.time:type_name -> google.protobuf.Timestamp
-	14, // 37: forsok.v1.Termination.decided_by:type_name -> forsok.v1.Person
-	22, // 38: forsok.v1.Termination.time:type_name -> google.protobuf.Timestamp
-	14, // 39: forsok.v1.EvaluationReport.submitted_by:type_name -> forsok.v1.Person
-	22, // 40: forsok.v1.EvaluationReport.time:type_name -> google.protobuf.Timestamp
-	5,  // 41: forsok.v1.Closure.outcome:type_name -> forsok.v1.Application.Outcome
-	14, // 42: forsok.v1.Closure.decided_by:type_name -> forsok.v1.Person
-	22, // 43: forsok.v1.Closure.time:type_name -> google.protobuf.Timestamp
-	44, // [44:44] is the sub-list for method output_type
-	44, // [44:44] is the sub-list for method input_type
-	44, // [44:44] is the sub-list for extension type_name
-	44, // [44:44] is the sub-list for extension extendee
-	0,  // [0:44] is the sub-list for field type_name
+	27, // 18: forsok.v1.Application.chain_head:type_name -> forsok.v1.ChainHead
+	21, // 19: forsok.v1.Application.evaluation_reports:type_name -> forsok.v1.EvaluationReport
+	23, // 20: forsok.v1.Application.law_owner_confirmations:type_name -> forsok.v1.LawOwnerConfirmation
+	24, // 21: forsok.v1.Application.legal_reviews:type_name -> forsok.v1.LegalReview
+	25, // 22: forsok.v1.Application.withdrawn_participants:type_name -> forsok.v1.WithdrawnParticipant
+	1,  // 23: forsok.v1.Application.stage:type_name -> forsok.v1.Application.Stage
+	11, // 24: forsok.v1.Application.selection:type_name -> forsok.v1.Selection
+	15, // 25: forsok.v1.Selection.decided_by:type_name -> forsok.v1.Person
+	26, // 26: forsok.v1.Selection.decide_time:type_name -> google.protobuf.Timestamp
+	6,  // 27: forsok.v1.Applicant.kind:type_name -> forsok.v1.Applicant.Kind
+	13, // 28: forsok.v1.Applicant.council_decision:type_name -> forsok.v1.CouncilDecision
+	13, // 29: forsok.v1.Applicant.extension_council_decision:type_name -> forsok.v1.CouncilDecision
+	7,  // 30: forsok.v1.Exemption.flags:type_name -> forsok.v1.Exemption.Flag
+	15, // 31: forsok.v1.Decision.decided_by:type_name -> forsok.v1.Person
+	26, // 32: forsok.v1.Decision.decide_time:type_name -> google.protobuf.Timestamp
+	13, // 33: forsok.v1.Extension.council_decision:type_name -> forsok.v1.CouncilDecision
+	26, // 34: forsok.v1.Extension.request_time:type_name -> google.protobuf.Timestamp
+	8,  // 35: forsok.v1.Extension.state:type_name -> forsok.v1.Extension.State
+	15, // 36: forsok.v1.Extension.decided_by:type_name -> forsok.v1.Person
+	26, // 37: forsok.v1.Extension.decide_time:type_name -> google.protobuf.Timestamp
+	15, // 38: forsok.v1.InterimReply.author:type_name -> forsok.v1.Person
+	26, // 39: forsok.v1.InterimReply.time:type_name -> google.protobuf.Timestamp
+	15, // 40: forsok.v1.ChangeRequest.requested_by:type_name -> forsok.v1.Person
+	26, // 41: forsok.v1.ChangeRequest.time:type_name -> google.protobuf.Timestamp
+	15, // 42: forsok.v1.Termination.decided_by:type_name -> forsok.v1.Person
+	26, // 43: forsok.v1.Termination.time:type_name -> google.protobuf.Timestamp
+	15, // 44: forsok.v1.EvaluationReport.submitted_by:type_name -> forsok.v1.Person
+	26, // 45: forsok.v1.EvaluationReport.time:type_name -> google.protobuf.Timestamp
+	5,  // 46: forsok.v1.Closure.outcome:type_name -> forsok.v1.Application.Outcome
+	15, // 47: forsok.v1.Closure.decided_by:type_name -> forsok.v1.Person
+	26, // 48: forsok.v1.Closure.time:type_name -> google.protobuf.Timestamp
+	15, // 49: forsok.v1.LawOwnerConfirmation.confirmed_by:type_name -> forsok.v1.Person
+	26, // 50: forsok.v1.LawOwnerConfirmation.time:type_name -> google.protobuf.Timestamp
+	14, // 51: forsok.v1.LegalReview.exemption:type_name -> forsok.v1.Exemption
+	9,  // 52: forsok.v1.LegalReview.conclusion:type_name -> forsok.v1.LegalReview.Conclusion
+	15, // 53: forsok.v1.LegalReview.reviewed_by:type_name -> forsok.v1.Person
+	26, // 54: forsok.v1.LegalReview.time:type_name -> google.protobuf.Timestamp
+	12, // 55: forsok.v1.WithdrawnParticipant.applicant:type_name -> forsok.v1.Applicant
+	26, // 56: forsok.v1.WithdrawnParticipant.time:type_name -> google.protobuf.Timestamp
+	57, // [57:57] is the sub-list for method output_type
+	57, // [57:57] is the sub-list for method input_type
+	57, // [57:57] is the sub-list for extension type_name
+	57, // [57:57] is the sub-list for extension extendee
+	0,  // [0:57] is the sub-list for field type_name
 }
 
 func init() { file_forsok_v1_application_proto_init() }
@@ -2468,8 +2900,8 @@ func file_forsok_v1_application_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_forsok_v1_application_proto_rawDesc), len(file_forsok_v1_application_proto_rawDesc)),
-			NumEnums:      9,
-			NumMessages:   13,
+			NumEnums:      10,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

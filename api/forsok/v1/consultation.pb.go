@@ -178,9 +178,12 @@ type Consultation struct {
 	// When the consultation was opened (AIP-148).
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// When the consultation last changed (AIP-148).
-	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// The exemptions the ministry owns as they stood when the consultation was opened:
+	// what it was asked about. A later change to them needs a new answer (R17).
+	CoveredExemptions []*Exemption `protobuf:"bytes,20,rep,name=covered_exemptions,json=coveredExemptions,proto3" json:"covered_exemptions,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *Consultation) Reset() {
@@ -297,6 +300,13 @@ func (x *Consultation) GetUpdateTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Consultation) GetCoveredExemptions() []*Exemption {
+	if x != nil {
+		return x.CoveredExemptions
+	}
+	return nil
+}
+
 // A ministry's answer to a consultation.
 type ConsultationResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -374,7 +384,7 @@ var File_forsok_v1_consultation_proto protoreflect.FileDescriptor
 
 const file_forsok_v1_consultation_proto_rawDesc = "" +
 	"\n" +
-	"\x1cforsok/v1/consultation.proto\x12\tforsok.v1\x1a\x1bforsok/v1/application.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf1\x06\n" +
+	"\x1cforsok/v1/consultation.proto\x12\tforsok.v1\x1a\x1bforsok/v1/application.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xbb\a\n" +
 	"\fConsultation\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12\x1f\n" +
 	"\bministry\x18\x02 \x01(\tB\x03\xe0A\x02R\bministry\x12\x1f\n" +
@@ -390,7 +400,8 @@ const file_forsok_v1_consultation_proto_rawDesc = "" +
 	"\vcreate_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\x12@\n" +
 	"\vupdate_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"updateTime\"J\n" +
+	"updateTime\x12H\n" +
+	"\x12covered_exemptions\x18\x14 \x03(\v2\x14.forsok.v1.ExemptionB\x03\xe0A\x03R\x11coveredExemptions\"J\n" +
 	"\x05State\x12\x15\n" +
 	"\x11STATE_UNSPECIFIED\x10\x00\x12\r\n" +
 	"\tREQUESTED\x10\x01\x12\f\n" +
@@ -431,6 +442,7 @@ var file_forsok_v1_consultation_proto_goTypes = []any{
 	(*ConsultationResponse)(nil),  // 3: forsok.v1.ConsultationResponse
 	(*Person)(nil),                // 4: forsok.v1.Person
 	(*timestamppb.Timestamp)(nil), // 5: google.protobuf.Timestamp
+	(*Exemption)(nil),             // 6: forsok.v1.Exemption
 }
 var file_forsok_v1_consultation_proto_depIdxs = []int32{
 	0, // 0: forsok.v1.Consultation.state:type_name -> forsok.v1.Consultation.State
@@ -438,14 +450,15 @@ var file_forsok_v1_consultation_proto_depIdxs = []int32{
 	4, // 2: forsok.v1.Consultation.requested_by:type_name -> forsok.v1.Person
 	5, // 3: forsok.v1.Consultation.create_time:type_name -> google.protobuf.Timestamp
 	5, // 4: forsok.v1.Consultation.update_time:type_name -> google.protobuf.Timestamp
-	1, // 5: forsok.v1.ConsultationResponse.position:type_name -> forsok.v1.Consultation.Position
-	4, // 6: forsok.v1.ConsultationResponse.responder:type_name -> forsok.v1.Person
-	5, // 7: forsok.v1.ConsultationResponse.time:type_name -> google.protobuf.Timestamp
-	8, // [8:8] is the sub-list for method output_type
-	8, // [8:8] is the sub-list for method input_type
-	8, // [8:8] is the sub-list for extension type_name
-	8, // [8:8] is the sub-list for extension extendee
-	0, // [0:8] is the sub-list for field type_name
+	6, // 5: forsok.v1.Consultation.covered_exemptions:type_name -> forsok.v1.Exemption
+	1, // 6: forsok.v1.ConsultationResponse.position:type_name -> forsok.v1.Consultation.Position
+	4, // 7: forsok.v1.ConsultationResponse.responder:type_name -> forsok.v1.Person
+	5, // 8: forsok.v1.ConsultationResponse.time:type_name -> google.protobuf.Timestamp
+	9, // [9:9] is the sub-list for method output_type
+	9, // [9:9] is the sub-list for method input_type
+	9, // [9:9] is the sub-list for extension type_name
+	9, // [9:9] is the sub-list for extension extendee
+	0, // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_forsok_v1_consultation_proto_init() }

@@ -208,7 +208,8 @@ type ListApplicationsRequest struct {
 	// number), municipality, ministry (consulted), law (a Lovdata id) and flag with = and
 	// !=; create_time and update_time with = != < <= > >= and an RFC 3339 time or a date
 	// (the whole day in Europe/Oslo); ends_within_days and evaluation_due_within_days with
-	// = and a number of days. Example: "(state = SUBMITTED OR state = IN_REVIEW) AND
+	// = and a number of days; call (a call's id, 2027-01) and stage (PRELIMINARY, FINAL)
+	// with = and != (R20). Example: "(state = SUBMITTED OR state = IN_REVIEW) AND
 	// municipality = 3118 AND create_time >= 2026-01-01". Empty lists every application
 	// the caller may see.
 	Filter string `protobuf:"bytes,1,opt,name=filter,proto3" json:"filter,omitempty"`
@@ -1317,9 +1318,15 @@ type ApproveApplicationRequest struct {
 	// The case's current etag (AIP-154).
 	Etag string `protobuf:"bytes,8,opt,name=etag,proto3" json:"etag,omitempty"`
 	// Makes retries safe (AIP-155).
-	RequestId     string `protobuf:"bytes,9,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	RequestId string `protobuf:"bytes,9,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// The exemptions granted, as indexes into the application's exemptions; empty grants
+	// all of them, a subset is a partial approval (R18).
+	GrantedExemptions []int32 `protobuf:"varint,20,rep,packed,name=granted_exemptions,json=grantedExemptions,proto3" json:"granted_exemptions,omitempty"`
+	// The day the regulation was published in Norsk Lovtidend, with
+	// publication_reference; defaults to the decision day (R18).
+	PublicationDate string `protobuf:"bytes,21,opt,name=publication_date,json=publicationDate,proto3" json:"publication_date,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *ApproveApplicationRequest) Reset() {
@@ -1411,6 +1418,20 @@ func (x *ApproveApplicationRequest) GetEtag() string {
 func (x *ApproveApplicationRequest) GetRequestId() string {
 	if x != nil {
 		return x.RequestId
+	}
+	return ""
+}
+
+func (x *ApproveApplicationRequest) GetGrantedExemptions() []int32 {
+	if x != nil {
+		return x.GrantedExemptions
+	}
+	return nil
+}
+
+func (x *ApproveApplicationRequest) GetPublicationDate() string {
+	if x != nil {
+		return x.PublicationDate
 	}
 	return ""
 }
@@ -1509,9 +1530,12 @@ type RecordPublicationRequest struct {
 	// The case's current etag (AIP-154).
 	Etag string `protobuf:"bytes,4,opt,name=etag,proto3" json:"etag,omitempty"`
 	// Makes retries safe (AIP-155).
-	RequestId     string `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	RequestId string `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// The day of publication, an ISO date; defaults to today. Not in the future, not
+	// before the regulation's date (R18).
+	PublicationDate string `protobuf:"bytes,20,opt,name=publication_date,json=publicationDate,proto3" json:"publication_date,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *RecordPublicationRequest) Reset() {
@@ -1575,6 +1599,13 @@ func (x *RecordPublicationRequest) GetEtag() string {
 func (x *RecordPublicationRequest) GetRequestId() string {
 	if x != nil {
 		return x.RequestId
+	}
+	return ""
+}
+
+func (x *RecordPublicationRequest) GetPublicationDate() string {
+	if x != nil {
+		return x.PublicationDate
 	}
 	return ""
 }
@@ -2557,7 +2588,7 @@ var File_forsok_v1_service_proto protoreflect.FileDescriptor
 
 const file_forsok_v1_service_proto_rawDesc = "" +
 	"\n" +
-	"\x17forsok/v1/service.proto\x12\tforsok.v1\x1a\x1bforsok/v1/application.proto\x1a\x14forsok/v1/call.proto\x1a\x1cforsok/v1/consultation.proto\x1a\x15forsok/v1/event.proto\x1a\x14forsok/v1/feed.proto\x1a\x18forsok/v1/workflow.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\"}\n" +
+	"\x17forsok/v1/service.proto\x12\tforsok.v1\x1a\x1bforsok/v1/application.proto\x1a\x14forsok/v1/call.proto\x1a\x1cforsok/v1/consultation.proto\x1a\x15forsok/v1/event.proto\x1a\x14forsok/v1/feed.proto\x1a\x13forsok/v1/law.proto\x1a\x18forsok/v1/workflow.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\"}\n" +
 	"\x18CreateApplicationRequest\x12=\n" +
 	"\vapplication\x18\x01 \x01(\v2\x16.forsok.v1.ApplicationB\x03\xe0A\x02R\vapplication\x12\"\n" +
 	"\n" +
@@ -2660,7 +2691,7 @@ const file_forsok_v1_service_proto_rawDesc = "" +
 	"\x06reason\x18\x02 \x01(\tB\x03\xe0A\x02R\x06reason\x12\x17\n" +
 	"\x04etag\x18\x03 \x01(\tB\x03\xe0A\x01R\x04etag\x12\"\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tB\x03\xe0A\x01R\trequestId\"\x9a\x03\n" +
+	"request_id\x18\x04 \x01(\tB\x03\xe0A\x01R\trequestId\"\xfe\x03\n" +
 	"\x19ApproveApplicationRequest\x125\n" +
 	"\x04name\x18\x01 \x01(\tB!\xe0A\x02\xfaA\x1b\n" +
 	"\x19forsok.kdd.no/ApplicationR\x04name\x12*\n" +
@@ -2672,7 +2703,9 @@ const file_forsok_v1_service_proto_rawDesc = "" +
 	"\x15publication_reference\x18\a \x01(\tB\x03\xe0A\x01R\x14publicationReference\x12\x17\n" +
 	"\x04etag\x18\b \x01(\tB\x03\xe0A\x01R\x04etag\x12\"\n" +
 	"\n" +
-	"request_id\x18\t \x01(\tB\x03\xe0A\x01R\trequestId\"\x86\x03\n" +
+	"request_id\x18\t \x01(\tB\x03\xe0A\x01R\trequestId\x122\n" +
+	"\x12granted_exemptions\x18\x14 \x03(\x05B\x03\xe0A\x01R\x11grantedExemptions\x12.\n" +
+	"\x10publication_date\x18\x15 \x01(\tB\x03\xe0A\x01R\x0fpublicationDate\"\x86\x03\n" +
 	"\x18RejectApplicationRequest\x125\n" +
 	"\x04name\x18\x01 \x01(\tB!\xe0A\x02\xfaA\x1b\n" +
 	"\x19forsok.kdd.no/ApplicationR\x04name\x12V\n" +
@@ -2688,7 +2721,7 @@ const file_forsok_v1_service_proto_rawDesc = "" +
 	"\x10RESTRICTS_RIGHTS\x10\x02\x12\r\n" +
 	"\tTOO_VAGUE\x10\x03\x12\x13\n" +
 	"\x0fNOT_PRIORITISED\x10\x04\x12\t\n" +
-	"\x05OTHER\x10\x05\"\xf2\x01\n" +
+	"\x05OTHER\x10\x05\"\xa2\x02\n" +
 	"\x18RecordPublicationRequest\x125\n" +
 	"\x04name\x18\x01 \x01(\tB!\xe0A\x02\xfaA\x1b\n" +
 	"\x19forsok.kdd.no/ApplicationR\x04name\x12(\n" +
@@ -2696,7 +2729,8 @@ const file_forsok_v1_service_proto_rawDesc = "" +
 	"\x15publication_reference\x18\x03 \x01(\tB\x03\xe0A\x02R\x14publicationReference\x12\x17\n" +
 	"\x04etag\x18\x04 \x01(\tB\x03\xe0A\x01R\x04etag\x12\"\n" +
 	"\n" +
-	"request_id\x18\x05 \x01(\tB\x03\xe0A\x01R\trequestId\"\xa9\x01\n" +
+	"request_id\x18\x05 \x01(\tB\x03\xe0A\x01R\trequestId\x12.\n" +
+	"\x10publication_date\x18\x14 \x01(\tB\x03\xe0A\x01R\x0fpublicationDate\"\xa9\x01\n" +
 	"\x14ActivateTrialRequest\x125\n" +
 	"\x04name\x18\x01 \x01(\tB!\xe0A\x02\xfaA\x1b\n" +
 	"\x19forsok.kdd.no/ApplicationR\x04name\x12\x1d\n" +
@@ -2778,14 +2812,17 @@ const file_forsok_v1_service_proto_rawDesc = "" +
 	"\x19forsok.kdd.no/ApplicationR\x04name\"P\n" +
 	"\x1aListAllowedActionsResponse\x122\n" +
 	"\aactions\x18\x01 \x03(\v2\x18.forsok.v1.AllowedActionR\aactions\"\x14\n" +
-	"\x12GetWorkflowRequest2\xcc*\n" +
+	"\x12GetWorkflowRequest2\xf3-\n" +
 	"\x12ApplicationService\x12w\n" +
 	"\x11CreateApplication\x12#.forsok.v1.CreateApplicationRequest\x1a\x16.forsok.v1.Application\"%\x82\xd3\xe4\x93\x02\x1f:\vapplication\"\x10/v1/applications\x12m\n" +
 	"\x0eGetApplication\x12 .forsok.v1.GetApplicationRequest\x1a\x16.forsok.v1.Application\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/{name=applications/*}\x12u\n" +
 	"\x10ListApplications\x12\".forsok.v1.ListApplicationsRequest\x1a#.forsok.v1.ListApplicationsResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/applications\x12\x8c\x01\n" +
 	"\x11UpdateApplication\x12#.forsok.v1.UpdateApplicationRequest\x1a\x16.forsok.v1.Application\":\x82\xd3\xe4\x93\x024:\vapplication2%/v1/{application.name=applications/*}\x12s\n" +
 	"\x11DeleteApplication\x12#.forsok.v1.DeleteApplicationRequest\x1a\x16.google.protobuf.Empty\"!\x82\xd3\xe4\x93\x02\x1b*\x19/v1/{name=applications/*}\x12\x91\x01\n" +
-	"\x14ConfirmParticipation\x12&.forsok.v1.ConfirmParticipationRequest\x1a\x16.forsok.v1.Application\"9\x82\xd3\xe4\x93\x023:\x01*\"./v1/{name=applications/*}:confirmParticipation\x12}\n" +
+	"\x14ConfirmParticipation\x12&.forsok.v1.ConfirmParticipationRequest\x1a\x16.forsok.v1.Application\"9\x82\xd3\xe4\x93\x023:\x01*\"./v1/{name=applications/*}:confirmParticipation\x12\x94\x01\n" +
+	"\x15WithdrawParticipation\x12'.forsok.v1.WithdrawParticipationRequest\x1a\x16.forsok.v1.Application\":\x82\xd3\xe4\x93\x024:\x01*\"//v1/{name=applications/*}:withdrawParticipation\x12\x82\x01\n" +
+	"\x0fConfirmLawOwner\x12!.forsok.v1.ConfirmLawOwnerRequest\x1a\x16.forsok.v1.Application\"4\x82\xd3\xe4\x93\x02.:\x01*\")/v1/{name=applications/*}:confirmLawOwner\x12\x88\x01\n" +
+	"\x11RecordLegalReview\x12#.forsok.v1.RecordLegalReviewRequest\x1a\x16.forsok.v1.Application\"6\x82\xd3\xe4\x93\x020:\x01*\"+/v1/{name=applications/*}:recordLegalReview\x12}\n" +
 	"\x11SubmitApplication\x12#.forsok.v1.SubmitApplicationRequest\x1a\x16.forsok.v1.Application\"+\x82\xd3\xe4\x93\x02%:\x01*\" /v1/{name=applications/*}:submit\x12\x83\x01\n" +
 	"\x13WithdrawApplication\x12%.forsok.v1.WithdrawApplicationRequest\x1a\x16.forsok.v1.Application\"-\x82\xd3\xe4\x93\x02':\x01*\"\"/v1/{name=applications/*}:withdraw\x12}\n" +
 	"\x11AssignApplication\x12#.forsok.v1.AssignApplicationRequest\x1a\x16.forsok.v1.Application\"+\x82\xd3\xe4\x93\x02%:\x01*\" /v1/{name=applications/*}:assign\x12\x8b\x01\n" +
@@ -2886,29 +2923,32 @@ var file_forsok_v1_service_proto_goTypes = []any{
 	(Application_Outcome)(0),                 // 40: forsok.v1.Application.Outcome
 	(*Event)(nil),                            // 41: forsok.v1.Event
 	(*AllowedAction)(nil),                    // 42: forsok.v1.AllowedAction
-	(*ExportApplicationEventsRequest)(nil),   // 43: forsok.v1.ExportApplicationEventsRequest
-	(*ListEventsRequest)(nil),                // 44: forsok.v1.ListEventsRequest
-	(*WatchEventsRequest)(nil),               // 45: forsok.v1.WatchEventsRequest
-	(*CreateCallRequest)(nil),                // 46: forsok.v1.CreateCallRequest
-	(*GetCallRequest)(nil),                   // 47: forsok.v1.GetCallRequest
-	(*ListCallsRequest)(nil),                 // 48: forsok.v1.ListCallsRequest
-	(*UpdateCallRequest)(nil),                // 49: forsok.v1.UpdateCallRequest
-	(*PublishCallRequest)(nil),               // 50: forsok.v1.PublishCallRequest
-	(*CloseCallRequest)(nil),                 // 51: forsok.v1.CloseCallRequest
-	(*GetCallStatisticsRequest)(nil),         // 52: forsok.v1.GetCallStatisticsRequest
-	(*SelectApplicationRequest)(nil),         // 53: forsok.v1.SelectApplicationRequest
-	(*DeclineApplicationRequest)(nil),        // 54: forsok.v1.DeclineApplicationRequest
-	(*SelectApplicationsRequest)(nil),        // 55: forsok.v1.SelectApplicationsRequest
-	(*DeclineApplicationsRequest)(nil),       // 56: forsok.v1.DeclineApplicationsRequest
-	(*emptypb.Empty)(nil),                    // 57: google.protobuf.Empty
-	(*ApplicationHistory)(nil),               // 58: forsok.v1.ApplicationHistory
-	(*ListEventsResponse)(nil),               // 59: forsok.v1.ListEventsResponse
-	(*Workflow)(nil),                         // 60: forsok.v1.Workflow
-	(*Call)(nil),                             // 61: forsok.v1.Call
-	(*ListCallsResponse)(nil),                // 62: forsok.v1.ListCallsResponse
-	(*CallStatistics)(nil),                   // 63: forsok.v1.CallStatistics
-	(*SelectApplicationsResponse)(nil),       // 64: forsok.v1.SelectApplicationsResponse
-	(*DeclineApplicationsResponse)(nil),      // 65: forsok.v1.DeclineApplicationsResponse
+	(*WithdrawParticipationRequest)(nil),     // 43: forsok.v1.WithdrawParticipationRequest
+	(*ConfirmLawOwnerRequest)(nil),           // 44: forsok.v1.ConfirmLawOwnerRequest
+	(*RecordLegalReviewRequest)(nil),         // 45: forsok.v1.RecordLegalReviewRequest
+	(*ExportApplicationEventsRequest)(nil),   // 46: forsok.v1.ExportApplicationEventsRequest
+	(*ListEventsRequest)(nil),                // 47: forsok.v1.ListEventsRequest
+	(*WatchEventsRequest)(nil),               // 48: forsok.v1.WatchEventsRequest
+	(*CreateCallRequest)(nil),                // 49: forsok.v1.CreateCallRequest
+	(*GetCallRequest)(nil),                   // 50: forsok.v1.GetCallRequest
+	(*ListCallsRequest)(nil),                 // 51: forsok.v1.ListCallsRequest
+	(*UpdateCallRequest)(nil),                // 52: forsok.v1.UpdateCallRequest
+	(*PublishCallRequest)(nil),               // 53: forsok.v1.PublishCallRequest
+	(*CloseCallRequest)(nil),                 // 54: forsok.v1.CloseCallRequest
+	(*GetCallStatisticsRequest)(nil),         // 55: forsok.v1.GetCallStatisticsRequest
+	(*SelectApplicationRequest)(nil),         // 56: forsok.v1.SelectApplicationRequest
+	(*DeclineApplicationRequest)(nil),        // 57: forsok.v1.DeclineApplicationRequest
+	(*SelectApplicationsRequest)(nil),        // 58: forsok.v1.SelectApplicationsRequest
+	(*DeclineApplicationsRequest)(nil),       // 59: forsok.v1.DeclineApplicationsRequest
+	(*emptypb.Empty)(nil),                    // 60: google.protobuf.Empty
+	(*ApplicationHistory)(nil),               // 61: forsok.v1.ApplicationHistory
+	(*ListEventsResponse)(nil),               // 62: forsok.v1.ListEventsResponse
+	(*Workflow)(nil),                         // 63: forsok.v1.Workflow
+	(*Call)(nil),                             // 64: forsok.v1.Call
+	(*ListCallsResponse)(nil),                // 65: forsok.v1.ListCallsResponse
+	(*CallStatistics)(nil),                   // 66: forsok.v1.CallStatistics
+	(*SelectApplicationsResponse)(nil),       // 67: forsok.v1.SelectApplicationsResponse
+	(*DeclineApplicationsResponse)(nil),      // 68: forsok.v1.DeclineApplicationsResponse
 }
 var file_forsok_v1_service_proto_depIdxs = []int32{
 	35, // 0: forsok.v1.CreateApplicationRequest.application:type_name -> forsok.v1.Application
@@ -2931,88 +2971,94 @@ var file_forsok_v1_service_proto_depIdxs = []int32{
 	5,  // 17: forsok.v1.ApplicationService.UpdateApplication:input_type -> forsok.v1.UpdateApplicationRequest
 	6,  // 18: forsok.v1.ApplicationService.DeleteApplication:input_type -> forsok.v1.DeleteApplicationRequest
 	7,  // 19: forsok.v1.ApplicationService.ConfirmParticipation:input_type -> forsok.v1.ConfirmParticipationRequest
-	8,  // 20: forsok.v1.ApplicationService.SubmitApplication:input_type -> forsok.v1.SubmitApplicationRequest
-	9,  // 21: forsok.v1.ApplicationService.WithdrawApplication:input_type -> forsok.v1.WithdrawApplicationRequest
-	10, // 22: forsok.v1.ApplicationService.AssignApplication:input_type -> forsok.v1.AssignApplicationRequest
-	11, // 23: forsok.v1.ApplicationService.RecordInterimReply:input_type -> forsok.v1.RecordInterimReplyRequest
-	12, // 24: forsok.v1.ApplicationService.RequestChanges:input_type -> forsok.v1.RequestChangesRequest
-	13, // 25: forsok.v1.ApplicationService.CreateConsultation:input_type -> forsok.v1.CreateConsultationRequest
-	14, // 26: forsok.v1.ApplicationService.ListConsultations:input_type -> forsok.v1.ListConsultationsRequest
-	16, // 27: forsok.v1.ApplicationService.RespondToConsultation:input_type -> forsok.v1.RespondToConsultationRequest
-	17, // 28: forsok.v1.ApplicationService.CancelConsultation:input_type -> forsok.v1.CancelConsultationRequest
-	18, // 29: forsok.v1.ApplicationService.ApproveApplication:input_type -> forsok.v1.ApproveApplicationRequest
-	19, // 30: forsok.v1.ApplicationService.RejectApplication:input_type -> forsok.v1.RejectApplicationRequest
-	20, // 31: forsok.v1.ApplicationService.RecordPublication:input_type -> forsok.v1.RecordPublicationRequest
-	21, // 32: forsok.v1.ApplicationService.ActivateTrial:input_type -> forsok.v1.ActivateTrialRequest
-	22, // 33: forsok.v1.ApplicationService.RequestExtension:input_type -> forsok.v1.RequestExtensionRequest
-	23, // 34: forsok.v1.ApplicationService.DecideExtension:input_type -> forsok.v1.DecideExtensionRequest
-	24, // 35: forsok.v1.ApplicationService.TerminateTrial:input_type -> forsok.v1.TerminateTrialRequest
-	25, // 36: forsok.v1.ApplicationService.BatchTerminateTrials:input_type -> forsok.v1.BatchTerminateTrialsRequest
-	27, // 37: forsok.v1.ApplicationService.EndTrialPeriod:input_type -> forsok.v1.EndTrialPeriodRequest
-	28, // 38: forsok.v1.ApplicationService.SubmitEvaluation:input_type -> forsok.v1.SubmitEvaluationRequest
-	29, // 39: forsok.v1.ApplicationService.CloseApplication:input_type -> forsok.v1.CloseApplicationRequest
-	30, // 40: forsok.v1.ApplicationService.ListApplicationEvents:input_type -> forsok.v1.ListApplicationEventsRequest
-	43, // 41: forsok.v1.ApplicationService.ExportApplicationEvents:input_type -> forsok.v1.ExportApplicationEventsRequest
-	44, // 42: forsok.v1.ApplicationService.ListEvents:input_type -> forsok.v1.ListEventsRequest
-	45, // 43: forsok.v1.ApplicationService.WatchEvents:input_type -> forsok.v1.WatchEventsRequest
-	32, // 44: forsok.v1.ApplicationService.ListAllowedActions:input_type -> forsok.v1.ListAllowedActionsRequest
-	34, // 45: forsok.v1.ApplicationService.GetWorkflow:input_type -> forsok.v1.GetWorkflowRequest
-	46, // 46: forsok.v1.ApplicationService.CreateCall:input_type -> forsok.v1.CreateCallRequest
-	47, // 47: forsok.v1.ApplicationService.GetCall:input_type -> forsok.v1.GetCallRequest
-	48, // 48: forsok.v1.ApplicationService.ListCalls:input_type -> forsok.v1.ListCallsRequest
-	49, // 49: forsok.v1.ApplicationService.UpdateCall:input_type -> forsok.v1.UpdateCallRequest
-	50, // 50: forsok.v1.ApplicationService.PublishCall:input_type -> forsok.v1.PublishCallRequest
-	51, // 51: forsok.v1.ApplicationService.CloseCall:input_type -> forsok.v1.CloseCallRequest
-	52, // 52: forsok.v1.ApplicationService.GetCallStatistics:input_type -> forsok.v1.GetCallStatisticsRequest
-	53, // 53: forsok.v1.ApplicationService.SelectApplication:input_type -> forsok.v1.SelectApplicationRequest
-	54, // 54: forsok.v1.ApplicationService.DeclineApplication:input_type -> forsok.v1.DeclineApplicationRequest
-	55, // 55: forsok.v1.ApplicationService.SelectApplications:input_type -> forsok.v1.SelectApplicationsRequest
-	56, // 56: forsok.v1.ApplicationService.DeclineApplications:input_type -> forsok.v1.DeclineApplicationsRequest
-	35, // 57: forsok.v1.ApplicationService.CreateApplication:output_type -> forsok.v1.Application
-	35, // 58: forsok.v1.ApplicationService.GetApplication:output_type -> forsok.v1.Application
-	4,  // 59: forsok.v1.ApplicationService.ListApplications:output_type -> forsok.v1.ListApplicationsResponse
-	35, // 60: forsok.v1.ApplicationService.UpdateApplication:output_type -> forsok.v1.Application
-	57, // 61: forsok.v1.ApplicationService.DeleteApplication:output_type -> google.protobuf.Empty
-	35, // 62: forsok.v1.ApplicationService.ConfirmParticipation:output_type -> forsok.v1.Application
-	35, // 63: forsok.v1.ApplicationService.SubmitApplication:output_type -> forsok.v1.Application
-	35, // 64: forsok.v1.ApplicationService.WithdrawApplication:output_type -> forsok.v1.Application
-	35, // 65: forsok.v1.ApplicationService.AssignApplication:output_type -> forsok.v1.Application
-	35, // 66: forsok.v1.ApplicationService.RecordInterimReply:output_type -> forsok.v1.Application
-	35, // 67: forsok.v1.ApplicationService.RequestChanges:output_type -> forsok.v1.Application
-	38, // 68: forsok.v1.ApplicationService.CreateConsultation:output_type -> forsok.v1.Consultation
-	15, // 69: forsok.v1.ApplicationService.ListConsultations:output_type -> forsok.v1.ListConsultationsResponse
-	38, // 70: forsok.v1.ApplicationService.RespondToConsultation:output_type -> forsok.v1.Consultation
-	38, // 71: forsok.v1.ApplicationService.CancelConsultation:output_type -> forsok.v1.Consultation
-	35, // 72: forsok.v1.ApplicationService.ApproveApplication:output_type -> forsok.v1.Application
-	35, // 73: forsok.v1.ApplicationService.RejectApplication:output_type -> forsok.v1.Application
-	35, // 74: forsok.v1.ApplicationService.RecordPublication:output_type -> forsok.v1.Application
-	35, // 75: forsok.v1.ApplicationService.ActivateTrial:output_type -> forsok.v1.Application
-	35, // 76: forsok.v1.ApplicationService.RequestExtension:output_type -> forsok.v1.Application
-	35, // 77: forsok.v1.ApplicationService.DecideExtension:output_type -> forsok.v1.Application
-	35, // 78: forsok.v1.ApplicationService.TerminateTrial:output_type -> forsok.v1.Application
-	26, // 79: forsok.v1.ApplicationService.BatchTerminateTrials:output_type -> forsok.v1.BatchTerminateTrialsResponse
-	35, // 80: forsok.v1.ApplicationService.EndTrialPeriod:output_type -> forsok.v1.Application
-	35, // 81: forsok.v1.ApplicationService.SubmitEvaluation:output_type -> forsok.v1.Application
-	35, // 82: forsok.v1.ApplicationService.CloseApplication:output_type -> forsok.v1.Application
-	31, // 83: forsok.v1.ApplicationService.ListApplicationEvents:output_type -> forsok.v1.ListApplicationEventsResponse
-	58, // 84: forsok.v1.ApplicationService.ExportApplicationEvents:output_type -> forsok.v1.ApplicationHistory
-	59, // 85: forsok.v1.ApplicationService.ListEvents:output_type -> forsok.v1.ListEventsResponse
-	41, // 86: forsok.v1.ApplicationService.WatchEvents:output_type -> forsok.v1.Event
-	33, // 87: forsok.v1.ApplicationService.ListAllowedActions:output_type -> forsok.v1.ListAllowedActionsResponse
-	60, // 88: forsok.v1.ApplicationService.GetWorkflow:output_type -> forsok.v1.Workflow
-	61, // 89: forsok.v1.ApplicationService.CreateCall:output_type -> forsok.v1.Call
-	61, // 90: forsok.v1.ApplicationService.GetCall:output_type -> forsok.v1.Call
-	62, // 91: forsok.v1.ApplicationService.ListCalls:output_type -> forsok.v1.ListCallsResponse
-	61, // 92: forsok.v1.ApplicationService.UpdateCall:output_type -> forsok.v1.Call
-	61, // 93: forsok.v1.ApplicationService.PublishCall:output_type -> forsok.v1.Call
-	61, // 94: forsok.v1.ApplicationService.CloseCall:output_type -> forsok.v1.Call
-	63, // 95: forsok.v1.ApplicationService.GetCallStatistics:output_type -> forsok.v1.CallStatistics
-	35, // 96: forsok.v1.ApplicationService.SelectApplication:output_type -> forsok.v1.Application
-	35, // 97: forsok.v1.ApplicationService.DeclineApplication:output_type -> forsok.v1.Application
-	64, // 98: forsok.v1.ApplicationService.SelectApplications:output_type -> forsok.v1.SelectApplicationsResponse
-	65, // 99: forsok.v1.ApplicationService.DeclineApplications:output_type -> forsok.v1.DeclineApplicationsResponse
-	57, // [57:100] is the sub-list for method output_type
-	14, // [14:57] is the sub-list for method input_type
+	43, // 20: forsok.v1.ApplicationService.WithdrawParticipation:input_type -> forsok.v1.WithdrawParticipationRequest
+	44, // 21: forsok.v1.ApplicationService.ConfirmLawOwner:input_type -> forsok.v1.ConfirmLawOwnerRequest
+	45, // 22: forsok.v1.ApplicationService.RecordLegalReview:input_type -> forsok.v1.RecordLegalReviewRequest
+	8,  // 23: forsok.v1.ApplicationService.SubmitApplication:input_type -> forsok.v1.SubmitApplicationRequest
+	9,  // 24: forsok.v1.ApplicationService.WithdrawApplication:input_type -> forsok.v1.WithdrawApplicationRequest
+	10, // 25: forsok.v1.ApplicationService.AssignApplication:input_type -> forsok.v1.AssignApplicationRequest
+	11, // 26: forsok.v1.ApplicationService.RecordInterimReply:input_type -> forsok.v1.RecordInterimReplyRequest
+	12, // 27: forsok.v1.ApplicationService.RequestChanges:input_type -> forsok.v1.RequestChangesRequest
+	13, // 28: forsok.v1.ApplicationService.CreateConsultation:input_type -> forsok.v1.CreateConsultationRequest
+	14, // 29: forsok.v1.ApplicationService.ListConsultations:input_type -> forsok.v1.ListConsultationsRequest
+	16, // 30: forsok.v1.ApplicationService.RespondToConsultation:input_type -> forsok.v1.RespondToConsultationRequest
+	17, // 31: forsok.v1.ApplicationService.CancelConsultation:input_type -> forsok.v1.CancelConsultationRequest
+	18, // 32: forsok.v1.ApplicationService.ApproveApplication:input_type -> forsok.v1.ApproveApplicationRequest
+	19, // 33: forsok.v1.ApplicationService.RejectApplication:input_type -> forsok.v1.RejectApplicationRequest
+	20, // 34: forsok.v1.ApplicationService.RecordPublication:input_type -> forsok.v1.RecordPublicationRequest
+	21, // 35: forsok.v1.ApplicationService.ActivateTrial:input_type -> forsok.v1.ActivateTrialRequest
+	22, // 36: forsok.v1.ApplicationService.RequestExtension:input_type -> forsok.v1.RequestExtensionRequest
+	23, // 37: forsok.v1.ApplicationService.DecideExtension:input_type -> forsok.v1.DecideExtensionRequest
+	24, // 38: forsok.v1.ApplicationService.TerminateTrial:input_type -> forsok.v1.TerminateTrialRequest
+	25, // 39: forsok.v1.ApplicationService.BatchTerminateTrials:input_type -> forsok.v1.BatchTerminateTrialsRequest
+	27, // 40: forsok.v1.ApplicationService.EndTrialPeriod:input_type -> forsok.v1.EndTrialPeriodRequest
+	28, // 41: forsok.v1.ApplicationService.SubmitEvaluation:input_type -> forsok.v1.SubmitEvaluationRequest
+	29, // 42: forsok.v1.ApplicationService.CloseApplication:input_type -> forsok.v1.CloseApplicationRequest
+	30, // 43: forsok.v1.ApplicationService.ListApplicationEvents:input_type -> forsok.v1.ListApplicationEventsRequest
+	46, // 44: forsok.v1.ApplicationService.ExportApplicationEvents:input_type -> forsok.v1.ExportApplicationEventsRequest
+	47, // 45: forsok.v1.ApplicationService.ListEvents:input_type -> forsok.v1.ListEventsRequest
+	48, // 46: forsok.v1.ApplicationService.WatchEvents:input_type -> forsok.v1.WatchEventsRequest
+	32, // 47: forsok.v1.ApplicationService.ListAllowedActions:input_type -> forsok.v1.ListAllowedActionsRequest
+	34, // 48: forsok.v1.ApplicationService.GetWorkflow:input_type -> forsok.v1.GetWorkflowRequest
+	49, // 49: forsok.v1.ApplicationService.CreateCall:input_type -> forsok.v1.CreateCallRequest
+	50, // 50: forsok.v1.ApplicationService.GetCall:input_type -> forsok.v1.GetCallRequest
+	51, // 51: forsok.v1.ApplicationService.ListCalls:input_type -> forsok.v1.ListCallsRequest
+	52, // 52: forsok.v1.ApplicationService.UpdateCall:input_type -> forsok.v1.UpdateCallRequest
+	53, // 53: forsok.v1.ApplicationService.PublishCall:input_type -> forsok.v1.PublishCallRequest
+	54, // 54: forsok.v1.ApplicationService.CloseCall:input_type -> forsok.v1.CloseCallRequest
+	55, // 55: forsok.v1.ApplicationService.GetCallStatistics:input_type -> forsok.v1.GetCallStatisticsRequest
+	56, // 56: forsok.v1.ApplicationService.SelectApplication:input_type -> forsok.v1.SelectApplicationRequest
+	57, // 57: forsok.v1.ApplicationService.DeclineApplication:input_type -> forsok.v1.DeclineApplicationRequest
+	58, // 58: forsok.v1.ApplicationService.SelectApplications:input_type -> forsok.v1.SelectApplicationsRequest
+	59, // 59: forsok.v1.ApplicationService.DeclineApplications:input_type -> forsok.v1.DeclineApplicationsRequest
+	35, // 60: forsok.v1.ApplicationService.CreateApplication:output_type -> forsok.v1.Application
+	35, // 61: forsok.v1.ApplicationService.GetApplication:output_type -> forsok.v1.Application
+	4,  // 62: forsok.v1.ApplicationService.ListApplications:output_type -> forsok.v1.ListApplicationsResponse
+	35, // 63: forsok.v1.ApplicationService.UpdateApplication:output_type -> forsok.v1.Application
+	60, // 64: forsok.v1.ApplicationService.DeleteApplication:output_type -> google.protobuf.Empty
+	35, // 65: forsok.v1.ApplicationService.ConfirmParticipation:output_type -> forsok.v1.Application
+	35, // 66: forsok.v1.ApplicationService.WithdrawParticipation:output_type -> forsok.v1.Application
+	35, // 67: forsok.v1.ApplicationService.ConfirmLawOwner:output_type -> forsok.v1.Application
+	35, // 68: forsok.v1.ApplicationService.RecordLegalReview:output_type -> forsok.v1.Application
+	35, // 69: forsok.v1.ApplicationService.SubmitApplication:output_type -> forsok.v1.Application
+	35, // 70: forsok.v1.ApplicationService.WithdrawApplication:output_type -> forsok.v1.Application
+	35, // 71: forsok.v1.ApplicationService.AssignApplication:output_type -> forsok.v1.Application
+	35, // 72: forsok.v1.ApplicationService.RecordInterimReply:output_type -> forsok.v1.Application
+	35, // 73: forsok.v1.ApplicationService.RequestChanges:output_type -> forsok.v1.Application
+	38, // 74: forsok.v1.ApplicationService.CreateConsultation:output_type -> forsok.v1.Consultation
+	15, // 75: forsok.v1.ApplicationService.ListConsultations:output_type -> forsok.v1.ListConsultationsResponse
+	38, // 76: forsok.v1.ApplicationService.RespondToConsultation:output_type -> forsok.v1.Consultation
+	38, // 77: forsok.v1.ApplicationService.CancelConsultation:output_type -> forsok.v1.Consultation
+	35, // 78: forsok.v1.ApplicationService.ApproveApplication:output_type -> forsok.v1.Application
+	35, // 79: forsok.v1.ApplicationService.RejectApplication:output_type -> forsok.v1.Application
+	35, // 80: forsok.v1.ApplicationService.RecordPublication:output_type -> forsok.v1.Application
+	35, // 81: forsok.v1.ApplicationService.ActivateTrial:output_type -> forsok.v1.Application
+	35, // 82: forsok.v1.ApplicationService.RequestExtension:output_type -> forsok.v1.Application
+	35, // 83: forsok.v1.ApplicationService.DecideExtension:output_type -> forsok.v1.Application
+	35, // 84: forsok.v1.ApplicationService.TerminateTrial:output_type -> forsok.v1.Application
+	26, // 85: forsok.v1.ApplicationService.BatchTerminateTrials:output_type -> forsok.v1.BatchTerminateTrialsResponse
+	35, // 86: forsok.v1.ApplicationService.EndTrialPeriod:output_type -> forsok.v1.Application
+	35, // 87: forsok.v1.ApplicationService.SubmitEvaluation:output_type -> forsok.v1.Application
+	35, // 88: forsok.v1.ApplicationService.CloseApplication:output_type -> forsok.v1.Application
+	31, // 89: forsok.v1.ApplicationService.ListApplicationEvents:output_type -> forsok.v1.ListApplicationEventsResponse
+	61, // 90: forsok.v1.ApplicationService.ExportApplicationEvents:output_type -> forsok.v1.ApplicationHistory
+	62, // 91: forsok.v1.ApplicationService.ListEvents:output_type -> forsok.v1.ListEventsResponse
+	41, // 92: forsok.v1.ApplicationService.WatchEvents:output_type -> forsok.v1.Event
+	33, // 93: forsok.v1.ApplicationService.ListAllowedActions:output_type -> forsok.v1.ListAllowedActionsResponse
+	63, // 94: forsok.v1.ApplicationService.GetWorkflow:output_type -> forsok.v1.Workflow
+	64, // 95: forsok.v1.ApplicationService.CreateCall:output_type -> forsok.v1.Call
+	64, // 96: forsok.v1.ApplicationService.GetCall:output_type -> forsok.v1.Call
+	65, // 97: forsok.v1.ApplicationService.ListCalls:output_type -> forsok.v1.ListCallsResponse
+	64, // 98: forsok.v1.ApplicationService.UpdateCall:output_type -> forsok.v1.Call
+	64, // 99: forsok.v1.ApplicationService.PublishCall:output_type -> forsok.v1.Call
+	64, // 100: forsok.v1.ApplicationService.CloseCall:output_type -> forsok.v1.Call
+	66, // 101: forsok.v1.ApplicationService.GetCallStatistics:output_type -> forsok.v1.CallStatistics
+	35, // 102: forsok.v1.ApplicationService.SelectApplication:output_type -> forsok.v1.Application
+	35, // 103: forsok.v1.ApplicationService.DeclineApplication:output_type -> forsok.v1.Application
+	67, // 104: forsok.v1.ApplicationService.SelectApplications:output_type -> forsok.v1.SelectApplicationsResponse
+	68, // 105: forsok.v1.ApplicationService.DeclineApplications:output_type -> forsok.v1.DeclineApplicationsResponse
+	60, // [60:106] is the sub-list for method output_type
+	14, // [14:60] is the sub-list for method input_type
 	14, // [14:14] is the sub-list for extension type_name
 	14, // [14:14] is the sub-list for extension extendee
 	0,  // [0:14] is the sub-list for field type_name
@@ -3028,6 +3074,7 @@ func file_forsok_v1_service_proto_init() {
 	file_forsok_v1_consultation_proto_init()
 	file_forsok_v1_event_proto_init()
 	file_forsok_v1_feed_proto_init()
+	file_forsok_v1_law_proto_init()
 	file_forsok_v1_workflow_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{

@@ -34,6 +34,9 @@ const (
 	ApplicationService_UpdateApplication_FullMethodName       = "/forsok.v1.ApplicationService/UpdateApplication"
 	ApplicationService_DeleteApplication_FullMethodName       = "/forsok.v1.ApplicationService/DeleteApplication"
 	ApplicationService_ConfirmParticipation_FullMethodName    = "/forsok.v1.ApplicationService/ConfirmParticipation"
+	ApplicationService_WithdrawParticipation_FullMethodName   = "/forsok.v1.ApplicationService/WithdrawParticipation"
+	ApplicationService_ConfirmLawOwner_FullMethodName         = "/forsok.v1.ApplicationService/ConfirmLawOwner"
+	ApplicationService_RecordLegalReview_FullMethodName       = "/forsok.v1.ApplicationService/RecordLegalReview"
 	ApplicationService_SubmitApplication_FullMethodName       = "/forsok.v1.ApplicationService/SubmitApplication"
 	ApplicationService_WithdrawApplication_FullMethodName     = "/forsok.v1.ApplicationService/WithdrawApplication"
 	ApplicationService_AssignApplication_FullMethodName       = "/forsok.v1.ApplicationService/AssignApplication"
@@ -101,6 +104,18 @@ type ApplicationServiceClient interface {
 	// A co-applicant confirms its own participation and records its council's decision
 	// (R8). DRAFT or CHANGES_REQUESTED; the state does not change.
 	ConfirmParticipation(ctx context.Context, in *ConfirmParticipationRequest, opts ...grpc.CallOption) (*Application, error)
+	// A co-applicant withdraws its own participation before the decision (R8+): DRAFT
+	// to READY_FOR_DECISION, the state does not change and the case goes on with the
+	// other applicants. The lead withdraws the whole application instead.
+	WithdrawParticipation(ctx context.Context, in *WithdrawParticipationRequest, opts ...grpc.CallOption) (*Application, error)
+	// KDD confirms which ministry owns a law the reference data does not know (R16);
+	// R10 is then judged against that owner. IN_REVIEW, IN_CONSULTATION,
+	// READY_FOR_DECISION; the state does not change.
+	ConfirmLawOwner(ctx context.Context, in *ConfirmLawOwnerRequest, opts ...grpc.CallOption) (*Application, error)
+	// KDD records its legal review of an exemption flagged under R5 (R19); approval of
+	// a flagged exemption needs a review concluding WITHIN_ACT. IN_REVIEW,
+	// IN_CONSULTATION, READY_FOR_DECISION; the state does not change.
+	RecordLegalReview(ctx context.Context, in *RecordLegalReviewRequest, opts ...grpc.CallOption) (*Application, error)
 	// Submits the application to KDD: DRAFT → SUBMITTED, CHANGES_REQUESTED → IN_REVIEW.
 	// Guards R1–R6, R8, R9, R12, R15.
 	SubmitApplication(ctx context.Context, in *SubmitApplicationRequest, opts ...grpc.CallOption) (*Application, error)
@@ -267,6 +282,36 @@ func (c *applicationServiceClient) ConfirmParticipation(ctx context.Context, in 
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Application)
 	err := c.cc.Invoke(ctx, ApplicationService_ConfirmParticipation_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *applicationServiceClient) WithdrawParticipation(ctx context.Context, in *WithdrawParticipationRequest, opts ...grpc.CallOption) (*Application, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Application)
+	err := c.cc.Invoke(ctx, ApplicationService_WithdrawParticipation_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *applicationServiceClient) ConfirmLawOwner(ctx context.Context, in *ConfirmLawOwnerRequest, opts ...grpc.CallOption) (*Application, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Application)
+	err := c.cc.Invoke(ctx, ApplicationService_ConfirmLawOwner_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *applicationServiceClient) RecordLegalReview(ctx context.Context, in *RecordLegalReviewRequest, opts ...grpc.CallOption) (*Application, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Application)
+	err := c.cc.Invoke(ctx, ApplicationService_RecordLegalReview_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -680,6 +725,18 @@ type ApplicationServiceServer interface {
 	// A co-applicant confirms its own participation and records its council's decision
 	// (R8). DRAFT or CHANGES_REQUESTED; the state does not change.
 	ConfirmParticipation(context.Context, *ConfirmParticipationRequest) (*Application, error)
+	// A co-applicant withdraws its own participation before the decision (R8+): DRAFT
+	// to READY_FOR_DECISION, the state does not change and the case goes on with the
+	// other applicants. The lead withdraws the whole application instead.
+	WithdrawParticipation(context.Context, *WithdrawParticipationRequest) (*Application, error)
+	// KDD confirms which ministry owns a law the reference data does not know (R16);
+	// R10 is then judged against that owner. IN_REVIEW, IN_CONSULTATION,
+	// READY_FOR_DECISION; the state does not change.
+	ConfirmLawOwner(context.Context, *ConfirmLawOwnerRequest) (*Application, error)
+	// KDD records its legal review of an exemption flagged under R5 (R19); approval of
+	// a flagged exemption needs a review concluding WITHIN_ACT. IN_REVIEW,
+	// IN_CONSULTATION, READY_FOR_DECISION; the state does not change.
+	RecordLegalReview(context.Context, *RecordLegalReviewRequest) (*Application, error)
 	// Submits the application to KDD: DRAFT → SUBMITTED, CHANGES_REQUESTED → IN_REVIEW.
 	// Guards R1–R6, R8, R9, R12, R15.
 	SubmitApplication(context.Context, *SubmitApplicationRequest) (*Application, error)
@@ -809,6 +866,15 @@ func (UnimplementedApplicationServiceServer) DeleteApplication(context.Context, 
 }
 func (UnimplementedApplicationServiceServer) ConfirmParticipation(context.Context, *ConfirmParticipationRequest) (*Application, error) {
 	return nil, status.Error(codes.Unimplemented, "method ConfirmParticipation not implemented")
+}
+func (UnimplementedApplicationServiceServer) WithdrawParticipation(context.Context, *WithdrawParticipationRequest) (*Application, error) {
+	return nil, status.Error(codes.Unimplemented, "method WithdrawParticipation not implemented")
+}
+func (UnimplementedApplicationServiceServer) ConfirmLawOwner(context.Context, *ConfirmLawOwnerRequest) (*Application, error) {
+	return nil, status.Error(codes.Unimplemented, "method ConfirmLawOwner not implemented")
+}
+func (UnimplementedApplicationServiceServer) RecordLegalReview(context.Context, *RecordLegalReviewRequest) (*Application, error) {
+	return nil, status.Error(codes.Unimplemented, "method RecordLegalReview not implemented")
 }
 func (UnimplementedApplicationServiceServer) SubmitApplication(context.Context, *SubmitApplicationRequest) (*Application, error) {
 	return nil, status.Error(codes.Unimplemented, "method SubmitApplication not implemented")
@@ -1046,6 +1112,60 @@ func _ApplicationService_ConfirmParticipation_Handler(srv interface{}, ctx conte
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(ApplicationServiceServer).ConfirmParticipation(ctx, req.(*ConfirmParticipationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApplicationService_WithdrawParticipation_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(WithdrawParticipationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationServiceServer).WithdrawParticipation(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationService_WithdrawParticipation_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationServiceServer).WithdrawParticipation(ctx, req.(*WithdrawParticipationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApplicationService_ConfirmLawOwner_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ConfirmLawOwnerRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationServiceServer).ConfirmLawOwner(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationService_ConfirmLawOwner_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationServiceServer).ConfirmLawOwner(ctx, req.(*ConfirmLawOwnerRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApplicationService_RecordLegalReview_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RecordLegalReviewRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationServiceServer).RecordLegalReview(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationService_RecordLegalReview_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationServiceServer).RecordLegalReview(ctx, req.(*RecordLegalReviewRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -1739,6 +1859,18 @@ var ApplicationService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ConfirmParticipation",
 			Handler:    _ApplicationService_ConfirmParticipation_Handler,
+		},
+		{
+			MethodName: "WithdrawParticipation",
+			Handler:    _ApplicationService_WithdrawParticipation_Handler,
+		},
+		{
+			MethodName: "ConfirmLawOwner",
+			Handler:    _ApplicationService_ConfirmLawOwner_Handler,
+		},
+		{
+			MethodName: "RecordLegalReview",
+			Handler:    _ApplicationService_RecordLegalReview_Handler,
 		},
 		{
 			MethodName: "SubmitApplication",
