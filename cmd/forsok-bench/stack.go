@@ -11,8 +11,9 @@ import (
 )
 
 // stack is the server as forsokd runs it (internal/server: store, service, gRPC server,
-// REST gateway, development-mode authentication, scheduler, webhook worker), in this
-// process, on 127.0.0.1 ports the kernel picks.
+// REST gateway, development-mode authentication), in this process, on 127.0.0.1 ports
+// the kernel picks. The scheduler and the webhook worker do not run: they are not on
+// the path of a request.
 type stack struct{ *server.Server }
 
 // dbPath is the bbolt file in the data directory, as forsokd names it.
@@ -26,6 +27,7 @@ func newServer(dir string, maxBatch int) *server.Server {
 	cfg.DataDir, cfg.HTTPAddr, cfg.GRPCAddr = dir, "127.0.0.1:0", "127.0.0.1:0"
 	s := server.New(cfg)
 	s.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
+	s.NoWorkers = true
 	s.Store = func(o *boltstore.Options) { o.MaxBatchSize = maxBatch }
 	return s
 }

@@ -2,17 +2,14 @@ package main
 
 import (
 	"context"
-	"path/filepath"
+	"io"
 	"strings"
 	"testing"
 	"time"
 	_ "time/tzdata"
 
-	"github.com/forsok/forsok/internal/auth"
-	"github.com/forsok/forsok/internal/boltstore"
 	"github.com/forsok/forsok/internal/loadgen"
-	"github.com/forsok/forsok/internal/trial"
-	"github.com/forsok/forsok/internal/workflow"
+	"github.com/forsok/forsok/internal/server/servertest"
 )
 
 // fixture is a store with cases made through the workflow service, and the workers that
@@ -27,32 +24,14 @@ type fixture struct {
 // on the store through the client before it is closed.
 func newFixture(t *testing.T, fn func(ctx context.Context, client loadgen.Client, ws []*worker)) *fixture {
 	t.Helper()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "forsok.db")
-	store, err := boltstore.Open(path, boltstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref := trial.DefaultReference()
-	svc, err := workflow.NewService(store, ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, _, err := auth.LoadOrCreateDevKey(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	authn, err := auth.New(nil, auth.Options{DevKey: key, MinistryByOrganisation: auth.MinistryLookup(ref, true)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := servertest.Open(t, servertest.Options{Logs: io.Discard})
 	ms := loadgen.Municipalities(2)
-	tokens, err := loadgen.NewTokens(key, ms, time.Now(), time.Hour)
+	tokens, err := loadgen.NewTokens(servertest.DevKey(t), ms, time.Now(), time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	client, err := loadgen.NewService(ctx, svc, authn, tokens)
+	client, err := loadgen.NewService(ctx, st.Service(), st.Authenticator(), tokens)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,10 +55,10 @@ func newFixture(t *testing.T, fn func(ctx context.Context, client loadgen.Client
 	if fn != nil {
 		fn(ctx, client, ws)
 	}
-	if err := store.Close(); err != nil {
+	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{path: path, workers: ws}
+	return &fixture{path: st.DBPath(), workers: ws}
 }
 
 func TestVerify(t *testing.T) {

@@ -8,139 +8,39 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 
 	forsokv1 "github.com/forsok/forsok/api/forsok/v1"
-	"github.com/forsok/forsok/internal/auth"
-	"github.com/forsok/forsok/internal/boltstore"
-	"github.com/forsok/forsok/internal/rpc"
-	"github.com/forsok/forsok/internal/trial"
-	"github.com/forsok/forsok/internal/workflow"
+	"github.com/forsok/forsok/internal/server/servertest"
+	"github.com/forsok/forsok/internal/trial/trialtest"
 )
 
 const leadOrg = "940931002" // Indre Østfold kommune, api.md's example
 
-// clock is the server's clock: it stands still until the test moves it.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
 // at is hh:00 on the Europe/Oslo date.
-func at(date string, hour int) time.Time {
-	d, err := time.ParseInLocation(time.DateOnly, date, oslo)
-	if err != nil {
-		panic(err)
-	}
-	return d.Add(time.Duration(hour) * time.Hour)
-}
+var at = trialtest.At
 
-// server is the real stack, as forsokd wires it, on a loopback port.
+// server is the real stack, as forsokd runs it (servertest.Start), on a loopback port,
+// with the test's clock. Neither the scheduler nor the webhook worker runs: advance
+// fires the timers.
 type server struct {
-	t     *testing.T
-	addr  string
-	clock *clock
-	key   *auth.DevKey
-	svc   *workflow.Service
-	api   forsokv1.ApplicationServiceClient
+	*servertest.Stack
+	t    *testing.T
+	addr string
+	api  forsokv1.ApplicationServiceClient
 }
 
 func startServer(t *testing.T) *server {
 	t.Helper()
-	dir := t.TempDir()
-	clk := &clock{now: at("2026-03-02", 10)}
-	store, err := boltstore.Open(filepath.Join(dir, "forsok.db"), boltstore.Options{Now: clk.Now})
-	if err != nil {
-		t.Fatalf("boltstore.Open: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := store.Close(); err != nil {
-			t.Errorf("store.Close: %v", err)
-		}
-	})
-	ref := trial.DefaultReference()
-	svc, err := workflow.NewService(store, ref)
-	if err != nil {
-		t.Fatalf("trial.NewService: %v", err)
-	}
-	svc.Now = clk.Now
-	key, _, err := auth.LoadOrCreateDevKey(dir)
-	if err != nil {
-		t.Fatalf("LoadOrCreateDevKey: %v", err)
-	}
-	authn, err := auth.New(nil, auth.Options{Now: clk.Now, DevKey: key, MinistryByOrganisation: auth.MinistryLookup(ref, true)})
-	if err != nil {
-		t.Fatalf("auth.New: %v", err)
-	}
-	srv := rpc.NewServer(rpc.Config{Service: svc, Auth: authn, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("listen: %v", err)
-	}
-	go func() { _ = srv.GRPCServer().Serve(lis) }()
-	t.Cleanup(srv.GRPCServer().Stop)
-	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatalf("grpc.NewClient: %v", err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
-	return &server{t: t, addr: lis.Addr().String(), clock: clk, key: key, svc: svc, api: forsokv1.NewApplicationServiceClient(conn)}
-}
-
-// advance sets the clock and fires the timers due by then, as forsokd's scheduler does.
-func (s *server) advance(to time.Time) {
-	s.t.Helper()
-	s.clock.Set(to)
-	if _, err := s.svc.FireDueTimers(s.t.Context()); err != nil {
-		s.t.Fatalf("FireDueTimers: %v", err)
-	}
-}
-
-// token mints a development token at the server's clock.
-func (s *server) token(opts auth.DevTokenOptions) string {
-	s.t.Helper()
-	tok, err := s.key.Mint(opts, s.clock.Now(), func(code string) (string, bool) {
-		m, ok := trial.DefaultReference().Ministry(code)
-		return m.OrganisationNumber, ok
-	})
-	if err != nil {
-		s.t.Fatalf("Mint(%+v): %v", opts, err)
-	}
-	return tok
-}
-
-func (s *server) handler() string  { return s.token(auth.DevTokenOptions{Role: trial.RoleKDDHandler}) }
-func (s *server) approver() string { return s.token(auth.DevTokenOptions{Role: trial.RoleKDDApprover}) }
-func (s *server) municipality() string {
-	return s.token(auth.DevTokenOptions{Role: trial.RoleMunicipality, Organisation: leadOrg})
-}
-func (s *server) ministry(code string) string {
-	return s.token(auth.DevTokenOptions{Role: trial.RoleMinistry, Ministry: code})
+	st := servertest.Start(t, servertest.Options{Clock: trialtest.NewClock(at("2026-03-02", 10)), Logs: io.Discard, NoWorkers: true})
+	return &server{Stack: st, t: t, addr: st.GRPCAddr(), api: st.API}
 }
 
 // as is a context carrying the token, for the generated client.
@@ -152,7 +52,7 @@ func (s *server) as(token string) context.Context {
 // over gRPC: forsokctl has no create.
 func (s *server) submitted() string {
 	s.t.Helper()
-	app, err := s.api.CreateApplication(s.as(s.municipality()), &forsokv1.CreateApplicationRequest{Application: &forsokv1.Application{
+	app, err := s.api.CreateApplication(s.as(s.Municipality(leadOrg)), &forsokv1.CreateApplicationRequest{Application: &forsokv1.Application{
 		Title:   "Vurdering uten karakter i ett eller flere fag på 8. trinn",
 		Summary: "Elevene på 8. trinn får underveisvurdering uten karakter i utvalgte fag.",
 		Applicants: []*forsokv1.Applicant{{
@@ -175,7 +75,7 @@ func (s *server) submitted() string {
 	if err != nil {
 		s.t.Fatalf("CreateApplication: %v", err)
 	}
-	app, err = s.api.SubmitApplication(s.as(s.municipality()), &forsokv1.SubmitApplicationRequest{Name: app.GetName()})
+	app, err = s.api.SubmitApplication(s.as(s.Municipality(leadOrg)), &forsokv1.SubmitApplicationRequest{Name: app.GetName()})
 	if err != nil {
 		s.t.Fatalf("SubmitApplication: %v", err)
 	}
@@ -185,19 +85,19 @@ func (s *server) submitted() string {
 // approved drives a submitted case to APPROVED over gRPC.
 func (s *server) approved(name string) {
 	s.t.Helper()
-	if _, err := s.api.AssignApplication(s.as(s.handler()), &forsokv1.AssignApplicationRequest{Name: name}); err != nil {
+	if _, err := s.api.AssignApplication(s.as(s.Handler()), &forsokv1.AssignApplicationRequest{Name: name}); err != nil {
 		s.t.Fatalf("AssignApplication: %v", err)
 	}
-	c, err := s.api.CreateConsultation(s.as(s.handler()), &forsokv1.CreateConsultationRequest{Parent: name,
+	c, err := s.api.CreateConsultation(s.as(s.Handler()), &forsokv1.CreateConsultationRequest{Parent: name,
 		Consultation: &forsokv1.Consultation{Ministry: "KD", Question: "Merknader?", DueWorkingDays: 10}})
 	if err != nil {
 		s.t.Fatalf("CreateConsultation: %v", err)
 	}
-	if _, err := s.api.RespondToConsultation(s.as(s.ministry("KD")), &forsokv1.RespondToConsultationRequest{
+	if _, err := s.api.RespondToConsultation(s.as(s.Ministry("KD")), &forsokv1.RespondToConsultationRequest{
 		Name: c.GetName(), Position: forsokv1.Consultation_SUPPORTS, Statement: "Vi støtter forsøket."}); err != nil {
 		s.t.Fatalf("RespondToConsultation: %v", err)
 	}
-	if _, err := s.api.ApproveApplication(s.as(s.approver()), &forsokv1.ApproveApplicationRequest{Name: name,
+	if _, err := s.api.ApproveApplication(s.as(s.Approver()), &forsokv1.ApproveApplicationRequest{Name: name,
 		ApprovedStart: "2026-08-01", ApprovedEnd: "2029-07-31", Reasons: "Innenfor § 3 a."}); err != nil {
 		s.t.Fatalf("ApproveApplication: %v", err)
 	}
@@ -228,7 +128,7 @@ func (s *server) ctlAt(token string, args ...string) result {
 	s.t.Helper()
 	env := map[string]string{"FORSOK_ADDR": s.addr, "FORSOK_TOKEN": token}
 	var out, errb bytes.Buffer
-	c := &cli{stdout: &out, stderr: &errb, getenv: func(k string) string { return env[k] }, now: s.clock.Now}
+	c := &cli{stdout: &out, stderr: &errb, getenv: func(k string) string { return env[k] }, now: s.Now}
 	code := c.run(args)
 	return result{code, out.String(), errb.String()}
 }
@@ -309,75 +209,75 @@ func TestForsokctl(t *testing.T) {
 	idA, idB := shortID(a), shortID(b)
 
 	t.Run("ListText", func(t *testing.T) {
-		out := s.ok(s.handler(), "list")
+		out := s.ok(s.Handler(), "list")
 		wantContains(t, "list", out, "ID", "CASE", "APPLICANTS", "TITLE", "DUE", idA, idB, "SUBMITTED",
 			"Indre Østfold kommune", "Vurdering uten karakter", "2026-04-02")
 	})
 	t.Run("ListJSON", func(t *testing.T) {
-		m := s.okJSON(s.handler(), "list", "-state", "submitted", "-applicant", leadOrg)
+		m := s.okJSON(s.Handler(), "list", "-state", "submitted", "-applicant", leadOrg)
 		apps := list(m, "applications")
 		if len(apps) != 2 || str(apps[0], "name") != a || str(apps[0], "state") != "SUBMITTED" || str(apps[0], "caseNumber") == "" {
 			t.Errorf("list -o json: got %v, want %s and %s SUBMITTED", m, a, b)
 		}
 	})
 	t.Run("ListFilteredEmpty", func(t *testing.T) {
-		wantContains(t, "list -state", s.ok(s.handler(), "list", "-state", "IN_REVIEW,APPROVED"), "No applications.")
+		wantContains(t, "list -state", s.ok(s.Handler(), "list", "-state", "IN_REVIEW,APPROVED"), "No applications.")
 	})
 	t.Run("ListPages", func(t *testing.T) {
-		r := s.ctl(s.handler(), "list", "-page-size", "1")
+		r := s.ctl(s.Handler(), "list", "-page-size", "1")
 		if r.code != 0 || strings.Contains(r.stdout, idB) || !strings.Contains(r.stderr, "-page-token") {
 			t.Errorf("list -page-size 1: got %v, want one case and a note on the next page", r)
 		}
-		if n := len(list(s.okJSON(s.handler(), "list", "-page-size", "1", "-all"), "applications")); n != 2 {
+		if n := len(list(s.okJSON(s.Handler(), "list", "-page-size", "1", "-all"), "applications")); n != 2 {
 			t.Errorf("list -all: got %d applications, want 2", n)
 		}
 	})
 	t.Run("DueUnassigned", func(t *testing.T) {
-		r := s.ctlAt(s.handler(), "due")
+		r := s.ctlAt(s.Handler(), "due")
 		if r.code != 0 || strings.Count(r.stdout, "UNASSIGNED") != 2 {
 			t.Errorf("due: got %v, want both cases UNASSIGNED", r)
 		}
 	})
 	t.Run("Assign", func(t *testing.T) {
-		wantContains(t, "assign", s.ok(s.handler(), "assign", idA, "-comment", "Jeg tar saken."), a, "IN_REVIEW", "etag ")
+		wantContains(t, "assign", s.ok(s.Handler(), "assign", idA, "-comment", "Jeg tar saken."), a, "IN_REVIEW", "etag ")
 	})
 
 	var consultation string
 	t.Run("Consult", func(t *testing.T) {
-		m := s.okJSON(s.handler(), "consult", a, "-ministry", "KD", "-question", "Har departementet merknader?", "-due-working-days", "10")
+		m := s.okJSON(s.Handler(), "consult", a, "-ministry", "KD", "-question", "Har departementet merknader?", "-due-working-days", "10")
 		consultation = str(m, "name")
 		if !strings.HasPrefix(consultation, a+"/consultations/") || str(m, "state") != "REQUESTED" || str(m, "dueDate") != "2026-03-16" {
 			t.Fatalf("consult -o json: got %v", m)
 		}
 	})
 	t.Run("ConsultationsOpen", func(t *testing.T) {
-		out := s.ok(s.ministry("KD"), "consultations")
+		out := s.ok(s.Ministry("KD"), "consultations")
 		wantContains(t, "consultations", out, "CONSULTATION", consultation, "KD", "REQUESTED", "2026-03-16", "Har departementet merknader?")
 	})
 	t.Run("DueSoonAndOverdue", func(t *testing.T) {
-		s.advance(at("2026-03-30", 10))
+		s.Advance(at("2026-03-30", 10))
 		wantDue(t, s, []string{
 			idA + " CONSULTATION_OVERDUE 2026-03-16",
 			idA + " INTERIM_REPLY_DUE_SOON 2026-04-02",
 			idB + " INTERIM_REPLY_DUE_SOON 2026-04-02",
 			idB + " UNASSIGNED ",
 		})
-		wantContains(t, "due", s.ctlAt(s.handler(), "due", "-within", "1").stdout, "CONSULTATION_OVERDUE", "KD has not answered")
+		wantContains(t, "due", s.ctlAt(s.Handler(), "due", "-within", "1").stdout, "CONSULTATION_OVERDUE", "KD has not answered")
 	})
 	t.Run("DueInterimReplyOverdue", func(t *testing.T) {
-		s.advance(at("2026-04-03", 10))
+		s.Advance(at("2026-04-03", 10))
 		wantDue(t, s, []string{
 			idA + " CONSULTATION_OVERDUE 2026-03-16",
 			idA + " INTERIM_REPLY_OVERDUE 2026-04-02",
 			idB + " INTERIM_REPLY_OVERDUE 2026-04-02",
 			idB + " UNASSIGNED ",
 		})
-		out := s.ok(s.handler(), "list", "-flag", "needs-interim-reply")
+		out := s.ok(s.Handler(), "list", "-flag", "needs-interim-reply")
 		wantContains(t, "list -flag", out, "FLAGS", idA, idB, "NEEDS_INTERIM_REPLY", "CONSULTATION_OVERDUE")
 	})
 	t.Run("InterimReply", func(t *testing.T) {
-		s.ok(s.handler(), "interim-reply", idA, "-text", "Saken er til høring.", "-expected-date", "2026-05-01")
-		out := s.ok(s.handler(), "list", "-state", "IN_CONSULTATION")
+		s.ok(s.Handler(), "interim-reply", idA, "-text", "Saken er til høring.", "-expected-date", "2026-05-01")
+		out := s.ok(s.Handler(), "list", "-state", "IN_CONSULTATION")
 		wantContains(t, "list after interim reply", out, "2026-05-01")
 		if strings.Contains(out, "NEEDS_INTERIM_REPLY") {
 			t.Errorf("the interim reply left the flag:\n%s", out)
@@ -385,27 +285,27 @@ func TestForsokctl(t *testing.T) {
 	})
 	t.Run("RespondAsMinistry", func(t *testing.T) {
 		short := idA + "/" + consultation[strings.LastIndex(consultation, "/")+1:]
-		out := s.ok(s.ministry("KD"), "respond", short, "-position", "supports", "-statement", "Vi støtter forsøket.")
+		out := s.ok(s.Ministry("KD"), "respond", short, "-position", "supports", "-statement", "Vi støtter forsøket.")
 		wantContains(t, "respond", out, consultation, "ANSWERED")
 	})
 	t.Run("Show", func(t *testing.T) {
-		out := s.ok(s.handler(), "show", a)
+		out := s.ok(s.Handler(), "show", a)
 		wantContains(t, "show", out, "READY_FOR_DECISION", "Vurdering uten karakter", "Indre Østfold kommune, 940931002, kommune 3118, lead",
 			"LOV-2023-06-09-30 § 15-4, owned by KD", "Handler:", "Dev Handler (dev-handler)",
 			"Consultations", "ANSWERED", "Statement:", "Vi støtter forsøket.", "Interim replies",
 			"History", "→ DRAFT", "DRAFT → SUBMITTED", "SUBMITTED → IN_REVIEW", "Jeg tar saken.", "IN_CONSULTATION → READY_FOR_DECISION")
-		m := s.okJSON(s.handler(), "show", idA)
+		m := s.okJSON(s.Handler(), "show", idA)
 		if str(m, "application", "state") != "READY_FOR_DECISION" || len(list(m, "consultations")) != 1 || len(list(m, "events")) < 6 {
 			t.Errorf("show -o json: got %v", m)
 		}
 	})
 	t.Run("Actions", func(t *testing.T) {
-		out := s.ok(s.approver(), "actions", idA)
+		out := s.ok(s.Approver(), "actions", idA)
 		wantContains(t, "actions", out, "ACTION", "ALLOWED", "FAILING RULES", "activate", "STATE")
 		if !hasRow(out, "approve", "yes") {
 			t.Errorf("actions: approve is not allowed:\n%s", out)
 		}
-		allowed := s.okJSON(s.approver(), "actions", idA, "-allowed")
+		allowed := s.okJSON(s.Approver(), "actions", idA, "-allowed")
 		for _, act := range list(allowed, "actions") {
 			if m, _ := act.(map[string]any); m["allowed"] != true {
 				t.Errorf("actions -allowed: %v is not allowed", act)
@@ -413,36 +313,36 @@ func TestForsokctl(t *testing.T) {
 		}
 	})
 	t.Run("ApproveInvalid", func(t *testing.T) {
-		wantExit(t, s.ctl(s.approver(), "approve", idA), exitError, "INVALID_ARGUMENT", "  approved_start: ", "(flag -start)", "(flag -reasons)")
+		wantExit(t, s.ctl(s.Approver(), "approve", idA), exitError, "INVALID_ARGUMENT", "  approved_start: ", "(flag -start)", "(flag -reasons)")
 	})
 	t.Run("ApproveTooLong", func(t *testing.T) {
-		r := s.ctl(s.approver(), "approve", idA, "-start", "2026-08-01", "-end", "2030-08-01", "-reasons", "Godt begrunnet.")
+		r := s.ctl(s.Approver(), "approve", idA, "-start", "2026-08-01", "-end", "2030-08-01", "-reasons", "Godt begrunnet.")
 		wantExit(t, r, exitRefused, "FAILED_PRECONDITION", "  R6 approved_end: ", "2030-07-31", "(flag -end)")
 		if first, _, _ := strings.Cut(r.stderr, "\n"); strings.Contains(first, "R6") {
 			t.Errorf("the first line repeats the violations: %q", first)
 		}
 	})
 	t.Run("ApproveStaleEtag", func(t *testing.T) {
-		r := s.ctl(s.approver(), "approve", idA, "-start", "2026-08-01", "-end", "2029-07-31", "-reasons", "Godt begrunnet.", "-etag", "stale")
+		r := s.ctl(s.Approver(), "approve", idA, "-start", "2026-08-01", "-end", "2029-07-31", "-reasons", "Godt begrunnet.", "-etag", "stale")
 		wantExit(t, r, exitRefused, "ABORTED", "forsokctl get ID")
 	})
 	t.Run("Approve", func(t *testing.T) {
-		etag := str(s.okJSON(s.handler(), "get", idA), "etag")
-		out := s.ok(s.approver(), "approve", idA, "-start", "2026-08-01", "-end", "2029-07-31", "-reasons", "Godt begrunnet.",
+		etag := str(s.okJSON(s.Handler(), "get", idA), "etag")
+		out := s.ok(s.Approver(), "approve", idA, "-start", "2026-08-01", "-end", "2029-07-31", "-reasons", "Godt begrunnet.",
 			"-regulation-id", "FOR-2026-04-03-1234", "-publication", "Norsk Lovtidend avd. I 2026 nr. 1234", "-etag", etag, "-request-id", "approve-1")
 		wantContains(t, "approve", out, "APPROVED")
-		m := s.okJSON(s.handler(), "get", a)
+		m := s.okJSON(s.Handler(), "get", a)
 		if str(m, "decision", "approvedEnd") != "2029-07-31" || str(m, "decision", "regulationId") != "FOR-2026-04-03-1234" {
 			t.Errorf("get after approve: got %v", m)
 		}
-		wantContains(t, "get", s.ok(s.handler(), "get", a), "Decision: approved, 2026-08-01 to 2029-07-31", "Dev Approver (dev-approver)", "FOR-1992-12-11-1050")
-		wantContains(t, "list", s.ok(s.handler(), "list", "-state", "APPROVED"), idA, "2026-08-01")
+		wantContains(t, "get", s.ok(s.Handler(), "get", a), "Decision: approved, 2026-08-01 to 2029-07-31", "Dev Approver (dev-approver)", "FOR-1992-12-11-1050")
+		wantContains(t, "list", s.ok(s.Handler(), "list", "-state", "APPROVED"), idA, "2026-08-01")
 	})
 	t.Run("Events", func(t *testing.T) {
-		out := s.ok(s.handler(), "events", idA)
+		out := s.ok(s.Handler(), "events", idA)
 		wantContains(t, "events", out, "create", "submit", "assign", "createConsultation", "approve",
 			"READY_FOR_DECISION → APPROVED", "Dev Approver (kdd_approver)", "consultations/1")
-		m := s.okJSON(s.handler(), "events", a)
+		m := s.okJSON(s.Handler(), "events", a)
 		evs := list(m, "events")
 		if len(evs) < 7 || str(evs[0], "action") != "create" || str(evs[len(evs)-1], "toState") != "APPROVED" {
 			t.Errorf("events -o json: got %v", m)
@@ -454,8 +354,8 @@ func TestForsokctl(t *testing.T) {
 	})
 	t.Run("TerminateBatch", func(t *testing.T) {
 		s.approved(b)
-		wantExit(t, s.ctl(s.approver(), "terminate", idA, idB, "-reasons", "R", "-instrument", "I", "-etag", "x"), exitUsage, "-etag applies to one case")
-		out := s.ok(s.approver(), "terminate", idA, b, "-reasons", "Forsøket er utenfor loven.", "-instrument", "FOR-2026-09-01-99")
+		wantExit(t, s.ctl(s.Approver(), "terminate", idA, idB, "-reasons", "R", "-instrument", "I", "-etag", "x"), exitUsage, "-etag applies to one case")
+		out := s.ok(s.Approver(), "terminate", idA, b, "-reasons", "Forsøket er utenfor loven.", "-instrument", "FOR-2026-09-01-99")
 		if strings.Count(out, "CLOSED") != 2 {
 			t.Errorf("terminate two: got %q, want both CLOSED", out)
 		}
@@ -468,21 +368,21 @@ func TestForsokctl(t *testing.T) {
 			args  []string
 			verb  string
 		}{
-			{s.handler(), []string{"interim-reply", idA, "-text", "T"}, "recordInterimReply"},
-			{s.handler(), []string{"request-changes", idA, "-questions", "Q"}, "requestChanges"},
-			{s.handler(), []string{"consult", idA, "-ministry", "KD", "-question", "Q"}, "createConsultation"},
-			{s.handler(), []string{"cancel-consultation", consultation, "-reason", "R"}, "cancelConsultation"},
-			{s.approver(), []string{"reject", idA, "-reason-codes", "too-vague,other", "-reasons", "R"}, "reject"},
-			{s.handler(), []string{"record-publication", idA, "-regulation-id", "FOR-2026-03-02-1234", "-publication", "P"}, "recordPublication"},
-			{s.handler(), []string{"activate", idA}, "activate"},
-			{s.approver(), []string{"decide-extension", idA, "-reasons", "R"}, "decideExtension"},
-			{s.handler(), []string{"end-period", idA}, "endPeriod"},
-			{s.approver(), []string{"terminate", idA, "-reasons", "R", "-instrument", "FOR-2026-09-01-99"}, "terminate"},
-			{s.approver(), []string{"close", idA, "-outcome", "discontinued", "-reasons", "R", "-without-evaluation"}, "close"},
-			{s.municipality(), []string{"submit", idA}, "submit"},
-			{s.municipality(), []string{"withdraw", idA, "-reason", "R"}, "withdraw"},
-			{s.municipality(), []string{"submit-evaluation", idA, "-report", "R", "-summary", "S"}, "submitEvaluation"},
-			{s.municipality(), []string{"request-extension", idA, "-end", "2031-07-31", "-council-body", "B", "-council-ref", "1/26", "-council-date", "2026-03-01"}, "requestExtension"},
+			{s.Handler(), []string{"interim-reply", idA, "-text", "T"}, "recordInterimReply"},
+			{s.Handler(), []string{"request-changes", idA, "-questions", "Q"}, "requestChanges"},
+			{s.Handler(), []string{"consult", idA, "-ministry", "KD", "-question", "Q"}, "createConsultation"},
+			{s.Handler(), []string{"cancel-consultation", consultation, "-reason", "R"}, "cancelConsultation"},
+			{s.Approver(), []string{"reject", idA, "-reason-codes", "too-vague,other", "-reasons", "R"}, "reject"},
+			{s.Handler(), []string{"record-publication", idA, "-regulation-id", "FOR-2026-03-02-1234", "-publication", "P"}, "recordPublication"},
+			{s.Handler(), []string{"activate", idA}, "activate"},
+			{s.Approver(), []string{"decide-extension", idA, "-reasons", "R"}, "decideExtension"},
+			{s.Handler(), []string{"end-period", idA}, "endPeriod"},
+			{s.Approver(), []string{"terminate", idA, "-reasons", "R", "-instrument", "FOR-2026-09-01-99"}, "terminate"},
+			{s.Approver(), []string{"close", idA, "-outcome", "discontinued", "-reasons", "R", "-without-evaluation"}, "close"},
+			{s.Municipality(leadOrg), []string{"submit", idA}, "submit"},
+			{s.Municipality(leadOrg), []string{"withdraw", idA, "-reason", "R"}, "withdraw"},
+			{s.Municipality(leadOrg), []string{"submit-evaluation", idA, "-report", "R", "-summary", "S"}, "submitEvaluation"},
+			{s.Municipality(leadOrg), []string{"request-extension", idA, "-end", "2031-07-31", "-council-body", "B", "-council-ref", "1/26", "-council-date", "2026-03-01"}, "requestExtension"},
 		} {
 			r := s.ctl(tc.token, tc.args...)
 			if r.code != exitRefused || !strings.Contains(r.stderr, "FAILED_PRECONDITION") || !strings.Contains(r.stderr, tc.verb) {
@@ -491,28 +391,28 @@ func TestForsokctl(t *testing.T) {
 		}
 	})
 	t.Run("NotFound", func(t *testing.T) {
-		wantExit(t, s.ctl(s.handler(), "show", "2026-999999"), exitNotFound, "NOT_FOUND")
+		wantExit(t, s.ctl(s.Handler(), "show", "2026-999999"), exitNotFound, "NOT_FOUND")
 	})
 	t.Run("NoToken", func(t *testing.T) {
 		wantExit(t, s.ctl("", "assign", idA), exitAuth, "UNAUTHENTICATED", "FORSOK_TOKEN")
 	})
 	t.Run("BadTokenFlagBeatsEnv", func(t *testing.T) {
-		wantExit(t, s.ctl(s.handler(), "-token", "not-a-token", "assign", idA), exitAuth, "UNAUTHENTICATED", "refused")
+		wantExit(t, s.ctl(s.Handler(), "-token", "not-a-token", "assign", idA), exitAuth, "UNAUTHENTICATED", "refused")
 	})
 	t.Run("PermissionDenied", func(t *testing.T) {
-		wantExit(t, s.ctl(s.municipality(), "assign", idA), exitAuth, "PERMISSION_DENIED", "may not do this")
-		wantExit(t, s.ctl(s.municipality(), "confirm-participation", idA, "-org", leadOrg,
+		wantExit(t, s.ctl(s.Municipality(leadOrg), "assign", idA), exitAuth, "PERMISSION_DENIED", "may not do this")
+		wantExit(t, s.ctl(s.Municipality(leadOrg), "confirm-participation", idA, "-org", leadOrg,
 			"-council-body", "B", "-council-ref", "1/26", "-council-date", "2026-03-01"), exitAuth, "only a co-applicant confirms")
 	})
 	t.Run("Unreachable", func(t *testing.T) {
-		wantExit(t, s.ctl(s.handler(), "-addr", "127.0.0.1:1", "list"), exitError, "UNAVAILABLE", "could not reach forsokd at 127.0.0.1:1")
+		wantExit(t, s.ctl(s.Handler(), "-addr", "127.0.0.1:1", "list"), exitError, "UNAVAILABLE", "could not reach forsokd at 127.0.0.1:1")
 	})
 }
 
 // wantDue checks due -o json's items, each as "ID KIND DUE".
 func wantDue(t *testing.T, s *server, want []string) {
 	t.Helper()
-	r := s.ctlAt(s.handler(), "-o", "json", "due")
+	r := s.ctlAt(s.Handler(), "-o", "json", "due")
 	var m map[string]any
 	if err := json.Unmarshal([]byte(r.stdout), &m); r.code != 0 || err != nil {
 		t.Fatalf("due -o json: got %v (%v)", r, err)

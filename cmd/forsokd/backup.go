@@ -60,16 +60,29 @@ type backupOptions struct {
 	stderr           io.Writer    // where the result is reported
 }
 
+// defaultBackupDir is where a backup goes without -out, relative to the working
+// directory: a directory of its own that .gitignore lists, so that a backup taken in a
+// checkout (it holds personal data) is never committed, and not inside the data
+// directory, which a backup must outlive and which restore wants empty.
+const defaultBackupDir = "backups"
+
+// defaultBackupPath names a backup by the time it was taken, in UTC so that the names
+// sort in order; no colons, which some file systems refuse.
+func defaultBackupPath(now time.Time) string {
+	return filepath.Join(defaultBackupDir, "forsok-"+now.UTC().Format("2006-01-02T150405Z")+".db")
+}
+
 // runBackup implements `forsokd backup -addr URL -token TOKEN -out FILE`: it fetches a
 // copy of the database from a running server's GET /v1/admin/backup (an admin token),
 // writes it to a temporary file beside FILE, checks that it is a whole, consistent
 // forsok database (boltstore.Verify) and only then renames it to FILE. A failed or
-// interrupted backup leaves FILE as it was.
+// interrupted backup leaves FILE as it was. Without -out, FILE is named by the time in
+// defaultBackupDir.
 func runBackup(ctx context.Context, args []string, getenv func(string) string, _, stderr io.Writer) error {
 	fs := flag.NewFlagSet("forsokd backup", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: forsokd backup -addr URL -token TOKEN -out FILE [-ca FILE] [-cert FILE -key FILE] [-timeout D]")
+		fmt.Fprintln(fs.Output(), "usage: forsokd backup [-addr URL] [-token TOKEN] [-out FILE] [-ca FILE] [-cert FILE -key FILE] [-timeout D]")
 		fmt.Fprintln(fs.Output(), "Copies a running server's database to FILE, through GET "+rpc.BackupPath+" with an admin token.")
 		fs.PrintDefaults()
 	}
@@ -82,7 +95,7 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, _
 	var o backupOptions
 	fs.StringVar(&o.addr, "addr", env("URL", "http://localhost:8080"), "the server's REST `URL` (FORSOK_URL)")
 	fs.StringVar(&o.token, "token", "", "an admin's bearer `token` (default $FORSOK_TOKEN)")
-	fs.StringVar(&o.out, "out", "", "the `file` to write the copy to (required)")
+	fs.StringVar(&o.out, "out", "", "the `file` to write the copy to, its directory created if need be (default "+defaultBackupDir+"/forsok-TIME.db, TIME in UTC)")
 	fs.StringVar(&o.ca, "ca", env("CA", ""), "CA certificates `file` (PEM) to verify an https server with, instead of the system's (FORSOK_CA)")
 	fs.StringVar(&o.cert, "cert", env("CLIENT_CERT", ""), "client certificate `file` (PEM), for a server that requires one (FORSOK_CLIENT_CERT)")
 	fs.StringVar(&o.key, "key", env("CLIENT_KEY", ""), "client key `file` (PEM) (FORSOK_CLIENT_KEY)")
@@ -98,14 +111,15 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, _
 	switch {
 	case fs.NArg() > 0:
 		return usagef("unexpected arguments %q", fs.Args())
-	case o.out == "":
-		return usagef("-out FILE is required")
 	case o.token == "":
 		return usagef("a token is required: -token or FORSOK_TOKEN (an admin's; in development: forsokd dev-token -role admin)")
 	case (o.cert == "") != (o.key == ""):
 		return usagef("-cert and -key go together")
 	case o.timeout <= 0:
 		return usagef("-timeout %s: want a positive duration", o.timeout)
+	}
+	if o.out == "" {
+		o.out = defaultBackupPath(time.Now())
 	}
 	o.stderr = stderr
 	return backup(ctx, o)
@@ -140,6 +154,11 @@ func backup(ctx context.Context, o backupOptions) (err error) {
 		return refusal(resp)
 	}
 
+	// Only now that the server has said yes, so that a refused backup leaves no
+	// empty directory behind.
+	if err := os.MkdirAll(filepath.Dir(o.out), 0o700); err != nil {
+		return fmt.Errorf("create the backup directory: %w", err)
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(o.out), "."+filepath.Base(o.out)+".*.partial")
 	if err != nil {
 		return fmt.Errorf("create the backup file: %w", err)

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	cloudevents "github.com/cloudevents/sdk-go/v2/event"
 	bolt "go.etcd.io/bbolt"
 
 	forsokv1 "github.com/forsok/forsok/api/forsok/v1"
@@ -35,7 +36,7 @@ type hookReceiver struct {
 	clock  *trialtest.Clock
 	mu     sync.Mutex
 	down   bool
-	got    []webhook.CloudEvent
+	got    []cloudevents.Event
 	tries  int
 }
 
@@ -57,7 +58,7 @@ func newHookReceiver(t *testing.T, clock *trialtest.Clock, secret string) *hookR
 			w.WriteHeader(http.StatusServiceUnavailable)
 			return
 		}
-		var ce webhook.CloudEvent
+		var ce cloudevents.Event
 		if err := json.Unmarshal(body, &ce); err != nil {
 			r.t.Errorf("receiver: %v", err)
 		}
@@ -80,7 +81,7 @@ func (r *hookReceiver) seqs() []uint64 {
 	defer r.mu.Unlock()
 	var out []uint64
 	for _, ce := range r.got {
-		n, _ := strconv.ParseUint(ce.ID, 10, 64)
+		n, _ := strconv.ParseUint(ce.ID(), 10, 64)
 		if !slices.Contains(out, n) {
 			out = append(out, n)
 		}

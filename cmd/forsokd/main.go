@@ -4,11 +4,12 @@
 //	forsokd [-data DIR] [-http ADDR] [-grpc ADDR] [-issuers FILE] [-reference FILE]
 //	        [-tls-cert FILE -tls-key FILE [-tls-client-ca FILE]] [-insecure-listen] [-shutdown-timeout D]
 //	forsokd dev-token -data DIR -role ROLE [-org ORGNR] [-ministry CODE] [-sub ID] [-name NAME] [-ttl D]
-//	forsokd backup -addr URL -token TOKEN -out FILE
+//	forsokd backup [-addr URL] [-token TOKEN] [-out FILE]
 //	forsokd restore -data DIR -in FILE
 //	forsokd verify [-data DIR] | forsokd verify -export FILE
 //
 // Every flag can also be set through an environment variable FORSOK_<NAME>.
+// forsokd -h (or forsokd help) lists the commands and the flags.
 package main
 
 import (
@@ -16,6 +17,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -26,27 +28,17 @@ import (
 )
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == "dev-token" {
-		if err := runDevToken(os.Args[2:], os.Stdout, os.Stderr); err != nil {
-			if !errors.Is(err, flag.ErrHelp) {
-				fmt.Fprintln(os.Stderr, "forsokd dev-token:", err)
-			}
-			os.Exit(2)
-		}
-		return
-	}
-	if len(os.Args) > 1 && (os.Args[1] == "backup" || os.Args[1] == "restore") {
-		os.Exit(runTool(os.Args[1], os.Args[2:], os.Getenv, os.Stdout, os.Stderr))
-	}
-	if len(os.Args) > 1 && os.Args[1] == "verify" {
-		os.Exit(runVerify(os.Args[2:], os.Getenv, os.Stdout, os.Stderr))
+	if code, done := dispatch(os.Args[1:], os.Getenv, os.Stdout, os.Stderr); done {
+		os.Exit(code)
 	}
 	m := NewMain()
 	if err := m.ParseFlags(os.Args[1:], os.Getenv); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(2)
+			usage(os.Stdout, os.Getenv)
+			os.Exit(0)
 		}
 		fmt.Fprintln(os.Stderr, "forsokd:", err)
+		fmt.Fprintln(os.Stderr, "Run 'forsokd -h' for the commands and flags.")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -78,8 +70,37 @@ func NewMain() *Main {
 }
 
 // ParseFlags reads the flags, each defaulting to its FORSOK_* environment variable.
+// It returns flag.ErrHelp for -h, printing nothing: the caller prints usage.
 func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
+	fs, err := m.flagSet(getenv)
+	if err != nil {
+		return err
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := m.Config.Validate(); err != nil {
+		return err
+	}
+	if m.Config.ConsultationDueDays < 1 || m.Config.ConsultationDueDays > trial.MaxDueWorkingDays {
+		return fmt.Errorf("-consultation-due-days must be from 1 to %d", trial.MaxDueWorkingDays)
+	}
+	if m.Config.EvaluationDueMonths < 1 || m.Config.EvaluationDueMonths > 36 {
+		return fmt.Errorf("-evaluation-due-months must be from 1 to 36")
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q; the commands are %s", fs.Arg(0), subcommandNames())
+	}
+	return nil
+}
+
+// flagSet defines the server's flags on m.Config, each defaulting to its FORSOK_*
+// variable; the error names the variables that do not parse. Parse errors are
+// returned, not printed, so that main says each once.
+func (m *Main) flagSet(getenv func(string) string) (*flag.FlagSet, error) {
 	fs := flag.NewFlagSet("forsokd", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	env := func(name, def string) string {
 		if v := getenv("FORSOK_" + name); v != "" {
 			return v
@@ -109,23 +130,5 @@ func (m *Main) ParseFlags(args []string, getenv func(string) string) error {
 	timeout, err := envDuration(getenv, "SHUTDOWN_TIMEOUT", m.Config.ShutdownTimeout)
 	envErrs = append(envErrs, err)
 	fs.DurationVar(&m.Config.ShutdownTimeout, "shutdown-timeout", timeout, "how long to let requests in flight finish on SIGTERM (FORSOK_SHUTDOWN_TIMEOUT)")
-	if err := errors.Join(envErrs...); err != nil {
-		return err
-	}
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := m.Config.Validate(); err != nil {
-		return err
-	}
-	if m.Config.ConsultationDueDays < 1 || m.Config.ConsultationDueDays > trial.MaxDueWorkingDays {
-		return fmt.Errorf("-consultation-due-days must be from 1 to %d", trial.MaxDueWorkingDays)
-	}
-	if m.Config.EvaluationDueMonths < 1 || m.Config.EvaluationDueMonths > 36 {
-		return fmt.Errorf("-evaluation-due-months must be from 1 to 36")
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q; the subcommands are dev-token, backup, restore and verify", fs.Arg(0))
-	}
-	return nil
+	return fs, errors.Join(envErrs...)
 }

@@ -303,7 +303,6 @@ func TestRunBackup_Refusals(t *testing.T) {
 		usage bool
 	}{
 		{"ErrNoToken", []string{"-addr", s.base, "-out", out}, noEnv, "FORSOK_TOKEN", true},
-		{"ErrNoOut", []string{"-addr", s.base, "-token", "x"}, noEnv, "-out", true},
 		{"ErrBadToken", []string{"-addr", s.base, "-out", out, "-token", "not-a-token"}, noEnv, "HTTP 401", false},
 		{"ErrNotAdmin", []string{"-addr", s.base, "-out", out}, envOf("FORSOK_TOKEN", s.handler(t)), "HTTP 403: a backup needs the admin role", false},
 		{"ErrNoServer", []string{"-addr", "127.0.0.1:1", "-out", out, "-token", "x"}, noEnv, "fetch the backup", false},

@@ -13,6 +13,7 @@ import (
 
 	"github.com/forsok/forsok/internal/auth"
 	"github.com/forsok/forsok/internal/trial"
+	"github.com/forsok/forsok/internal/trial/trialtest"
 )
 
 // jwksServer publishes a key set that a test may swap, and counts the fetches.
@@ -51,24 +52,6 @@ func (s *jwksServer) count() int {
 	return s.fetches
 }
 
-// clock is a settable test clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 func urlIssuer(t *testing.T, url string, now func() time.Time) *auth.Authenticator {
 	t.Helper()
 	a, err := auth.New(&auth.Config{Issuers: []auth.IssuerConfig{{
@@ -89,7 +72,7 @@ func urlIssuer(t *testing.T, url string, now func() time.Time) *auth.Authenticat
 func TestAuthenticator_JWKSURL(t *testing.T) {
 	old, next := rsaKey(t, "2026-01"), ecKey(t, "2026-02")
 	srv := newJWKSServer(t, jwks(t, old))
-	clk := &clock{now: testNow}
+	clk := trialtest.NewClock(testNow)
 	a := urlIssuer(t, srv.srv.URL+"/jwks", clk.Now)
 
 	steps := []struct {
@@ -149,7 +132,7 @@ func TestAuthenticator_JWKSURL(t *testing.T) {
 	}
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
-			clk.advance(st.advance)
+			clk.Advance(st.advance)
 			if st.serve != nil {
 				status := st.status
 				if status == 0 {

@@ -12,47 +12,33 @@ import (
 	"reflect"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/forsok/forsok/internal/boltstore"
+	"github.com/forsok/forsok/internal/boltstore/bolttest"
 	"github.com/forsok/forsok/internal/trial"
+	"github.com/forsok/forsok/internal/trial/trialtest"
 	"github.com/forsok/forsok/internal/workflow"
 )
 
 // t0 is the test clock's start; times carry nanoseconds to prove they survive encoding.
 var t0 = time.Date(2026, 3, 2, 9, 30, 0, 123456789, time.UTC)
 
-// clock is an injectable Options.Now.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// newClock returns an injectable Options.Now standing at t0.
+func newClock() *trialtest.Clock { return trialtest.NewClock(t0) }
 
-func newClock() *clock { return &clock{now: t0} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-// mustOpen opens a store on a new file in t.TempDir(); Cleanup checks it and closes it.
+// mustOpen opens a store on a new file in t.TempDir(), without fsync (bolttest.Open);
+// Cleanup checks it and closes it.
 func mustOpen(t *testing.T) *boltstore.Store {
 	t.Helper()
-	return mustOpenAt(t, filepath.Join(t.TempDir(), "forsok.db"), boltstore.Options{})
+	return bolttest.Open(t, boltstore.Options{})
 }
 
-// mustOpenAt opens a store on path; Cleanup checks it and closes it.
+// mustOpenAt opens a store on path, with fsync unless opts says NoSync; Cleanup checks
+// it and closes it.
 func mustOpenAt(t *testing.T, path string, opts boltstore.Options) *boltstore.Store {
 	t.Helper()
 	s, err := boltstore.Open(path, opts)

@@ -5,7 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -78,5 +82,34 @@ func TestToStatus_InternalLogsRequestID(t *testing.T) {
 	}
 	if got := logs.String(); !strings.Contains(got, `"request_id":"req-456"`) || !strings.Contains(got, "disk on fire") {
 		t.Errorf("log: got %q, want the fault with request_id req-456", got)
+	}
+}
+
+// TestStatusesOnlyFromTheTable: outside errors.go this package returns domain errors and
+// leaves making statuses to the table, so no code can bypass it (or its log line).
+func TestStatusesOnlyFromTheTable(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	for _, name := range files {
+		if name == "errors.go" || strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			sel, ok := n.(*ast.SelectorExpr)
+			if !ok {
+				return true
+			}
+			if pkg, ok := sel.X.(*ast.Ident); ok && pkg.Name == "status" && (sel.Sel.Name == "Error" || sel.Sel.Name == "Errorf" || sel.Sel.Name == "New" || sel.Sel.Name == "Newf") {
+				t.Errorf("%s: status.%s outside errors.go; return a domain error (trial.Errorf) instead", fset.Position(sel.Pos()), sel.Sel.Name)
+			}
+			return true
+		})
 	}
 }

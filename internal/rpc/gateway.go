@@ -72,7 +72,7 @@ func NewGateway(ctx context.Context, s *Server) (*Gateway, error) {
 	root.HandleFunc("GET /readyz", s.serveReadyz)
 	root.Handle("GET /metrics", s.metricsHandler())
 	root.HandleFunc("GET "+BackupPath, s.serveBackup(mux))
-	return &Gateway{handler: withRequestID(guardHTTP(limitBody(root, int64(s.maxBytes)), mux, marshaler)), conn: conn, listener: lis}, nil
+	return &Gateway{handler: withRequestID(s.guardHTTP(limitBody(root, int64(s.maxBytes)), mux, marshaler)), conn: conn, listener: lis}, nil
 }
 
 // ServeHTTP implements http.Handler.

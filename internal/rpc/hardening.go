@@ -8,11 +8,9 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/encoding"
 	"google.golang.org/grpc/mem"
 	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/status"
 
 	forsokv1 "github.com/forsok/forsok/api/forsok/v1"
 	"github.com/forsok/forsok/internal/trial"
@@ -211,11 +209,11 @@ func (s *Server) handleStream(ctx context.Context, handle func(context.Context) 
 	return streamEnd(ctx, handle(ctx))
 }
 
-// streamEnd is the status of a stream whose handler returned err in ctx: a stream that
+// streamEnd is the error of a stream whose handler returned err in ctx: a stream that
 // ended because its token expired is UNAUTHENTICATED, whatever the handler made of it.
 func streamEnd(ctx context.Context, err error) error {
 	if err != nil && errors.Is(context.Cause(ctx), errTokenExpired) {
-		return status.Error(codes.Unauthenticated, "token expired; open the stream again with a new token (for WatchEvents with after set to the last sequence received)")
+		return trial.Errorf(trial.CodeUnauthenticated, "token expired; open the stream again with a new token (for WatchEvents with after set to the last sequence received)")
 	}
 	return err
 }

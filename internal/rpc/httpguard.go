@@ -8,8 +8,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
+
+	"github.com/forsok/forsok/internal/trial"
 )
 
 // The REST side's share of "a client's mistake is a 4xx": what the gateway would pass
@@ -20,38 +20,39 @@ import (
 
 // guardHTTP refuses what the gateway cannot pass on faithfully, in the gateway's own
 // error format.
-func guardHTTP(next http.Handler, mux *runtime.ServeMux, m runtime.Marshaler) http.Handler {
+func (s *Server) guardHTTP(next http.Handler, mux *runtime.ServeMux, m runtime.Marshaler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := checkHTTPRequest(r); err != nil {
-			runtime.HTTPError(r.Context(), mux, m, w, r, err)
+			runtime.HTTPError(r.Context(), mux, m, w, r, s.toStatus(r.Context(), err))
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
-// checkHTTPRequest returns the status error for a request the gateway must not see.
+// checkHTTPRequest returns the error of a request the gateway must not see: a domain
+// error, which guardHTTP turns into a status through the one table.
 func checkHTTPRequest(r *http.Request) error {
 	switch auth := r.Header.Values("Authorization"); {
 	case len(auth) > 1:
-		return status.Error(codes.Unauthenticated, "more than one Authorization header; send one: Bearer <token>")
+		return trial.Errorf(trial.CodeUnauthenticated, "more than one Authorization header; send one: Bearer <token>")
 	case len(auth) == 1 && !wellFormedAuthorization(auth[0]):
-		return status.Error(codes.Unauthenticated, "Authorization header malformed; send Bearer <token>, or no Authorization header for public reads")
+		return trial.Errorf(trial.CodeUnauthenticated, "Authorization header malformed; send Bearer <token>, or no Authorization header for public reads")
 	}
 	if !utf8.ValidString(r.URL.Path) {
-		return status.Error(codes.InvalidArgument, "the request path is not valid UTF-8 once percent-decoded")
+		return trial.Errorf(trial.CodeInvalidArgument, "the request path is not valid UTF-8 once percent-decoded")
 	}
 	query, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		return status.Error(codes.InvalidArgument, "the query string is malformed: "+shorten(err.Error(), 200))
+		return trial.Errorf(trial.CodeInvalidArgument, "the query string is malformed: %s", shorten(err.Error(), 200))
 	}
 	for k, vs := range query {
 		if !utf8.ValidString(k) {
-			return status.Error(codes.InvalidArgument, "a query parameter's name is not valid UTF-8 once percent-decoded")
+			return trial.Errorf(trial.CodeInvalidArgument, "a query parameter's name is not valid UTF-8 once percent-decoded")
 		}
 		for _, v := range vs {
 			if !utf8.ValidString(v) {
-				return status.Error(codes.InvalidArgument, "query parameter "+shorten(k, 60)+" is not valid UTF-8 once percent-decoded")
+				return trial.Errorf(trial.CodeInvalidArgument, "query parameter %s is not valid UTF-8 once percent-decoded", shorten(k, 60))
 			}
 		}
 	}

@@ -16,27 +16,24 @@ package rpc_test
 // character per caller; they are not derived from the code under test. The real stack
 // runs in process: bbolt in a temporary directory, the trial service, development-key
 // authentication, the gRPC server on a loopback TCP port and a real gRPC client; a
-// sample of the same combinations goes through the REST gateway as well.
+// sample of the same combinations goes through the REST gateway as well. The stack is
+// the one forsokd runs (servertest.Start), without the scheduler and the webhook
+// worker: the deliveries a test reads stay as the API left them.
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -44,11 +41,9 @@ import (
 
 	forsokv1 "github.com/forsok/forsok/api/forsok/v1"
 	"github.com/forsok/forsok/internal/auth"
-	"github.com/forsok/forsok/internal/boltstore"
-	"github.com/forsok/forsok/internal/rpc"
+	"github.com/forsok/forsok/internal/server/servertest"
 	"github.com/forsok/forsok/internal/trial"
-	"github.com/forsok/forsok/internal/webhook"
-	"github.com/forsok/forsok/internal/workflow"
+	"github.com/forsok/forsok/internal/trial/trialtest"
 )
 
 // The callers, in the order of the characters of every row of the matrix.
@@ -253,56 +248,8 @@ type fixture struct {
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	ctx := context.Background()
-	store, err := boltstore.Open(filepath.Join(t.TempDir(), "forsok.db"), boltstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = store.Close() })
-	ref := trial.DefaultReference()
-	svc, err := workflow.NewService(store, ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc.Webhooks.CheckTarget = (&webhook.TargetPolicy{Development: true}).Check // events_test.go
-	key, _, err := auth.LoadOrCreateDevKey(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	authn, err := auth.New(nil, auth.Options{DevKey: key, MinistryByOrganisation: auth.MinistryLookup(trial.DefaultReference(), true)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := rpc.NewServer(rpc.Config{Service: svc, Auth: authn, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	served := make(chan struct{})
-	go func() {
-		defer close(served)
-		_ = srv.GRPCServer().Serve(lis)
-	}()
-	gw, err := rpc.NewGateway(ctx, srv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = conn.Close()
-		_ = gw.Close()
-		srv.GRPCServer().Stop()
-		<-served
-	})
-
-	h := &harness{client: forsokv1.NewApplicationServiceClient(conn), gateway: gw}
-	ministryOrg := func(code string) (string, bool) {
-		m, ok := ref.Ministry(code)
-		return m.OrganisationNumber, ok
-	}
+	st := servertest.Start(t, servertest.Options{Logs: io.Discard, NoWorkers: true})
+	h := &harness{client: st.API, gateway: st.Gateway()}
 	opts := map[role]auth.DevTokenOptions{
 		lead:        {Role: trial.RoleMunicipality, Organisation: leadOrg},
 		coApplicant: {Role: trial.RoleMunicipality, Organisation: coOrg},
@@ -314,23 +261,17 @@ func newHarness(t *testing.T) *harness {
 		admin:       {Role: trial.RoleAdmin},
 	}
 	for r, o := range opts {
-		if h.tokens[r], err = key.Mint(o, time.Now(), ministryOrg); err != nil {
-			t.Fatalf("mint %s token: %v", roleNames[r], err)
-		}
+		h.tokens[r] = st.Token(o)
 	}
 
-	oslo, err := time.LoadLocation("Europe/Oslo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	y, m, d := time.Now().In(oslo).Date()
+	y, m, d := time.Now().In(trialtest.Oslo).Date()
 	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 	h.today = today.Format(time.DateOnly)
 	h.start = h.today
 	h.end = today.AddDate(3, 0, -1).Format(time.DateOnly)
 	h.extEnd = today.AddDate(4, 0, -1).Format(time.DateOnly)
 	h.callName = h.draftCall()
-	if _, err := h.client.PublishCall(h.as(ctx, kddHandler), &forsokv1.PublishCallRequest{Name: h.callName}); err != nil {
+	if _, err := h.client.PublishCall(h.as(context.Background(), kddHandler), &forsokv1.PublishCallRequest{Name: h.callName}); err != nil {
 		t.Fatalf("PublishCall: %v", err)
 	}
 	return h

@@ -6,13 +6,9 @@ package rpc_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -22,7 +18,6 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
 
@@ -30,46 +25,10 @@ import (
 	"github.com/forsok/forsok/internal/auth"
 	"github.com/forsok/forsok/internal/boltstore"
 	"github.com/forsok/forsok/internal/rpc"
+	"github.com/forsok/forsok/internal/server"
+	"github.com/forsok/forsok/internal/server/servertest"
 	"github.com/forsok/forsok/internal/trial"
-	"github.com/forsok/forsok/internal/workflow"
 )
-
-// lockedBuffer is a log destination the server writes to from many goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// lines returns the JSON log records written so far.
-func (b *lockedBuffer) lines(t *testing.T) []map[string]any {
-	t.Helper()
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	var out []map[string]any
-	for _, l := range bytes.Split(b.buf.Bytes(), []byte("\n")) {
-		if len(l) == 0 {
-			continue
-		}
-		var m map[string]any
-		if err := json.Unmarshal(l, &m); err != nil {
-			t.Fatalf("log line %q is not JSON: %v", l, err)
-		}
-		out = append(out, m)
-	}
-	return out
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // opsStack is the server with the operational endpoints, on loopback gRPC and HTTP.
 type opsStack struct {
@@ -78,83 +37,21 @@ type opsStack struct {
 	client forsokv1.ApplicationServiceClient
 	health healthpb.HealthClient
 	base   string
-	logs   *lockedBuffer
-	key    *auth.DevKey
+	logs   *servertest.LogBuffer
 }
 
 // newOpsStack starts the stack; configure may change the rpc.Config first (Ready and
 // Backup default to the store's).
 func newOpsStack(t *testing.T, configure func(*rpc.Config)) *opsStack {
 	t.Helper()
-	store, err := boltstore.Open(filepath.Join(t.TempDir(), "forsok.db"), boltstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = store.Close() })
-	svc, err := workflow.NewService(store, trial.DefaultReference())
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, _, err := auth.LoadOrCreateDevKey(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	authn, err := auth.New(nil, auth.Options{DevKey: key, MinistryByOrganisation: auth.MinistryLookup(trial.DefaultReference(), true)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	logs := &lockedBuffer{}
-	cfg := rpc.Config{
-		Service: svc, Auth: authn, Logger: slog.New(slog.NewJSONHandler(logs, nil)),
-		Ready:  func(context.Context) error { return store.Ping() },
-		Backup: store.Backup,
-	}
-	if configure != nil {
-		configure(&cfg)
-	}
-	srv := rpc.NewServer(cfg)
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	served := make(chan struct{})
-	go func() {
-		defer close(served)
-		_ = srv.GRPCServer().Serve(lis)
-	}()
-	gw, err := rpc.NewGateway(context.Background(), srv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	web := httptest.NewServer(gw)
-	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = conn.Close()
-		web.Close()
-		_ = gw.Close()
-		srv.GRPCServer().Stop()
-		<-served
-		if t.Failed() {
-			t.Logf("server log:\n%s", logs.String())
-		}
-	})
-	return &opsStack{srv: srv, store: store, client: forsokv1.NewApplicationServiceClient(conn),
-		health: healthpb.NewHealthClient(conn), base: web.URL, logs: logs, key: key}
+	st := servertest.Start(t, servertest.Options{Configure: func(s *server.Server) { s.RPC = configure }})
+	return &opsStack{srv: st.RPCServer(), store: st.BoltStore(), client: st.API,
+		health: healthpb.NewHealthClient(st.Conn), base: st.Base, logs: st.Logs}
 }
 
 func (s *opsStack) token(t *testing.T, opts auth.DevTokenOptions) string {
 	t.Helper()
-	tok, err := s.key.Mint(opts, time.Now(), func(code string) (string, bool) {
-		m, ok := trial.DefaultReference().Ministry(code)
-		return m.OrganisationNumber, ok
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
+	return servertest.Mint(t, opts, time.Now())
 }
 
 // get sends a request with an optional bearer token and headers, and reads the answer.
@@ -183,7 +80,7 @@ func (s *opsStack) do(t *testing.T, method, path, token string, header http.Head
 func (s *opsStack) rpcLogs(t *testing.T, method string) []map[string]any {
 	t.Helper()
 	var out []map[string]any
-	for _, l := range s.logs.lines(t) {
+	for _, l := range s.logs.Records(t) {
 		if l["msg"] == "rpc" && l["method"] == method {
 			out = append(out, l)
 		}
@@ -457,7 +354,7 @@ func TestBackupEndpoint(t *testing.T) {
 			t.Errorf("drafts in the copy: got %d, want 1", counts.States[trial.StateDraft])
 		}
 		var audit map[string]any
-		for _, l := range s.logs.lines(t) {
+		for _, l := range s.logs.Records(t) {
 			if l["msg"] == "backup" {
 				audit = l
 			}

@@ -76,6 +76,10 @@ type Server struct {
 	// Store adjusts the store's options (the benchmark's batch size; NoSync for tests
 	// that are not about durability). forsokd leaves it alone.
 	Store func(*boltstore.Options)
+	// NoWorkers keeps Run from starting the scheduler and the webhook delivery worker,
+	// for what is about requests alone: the benchmark, and tests of the API that fire
+	// timers and read deliveries themselves. forsokd leaves it false.
+	NoWorkers bool
 	// RPC adjusts the transport's configuration before the gRPC server is made (tests
 	// put failures into readiness and backups). forsokd leaves it alone.
 	RPC func(*rpc.Config)
@@ -196,10 +200,12 @@ func (s *Server) Run(ctx context.Context) error {
 	if err := s.Open(); err != nil {
 		return err
 	}
-	s.scheduler.start(func(ctx context.Context) {
-		s.svc.RunScheduler(ctx, s.SchedulerInterval, func(err error) { s.Logger.Error("scheduler", "err", err) })
-	})
-	s.startWebhooks()
+	if !s.NoWorkers {
+		s.scheduler.start(func(ctx context.Context) {
+			s.svc.RunScheduler(ctx, s.SchedulerInterval, func(err error) { s.Logger.Error("scheduler", "err", err) })
+		})
+		s.startWebhooks()
+	}
 	registry := newRegistry(newCaseCollector(s.store.Counts, func() string { return s.svc.Today().Format(time.DateOnly) }))
 	cfg := rpc.Config{Service: s.svc, Auth: s.auth, Logger: s.Logger,
 		Registry: registry,

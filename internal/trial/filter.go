@@ -76,7 +76,7 @@ var filterFieldKinds = map[string]fieldKind{
 	FilterFieldFlag: kindSet, FilterFieldCaseNumber: kindEnum, FilterFieldCreateTime: kindTime,
 	FilterFieldUpdateTime: kindTime, FilterFieldEndsWithinDays: kindDays,
 	FilterFieldEvaluationDueWithinDays: kindDays,
-	FilterFieldCall: kindEnum, FilterFieldStage: kindEnum,
+	FilterFieldCall:                    kindEnum, FilterFieldStage: kindEnum,
 }
 
 // filterFieldList is the fields in the order error messages name them.

@@ -26,6 +26,8 @@ import (
 	"sync"
 	"time"
 
+	cloudevents "github.com/cloudevents/sdk-go/v2/event"
+
 	"github.com/forsok/forsok/internal/trial"
 	"github.com/forsok/forsok/internal/workflow"
 )
@@ -314,26 +316,25 @@ func randFloat() float64 { return rand.Float64() }
 // source, the same on every retry and redelivery, for the receiver to drop duplicates.
 func EventID(seq uint64) string { return strconv.FormatUint(seq, 10) }
 
-// CloudEvent is the structured-mode JSON body of a delivery (CloudEvents 1.0).
-type CloudEvent struct {
-	SpecVersion     string          `json:"specversion"`
-	ID              string          `json:"id"`
-	Source          string          `json:"source"`
-	Type            string          `json:"type"`
-	Subject         string          `json:"subject"`
-	Time            string          `json:"time"`
-	DataContentType string          `json:"datacontenttype"`
-	Data            json.RawMessage `json:"data"`
-}
-
+// cloudEvent returns the structured-mode JSON body of a delivery (CloudEvents 1.0),
+// built and checked by the CloudEvents SDK: the event as the API shows it (EncodeEvent)
+// is its data.
 func (w *Worker) cloudEvent(e *trial.Event) ([]byte, error) {
 	data, err := w.EncodeEvent(e)
 	if err != nil {
 		return nil, fmt.Errorf("encode event %d: %w", e.Sequence, err)
 	}
-	return json.Marshal(CloudEvent{
-		SpecVersion: "1.0", ID: EventID(e.Sequence), Source: w.Source, Type: EventTypePrefix + string(e.Action),
-		Subject: trial.EventParentName(e), Time: e.Time.UTC().Format(time.RFC3339Nano),
-		DataContentType: "application/json", Data: data,
-	})
+	ce := cloudevents.New(cloudevents.CloudEventsVersionV1)
+	ce.SetID(EventID(e.Sequence))
+	ce.SetSource(w.Source)
+	ce.SetType(EventTypePrefix + string(e.Action))
+	ce.SetSubject(trial.EventParentName(e))
+	ce.SetTime(e.Time.UTC())
+	if err := ce.SetData(cloudevents.ApplicationJSON, json.RawMessage(data)); err != nil {
+		return nil, fmt.Errorf("cloudevent %d: %w", e.Sequence, err)
+	}
+	if err := ce.Validate(); err != nil {
+		return nil, fmt.Errorf("cloudevent %d: %w", e.Sequence, err)
+	}
+	return json.Marshal(ce)
 }

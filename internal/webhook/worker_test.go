@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,9 +14,13 @@ import (
 	"testing"
 	"time"
 
+	cloudevents "github.com/cloudevents/sdk-go/v2/event"
+
 	"github.com/forsok/forsok/internal/boltstore"
+	"github.com/forsok/forsok/internal/boltstore/bolttest"
 	"github.com/forsok/forsok/internal/rpc"
 	"github.com/forsok/forsok/internal/trial"
+	"github.com/forsok/forsok/internal/trial/trialtest"
 	"github.com/forsok/forsok/internal/webhook"
 	"github.com/forsok/forsok/internal/workflow"
 )
@@ -29,26 +32,6 @@ var oslo = func() *time.Location {
 	}
 	return loc
 }()
-
-// clock is the test's clock: it stands still until the test moves it.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
-func (c *clock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
 
 const (
 	leadOrg = "940931002"
@@ -67,25 +50,18 @@ type env struct {
 	t      *testing.T
 	svc    *workflow.Service
 	store  *boltstore.Store
-	clock  *clock
+	clock  *trialtest.Clock
 	worker *webhook.Worker
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	c := &clock{now: time.Date(2026, 3, 2, 10, 0, 0, 0, oslo)}
-	store, err := boltstore.Open(filepath.Join(t.TempDir(), "forsok.db"), boltstore.Options{Now: c.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := store.Check(); err != nil {
-			t.Errorf("store.Check: %v", err)
-		}
+	c := trialtest.NewClock(time.Date(2026, 3, 2, 10, 0, 0, 0, oslo))
+	store := bolttest.Open(t, boltstore.Options{Now: c.Now})
+	t.Cleanup(func() { // before bolttest's check and close
 		if rep := store.VerifyChains(); len(rep.Problems) > 0 {
 			t.Errorf("VerifyChains: %v", rep.Problems)
 		}
-		store.Close()
 	})
 	svc, err := workflow.NewService(store, trial.DefaultReference())
 	if err != nil {
@@ -192,16 +168,16 @@ func (e *env) life() string {
 type receiver struct {
 	t     *testing.T
 	srv   *httptest.Server
-	clock *clock
+	clock *trialtest.Clock
 	mu    sync.Mutex
 	// status, when not 0, is answered instead of accepting.
 	status   int
-	got      []webhook.CloudEvent
+	got      []cloudevents.Event
 	requests int
 	block    chan struct{} // when not nil, each request waits for it
 }
 
-func newReceiver(t *testing.T, c *clock) *receiver {
+func newReceiver(t *testing.T, c *trialtest.Clock) *receiver {
 	r := &receiver{t: t, clock: c}
 	r.srv = httptest.NewServer(http.HandlerFunc(r.serve))
 	t.Cleanup(r.srv.Close)
@@ -235,12 +211,12 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 		w.WriteHeader(r.status)
 		return
 	}
-	var ce webhook.CloudEvent
+	var ce cloudevents.Event
 	if err := json.Unmarshal(body, &ce); err != nil {
 		r.t.Errorf("receiver: body is not a CloudEvent: %v", err)
 	}
-	if req.Header.Get(webhook.IDHeader) != ce.ID {
-		r.t.Errorf("receiver: Webhook-Id %q, CloudEvent id %q", req.Header.Get(webhook.IDHeader), ce.ID)
+	if req.Header.Get(webhook.IDHeader) != ce.ID() {
+		r.t.Errorf("receiver: Webhook-Id %q, CloudEvent id %q", req.Header.Get(webhook.IDHeader), ce.ID())
 	}
 	r.got = append(r.got, ce)
 	w.WriteHeader(http.StatusNoContent)
@@ -252,7 +228,7 @@ func (r *receiver) setStatus(code int) {
 	r.status = code
 }
 
-func (r *receiver) events() []webhook.CloudEvent {
+func (r *receiver) events() []cloudevents.Event {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return slices.Clone(r.got)
@@ -268,8 +244,8 @@ func (r *receiver) count() int {
 func (r *receiver) ids() []string {
 	var out []string
 	for _, ce := range r.events() {
-		if !slices.Contains(out, ce.ID) {
-			out = append(out, ce.ID)
+		if !slices.Contains(out, ce.ID()) {
+			out = append(out, ce.ID())
 		}
 	}
 	return out
@@ -315,15 +291,15 @@ func TestWorker_DeliversTheWholeLife(t *testing.T) {
 					Name, Action, Hash string
 					Sequence           string // protojson writes uint64 as a string
 				}
-				if err := json.Unmarshal(ce.Data, &data); err != nil {
+				if err := json.Unmarshal(ce.Data(), &data); err != nil {
 					t.Fatal(err)
 				}
-				if ce.SpecVersion != "1.0" || ce.Type != "no.kdd.forsok."+data.Action || ce.Subject != trial.ApplicationName(id) ||
-					ce.Source != webhook.DefaultSource || ce.DataContentType != "application/json" || data.Sequence != ce.ID || len(data.Hash) != 64 {
-					t.Errorf("CloudEvent %+v with data %+v", ce, data)
+				if ce.SpecVersion() != "1.0" || ce.Type() != "no.kdd.forsok."+data.Action || ce.Subject() != trial.ApplicationName(id) ||
+					ce.Source() != webhook.DefaultSource || ce.DataContentType() != "application/json" || data.Sequence != ce.ID() || len(data.Hash) != 64 {
+					t.Errorf("CloudEvent %s with data %+v", ce, data)
 				}
-				if _, err := time.Parse(time.RFC3339Nano, ce.Time); err != nil {
-					t.Errorf("time %q: %v", ce.Time, err)
+				if ce.Time().IsZero() {
+					t.Errorf("CloudEvent %s: no time", ce)
 				}
 			}
 		})

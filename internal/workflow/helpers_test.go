@@ -10,27 +10,20 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/forsok/forsok/internal/boltstore"
+	"github.com/forsok/forsok/internal/boltstore/bolttest"
 	"github.com/forsok/forsok/internal/trial"
 	"github.com/forsok/forsok/internal/trial/trialtest"
 	"github.com/forsok/forsok/internal/workflow"
 )
 
 // svcOslo is the calendar the law's dates are read in.
-var svcOslo = func() *time.Location {
-	loc, err := time.LoadLocation("Europe/Oslo")
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}()
+var svcOslo = trialtest.Oslo
 
 // svcStart is the test clock's start: Monday 2 March 2026, 10:00 in Oslo, before the
 // fixture's planned start.
@@ -68,58 +61,20 @@ var (
 
 var svcCtx = context.Background()
 
-// svcClock is the injected clock of the service and the store.
-type svcClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *svcClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *svcClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
-// AdvanceTo moves the clock to t unless it is already later.
-func (c *svcClock) AdvanceTo(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if t.After(c.now) {
-		c.now = t
-	}
-}
-
 // svcEnv is one service on its own store.
 type svcEnv struct {
 	svc   *workflow.Service
 	store *boltstore.Store
-	clock *svcClock
+	clock *trialtest.Clock
 }
 
 // svcSetup returns a service on a new store in t.TempDir(); Cleanup checks the store's
 // consistency (indexes, gap-free event sequence) and closes it.
 func svcSetup(t *testing.T) *svcEnv {
 	t.Helper()
-	clock := &svcClock{now: svcStart}
+	clock := trialtest.NewClock(svcStart)
 	// The store judges request records' age by its own clock: it must be the test's.
-	store, err := boltstore.Open(filepath.Join(t.TempDir(), "forsok.db"), boltstore.Options{Now: clock.Now})
-	if err != nil {
-		t.Fatalf("boltstore.Open: got error %v, want nil", err)
-	}
-	t.Cleanup(func() {
-		if err := store.Check(); err != nil {
-			t.Errorf("store.Check: got %v, want nil", err)
-		}
-		if err := store.Close(); err != nil {
-			t.Errorf("store.Close: got %v, want nil", err)
-		}
-	})
+	store := bolttest.Open(t, boltstore.Options{Now: clock.Now})
 	svc, err := workflow.NewService(store, trial.DefaultReference())
 	if err != nil {
 		t.Fatalf("NewService: got error %v, want nil", err)
@@ -437,19 +392,25 @@ func (e *svcEnv) lastEvent(t *testing.T, id string) *trial.Event {
 	return evs[len(evs)-1]
 }
 
-// allEvents returns every event of every case ever created, in sequence order. Ids are
-// allocated per year without gaps, and every created case has its create event (deleted
-// drafts too), so the cases are found by counting up each year's ids.
+// allEvents returns every event of every case and every call for applications ever
+// created, in sequence order. Ids are allocated per year without gaps, and every created
+// case has its create event (deleted drafts too), as every call has, so they are found
+// by counting up each year's ids; a call's events are in its own chain (calls/{id}).
 func (e *svcEnv) allEvents(t *testing.T) []*trial.Event {
 	t.Helper()
 	var all []*trial.Event
 	for year := svcStart.Year(); year <= e.clock.Now().Year(); year++ {
-		for n := 1; ; n++ {
-			evs := e.events(t, fmt.Sprintf("%04d-%06d", year, n))
-			if len(evs) == 0 {
-				break
+		for _, key := range []func(int) string{
+			func(n int) string { return fmt.Sprintf("%04d-%06d", year, n) },
+			func(n int) string { return trial.CallName(trial.FormatCallID(year, uint64(n))) },
+		} {
+			for n := 1; ; n++ {
+				evs := e.events(t, key(n))
+				if len(evs) == 0 {
+					break
+				}
+				all = append(all, evs...)
 			}
-			all = append(all, evs...)
 		}
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].Sequence < all[j].Sequence })

@@ -3,6 +3,7 @@ package workflow_test
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -49,6 +50,8 @@ type propRun struct {
 	// done counts the actions carried out, and reached the states cases were in.
 	done    map[string]int
 	reached map[trial.State]bool
+	// call is an open call for applications some cases answer (R20).
+	call string
 }
 
 var propCallers = []trial.Actor{svcLead, svcCo, svcOther, svcHandler, svcHandler2, svcApprover, svcKD, svcHOD, svcPublic, svcAdmin, svcSystem}
@@ -156,20 +159,28 @@ var propActions = []propAction{
 		return err
 	}},
 	{"approve", 6, approverActor, func(p *propRun, c workflow.Call, app *trial.Application) error {
+		// The period applied for, from today at the earliest (R18: no retroactive
+		// decision); sometimes any start in the next two months.
 		start := app.PlannedStart
-		if p.chance(3) {
+		if s, err := trial.ParseDate(start); err == nil && s.Before(p.today()) {
+			start = trial.FormatDate(p.today())
+		}
+		if p.chance(4) {
 			start = p.dateIn(p.rng.IntN(60))
 		}
+		// Mostly a decision that can pass, so that the walk goes on to running trials;
+		// sometimes the longest period (beyond the one applied for, R18) or a day too
+		// long (R6), or no answer to an objection (R10).
 		end := app.PlannedEnd
-		if s, err := trial.ParseDate(start); err == nil && p.chance(2) {
-			end = trial.FormatDate(trial.MaxTrialEnd(s).AddDate(0, 0, p.rng.IntN(2))) // the longest, or a day too long
+		if s, err := trial.ParseDate(start); err == nil && p.chance(4) {
+			end = trial.FormatDate(trial.MaxTrialEnd(s).AddDate(0, 0, p.rng.IntN(2)))
 		}
 		in := trial.ApproveInput{ApprovedStart: start, ApprovedEnd: end, Reasons: "Godt begrunnet."}
-		if p.chance(2) {
+		if !p.chance(4) {
 			in.ObjectionResponse = "Innvendingen er vurdert."
 		}
 		if p.chance(2) {
-			in.RegulationID, in.PublicationReference = svcRegulation, svcPublication
+			in.RegulationID, in.PublicationReference = p.regulation(), svcPublication
 		}
 		_, err := p.e.svc.ApproveApplication(svcCtx, c, app.ID, in)
 		return err
@@ -179,7 +190,7 @@ var propActions = []propAction{
 		return err
 	}},
 	{"recordPublication", 6, handlerActor, func(p *propRun, c workflow.Call, app *trial.Application) error {
-		_, err := p.e.svc.RecordPublication(svcCtx, c, app.ID, trial.PublicationInput{RegulationID: svcRegulation, PublicationReference: svcPublication})
+		_, err := p.e.svc.RecordPublication(svcCtx, c, app.ID, trial.PublicationInput{RegulationID: p.regulation(), PublicationReference: svcPublication})
 		return err
 	}},
 	{"activate", 6, approverActor, func(p *propRun, c workflow.Call, app *trial.Application) error {
@@ -199,7 +210,7 @@ var propActions = []propAction{
 		return err
 	}},
 	{"decideExtension", 6, approverActor, func(p *propRun, c workflow.Call, app *trial.Application) error {
-		in := trial.ExtensionDecisionInput{Grant: !p.chance(3), AmendingRegulationID: "FOR-2029-01-01-1", Reasons: "Vurdert."}
+		in := trial.ExtensionDecisionInput{Grant: !p.chance(3), AmendingRegulationID: p.regulation(), Reasons: "Vurdert."}
 		if n := len(app.Extensions); n > 0 {
 			in.ApprovedEnd = app.Extensions[n-1].RequestedEnd
 		}
@@ -218,6 +229,14 @@ var propActions = []propAction{
 		_, err := p.e.svc.SubmitEvaluation(svcCtx, c, app.ID, trial.EvaluationInput{ReportReference: "Rapport 2030:1", Summary: "Forsøket virket."})
 		return err
 	}},
+	{"select", 6, approverActor, func(p *propRun, c workflow.Call, app *trial.Application) error {
+		_, err := p.e.svc.SelectApplication(svcCtx, c, app.ID, trial.SelectInput{Reasons: "Utvalgt.", FinalDeadline: propPick(p, "", "", p.dateIn(60))})
+		return err
+	}},
+	{"decline", 6, approverActor, func(p *propRun, c workflow.Call, app *trial.Application) error {
+		_, err := p.e.svc.DeclineApplication(svcCtx, c, app.ID, trial.DeclineInput{ReasonCodes: []trial.RejectReason{trial.RejectNotPrioritised}, Reasons: "Ikke prioritert."})
+		return err
+	}},
 	{"close", 6, approverActor, func(p *propRun, c workflow.Call, app *trial.Application) error {
 		in := trial.CloseInput{Outcome: propPick(p, trial.OutcomeMadePermanent, trial.OutcomeLawChangeProposed, trial.OutcomeDiscontinued), Reasons: "Ferdig.", WithoutEvaluation: p.chance(3)}
 		_, err := p.e.svc.CloseApplication(svcCtx, c, app.ID, in)
@@ -229,19 +248,48 @@ var propActions = []propAction{
 var propFixtures = []func() *trial.Application{svcFixture, svcJointFixture, svcOtherFixture, svcKDDOwnFixture}
 
 func TestService_Properties(t *testing.T) {
-	steps := 200
+	const seeds = 3
+	steps := 300 // deep enough for every state since calls (R20) opened a second road to them
 	if testing.Short() {
 		steps = 50
 	}
-	for seed := range uint64(3) {
+	reached, done := map[trial.State]bool{}, map[string]int{} // over all seeds
+	for seed := range uint64(seeds) {
 		t.Run(fmt.Sprint("Seed", seed), func(t *testing.T) {
 			p := &propRun{t: t, e: svcSetup(t), rng: rand.New(rand.NewPCG(seed, 0x5eed)), done: map[string]int{}, reached: map[trial.State]bool{}}
+			// Intake for about the first third of the walk, assessment after it.
+			in := svcCallInput()
+			in.PreliminaryDeadline, in.FinalDeadline = "2026-07-31", "2027-06-30"
+			c := svcTry(p.e.svc.CreateCall(svcCtx, svcCall(svcApprover), in)).must(t)
+			p.call = svcTry(p.e.svc.PublishCall(svcCtx, svcCall(svcHandler), c.ID, "")).must(t).ID
 			for step := range steps {
 				p.step(step)
 			}
 			t.Logf("%d steps: carried out %v; states reached: %d of %d", steps, p.done, len(p.reached), len(trial.States))
+			maps.Copy(reached, p.reached)
+			for a, n := range p.done {
+				done[a] += n
+			}
 		})
 	}
+	var missed []trial.State
+	for _, s := range trial.States {
+		if !reached[s] {
+			missed = append(missed, s)
+		}
+	}
+	// The invariants were checked in every state only if the walk went there: a
+	// change that keeps cases from moving on (or a walk that no longer gets deep)
+	// must fail here, not pass on a shallow walk. -short's walks are too short.
+	if len(missed) > 0 && !testing.Short() {
+		t.Errorf("states reached by the %d seeds' walks: missed %v, want every state (actions carried out: %v)", seeds, missed, done)
+	}
+}
+
+// regulation is the id of a regulation adopted today, on the walk's clock: a decision's
+// regulation is adopted on or after the decision (R18).
+func (p *propRun) regulation() string {
+	return "FOR-" + trial.FormatDate(p.today()) + "-1234"
 }
 
 // step takes one random step and checks the invariants.
@@ -264,6 +312,11 @@ func (p *propRun) step(step int) {
 		// Planned from a few months on, whatever the clock says by now.
 		start := p.today().AddDate(0, 2+p.rng.IntN(4), 0)
 		in.PlannedStart, in.PlannedEnd = trial.FormatDate(start), trial.FormatDate(start.AddDate(3, 0, -1))
+		if p.chance(3) {
+			// A preliminary application to the call (R20), with the progress plan its
+			// final application will need.
+			in.Call, in.ProgressPlan = trial.CallName(p.call), "Oppstart om tre måneder, statusrapport hvert år."
+		}
 		actor := svcMunicipality(in.Applicants[0].OrganisationNumber)
 		if p.chance(4) {
 			actor = propPick(p, propCallers...)
@@ -277,7 +330,18 @@ func (p *propRun) step(step int) {
 		desc = "scheduler"
 		_, err = e.svc.FireDueTimers(svcCtx)
 	default:
+		// Mostly a live case (not deleted, not in a terminal state), so that the walk
+		// goes deep enough to reach every state; sometimes any case.
+		var live []string
+		for _, id := range p.ids {
+			if b := before[id]; b.exists && !b.state.Terminal() {
+				live = append(live, id)
+			}
+		}
 		target := propPick(p, p.ids...)
+		if len(live) > 0 && !p.chance(4) {
+			target = propPick(p, live...)
+		}
 		for range 3 {
 			if e.exists(t, target) {
 				break

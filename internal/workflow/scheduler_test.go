@@ -5,40 +5,17 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/forsok/forsok/internal/boltstore"
 	"github.com/forsok/forsok/internal/trial"
+	"github.com/forsok/forsok/internal/trial/trialtest"
 	"github.com/forsok/forsok/internal/workflow"
 )
 
-// schedClock is a clock the test moves by hand.
-type schedClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *schedClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *schedClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
-var oslo = func() *time.Location {
-	loc, err := time.LoadLocation("Europe/Oslo")
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}()
+// oslo is the calendar the law's dates are read in.
+var oslo = trialtest.Oslo
 
 // osloTime returns the instant of a wall-clock time in Oslo.
 func osloTime(date string, hour, minute int) time.Time {
@@ -53,14 +30,14 @@ func osloTime(date string, hour, minute int) time.Time {
 type schedEnv struct {
 	t     *testing.T
 	path  string
-	clock *schedClock
+	clock *trialtest.Clock
 	store *boltstore.Store
 	svc   *workflow.Service
 }
 
 func newSchedEnv(t *testing.T, start time.Time) *schedEnv {
 	t.Helper()
-	e := &schedEnv{t: t, path: filepath.Join(t.TempDir(), "forsok.db"), clock: &schedClock{now: start}}
+	e := &schedEnv{t: t, path: filepath.Join(t.TempDir(), "forsok.db"), clock: trialtest.NewClock(start)}
 	e.open()
 	t.Cleanup(func() { e.close() })
 	return e
@@ -68,7 +45,7 @@ func newSchedEnv(t *testing.T, start time.Time) *schedEnv {
 
 func (e *schedEnv) open() {
 	e.t.Helper()
-	store, err := boltstore.Open(e.path, boltstore.Options{Now: e.clock.Now})
+	store, err := boltstore.Open(e.path, boltstore.Options{Now: e.clock.Now, NoSync: true})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -1,8 +1,9 @@
 // Package servertest is the test kit of the running stack: Start runs the real server
 // (internal/server) on loopback ports the kernel picks, with a gRPC client and the REST
-// base URL; Store opens a temporary bbolt store checked for consistency when the test
-// ends; DevKey and Mint give development tokens of every role from one key generated
-// once per test process. The settable clock is trialtest.Clock.
+// base URL, its store checked for consistency when the test ends; Open builds only its
+// core, for tests that call the service in process; DevKey and Mint give development
+// tokens of every role from one key generated once per test process. The settable clock is trialtest.Clock; a temporary store of
+// its own for a test of the service alone is bolttest.Open.
 package servertest
 
 import (
@@ -10,7 +11,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -43,6 +43,8 @@ type Options struct {
 	// it the store skips fsync (boltstore.Options.NoSync), which is safe for a process
 	// that is not killed and makes the suite faster.
 	Durable bool
+	// NoWorkers runs neither the scheduler nor the webhook worker (server.NoWorkers).
+	NoWorkers bool
 	// Configure adjusts the server before it runs (its Config, Webhooks, RPC, Store).
 	Configure func(*server.Server)
 }
@@ -63,6 +65,32 @@ type Stack struct {
 
 // Start runs the real stack (internal/server) with opts and connects a gRPC client.
 func Start(t testing.TB, opts Options) *Stack {
+	t.Helper()
+	st := newStack(t, opts)
+	if err := st.Run(context.Background()); err != nil {
+		t.Fatalf("server.Run: %v", err)
+	}
+	conn, err := grpc.NewClient(st.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatalf("grpc.NewClient: %v", err)
+	}
+	st.Conn, st.API, st.Base = conn, forsokv1.NewApplicationServiceClient(conn), "http://"+st.HTTPAddr()
+	return st
+}
+
+// Open builds only the stack's core (server.Open: store, service, authenticator) with
+// opts, for tests that call the service in process; nothing listens or runs.
+func Open(t testing.TB, opts Options) *Stack {
+	t.Helper()
+	st := newStack(t, opts)
+	if err := st.Server.Open(); err != nil {
+		t.Fatalf("server.Open: %v", err)
+	}
+	return st
+}
+
+// newStack configures a server of opts and closes it when the test ends.
+func newStack(t testing.TB, opts Options) *Stack {
 	t.Helper()
 	if opts.DataDir == "" {
 		opts.DataDir = t.TempDir()
@@ -86,6 +114,7 @@ func Start(t testing.TB, opts Options) *Stack {
 	if srv.SchedulerInterval == 0 {
 		srv.SchedulerInterval = time.Hour
 	}
+	srv.NoWorkers = opts.NoWorkers
 	if !opts.Durable {
 		srv.Store = func(o *boltstore.Options) { o.NoSync = true }
 	}
@@ -102,14 +131,6 @@ func Start(t testing.TB, opts Options) *Stack {
 			t.Logf("server log (%s):\n%s", opts.DataDir, st.Logs.String())
 		}
 	})
-	if err := srv.Run(context.Background()); err != nil {
-		t.Fatalf("server.Run: %v", err)
-	}
-	conn, err := grpc.NewClient(srv.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatalf("grpc.NewClient: %v", err)
-	}
-	st.Conn, st.API, st.Base = conn, forsokv1.NewApplicationServiceClient(conn), "http://"+srv.HTTPAddr()
 	return st
 }
 
@@ -159,25 +180,4 @@ func As(ctx context.Context, token string) context.Context {
 		return ctx
 	}
 	return metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token)
-}
-
-// Store opens a bbolt store on a new file in t.TempDir() with opts, skipping fsync
-// (boltstore.Options.NoSync) unless durable; when the test ends it checks the store's
-// consistency and closes it.
-func Store(t testing.TB, opts boltstore.Options, durable bool) *boltstore.Store {
-	t.Helper()
-	opts.NoSync = !durable
-	store, err := boltstore.Open(filepath.Join(t.TempDir(), server.DBFile), opts)
-	if err != nil {
-		t.Fatalf("boltstore.Open: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := store.Check(); err != nil {
-			t.Errorf("store.Check: got %v, want nil", err)
-		}
-		if err := store.Close(); err != nil {
-			t.Errorf("store.Close: got %v, want nil", err)
-		}
-	})
-	return store
 }
