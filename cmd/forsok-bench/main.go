@@ -8,7 +8,7 @@
 // development-mode tokens, as forsokd wires them) and drives the workflow's actions
 // (create, update, submit, assign, consult, respond, approve) over gRPC and over REST at
 // each concurrency; measures a filtered page of 50, reading one case against a no-op
-// call, and the start-up time and memory of a server process on the seeded store. It
+// call, the public web pages (register, statistics), and the start-up time and memory of a server process on the seeded store. It
 // prints each figure, the ratios and their targets, and with -out writes them as JSON.
 package main
 
@@ -45,7 +45,7 @@ import (
 )
 
 // allPhases are the measured phases, in the order they run.
-var allPhases = []string{"startup", "disk", "raw", "grpc", "rest", "page", "read"}
+var allPhases = []string{"startup", "disk", "raw", "grpc", "rest", "page", "read", "web"}
 
 // municipalities is the number of applicants, about Norway's number of municipalities.
 const municipalities = 357
@@ -78,8 +78,11 @@ type Report struct {
 	PageFilter string `json:"pageFilter"`
 	PageMatch  int    `json:"pageMatches"`
 	Page       Figure `json:"page"`
-	Read       Figure `json:"readOneCase"`
-	Noop       Figure `json:"noopCall"`
+
+	WebFilter string     `json:"webFilter,omitempty"`
+	Web       WebFigures `json:"web"`
+	Read      Figure     `json:"readOneCase"`
+	Noop      Figure     `json:"noopCall"`
 
 	Startup Probe `json:"startup"`
 
@@ -273,6 +276,19 @@ func benchMain(args []string, stdout, stderr io.Writer) error {
 		p("no-op call (health Check)          %8.0f /s   p50 %6.2f ms  p99 %6.2f ms%s", r.Noop.PerSec, r.Noop.P50ms, r.Noop.P99ms, errNote(r.Noop))
 	}
 
+	if phases["web"] {
+		county := ms[0].Number[:2]
+		r.WebFilter = "/?county=" + county + "&state=APPROVED&q=karakter"
+		r.Web = webPages(ctx, httpClient, st.httpBase(), r.WebFilter, *duration/2)
+		for _, x := range []struct {
+			name string
+			f    Figure
+		}{{"register, first page (/)", r.Web.Register}, {"register, " + r.WebFilter, r.Web.RegisterFiltered},
+			{"statistics page (/statistikk)", r.Web.Statistics}, {"statistics JSON (/v1/statistics)", r.Web.StatisticsJSON}} {
+			p("public page: %-45s %6.0f /s   p50 %6.2f ms  p99 %6.2f ms%s", x.name, x.f.PerSec, x.f.P50ms, x.f.P99ms, errNote(x.f))
+		}
+	}
+
 	// Ratios.
 	top := levels[len(levels)-1]
 	ratio := func(name string, value, target float64, below bool) {
@@ -297,6 +313,9 @@ func benchMain(args []string, stdout, stderr io.Writer) error {
 	}
 	ratio("filtered page of 50, p99 ms", r.Page.P99ms, targetPageP99ms, true)
 	ratio("read one case ÷ no-op call (calls/s)", r.Read.PerSec/r.Noop.PerSec, targetReadVsNoop, false)
+	ratio("public register page, p99 ms", r.Web.Register.P99ms, targetWebP99ms, true)
+	ratio("public register page filtered and searched, p99 ms", r.Web.RegisterFiltered.P99ms, targetWebP99ms, true)
+	ratio("public statistics page, p99 ms", r.Web.Statistics.P99ms, targetWebP99ms, true)
 	p("")
 	p("%-60s %8s  %-7s %s", "ratio", "value", "target", "")
 	for _, x := range r.Ratios {

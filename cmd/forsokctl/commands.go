@@ -46,6 +46,8 @@ var commands = []*command{
 	{name: "end-period", group: groupKDD, args: "ID", minArgs: 1, maxArgs: 1, summary: "end the trial period → EVALUATING (end date passed)", setup: setupEndPeriod},
 	{name: "terminate", group: groupKDD, args: "ID...", minArgs: 1, maxArgs: -1, summary: "end trials early under one repealing instrument (R13); several: all or none", setup: setupTerminate},
 	{name: "close", group: groupKDD, args: "ID", minArgs: 1, maxArgs: 1, summary: "close the case with an outcome (R12) → CLOSED", setup: setupClose},
+	{name: "confirm-law-owner", group: groupKDD, args: "ID", minArgs: 1, maxArgs: 1, summary: "confirm which ministry owns a law the reference data does not know (R16)", setup: setupConfirmLawOwner},
+	{name: "legal-review", group: groupKDD, args: "ID", minArgs: 1, maxArgs: 1, summary: "record the legal review of a flagged exemption (R19)", setup: setupRecordLegalReview},
 
 	{name: "respond", group: groupMinistry, args: "CONSULTATION", minArgs: 1, maxArgs: 1, summary: "answer a consultation with a position and a statement", setup: setupRespond},
 
@@ -54,6 +56,7 @@ var commands = []*command{
 	{name: "confirm-participation", group: groupMunicipality, args: "ID", minArgs: 1, maxArgs: 1, summary: "confirm a co-applicant's participation with its council decision (R8)", setup: setupConfirmParticipation},
 	{name: "request-extension", group: groupMunicipality, args: "ID", minArgs: 1, maxArgs: 1, summary: "ask for a longer period (R7) → EXTENSION_REQUESTED", setup: setupRequestExtension},
 	{name: "submit-evaluation", group: groupMunicipality, args: "ID", minArgs: 1, maxArgs: 1, summary: "submit the evaluation report (R12)", setup: setupSubmitEvaluation},
+	{name: "withdraw-participation", group: groupMunicipality, args: "ID", minArgs: 1, maxArgs: 1, summary: "a co-applicant leaves the application before the decision (R8+)", setup: setupWithdrawParticipation},
 }
 
 // Reading.
@@ -380,6 +383,9 @@ func setupApprove(f *flags) runFunc {
 	f.text(&req.ObjectionResponse, "objection-response", "objection_response", "the answer to a ministry's objection (`text`; required when one objected, R10)")
 	f.text(&req.RegulationId, "regulation-id", "regulation_id", "the trial regulation's Lovdata `id`, if already published (R9)")
 	f.text(&req.PublicationReference, "publication", "publication_reference", "the regulation's publication in Norsk Lovtidend (`reference`), if published (R9)")
+	f.text(&req.PublicationDate, "publication-date", "publication_date", "the publication's `date`; defaults to today (R18)")
+	f.Var(grantedFlag{&req.GrantedExemptions}, "grant-exemptions", "grant only these exemptions (`indexes`, comma-separated: a partial approval, R18); default all")
+	f.fields["granted_exemptions"] = "grant-exemptions"
 	f.action(&req.Etag, &req.RequestId)
 	return applicationAction(&req.Name, func(ctx context.Context, s *session) (*forsokv1.Application, error) {
 		return s.api.ApproveApplication(ctx, req)
@@ -403,6 +409,7 @@ func setupRecordPublication(f *flags) runFunc {
 	req := &forsokv1.RecordPublicationRequest{}
 	f.text(&req.RegulationId, "regulation-id", "regulation_id", "the trial regulation's Lovdata `id`: FOR-2026-06-20-1234")
 	f.text(&req.PublicationReference, "publication", "publication_reference", "its publication in Norsk Lovtidend (`reference`)")
+	f.text(&req.PublicationDate, "publication-date", "publication_date", "the publication's `date`; defaults to today (R18)")
 	f.action(&req.Etag, &req.RequestId)
 	return applicationAction(&req.Name, func(ctx context.Context, s *session) (*forsokv1.Application, error) {
 		return s.api.RecordPublication(ctx, req)

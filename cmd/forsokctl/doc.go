@@ -45,13 +45,16 @@
 //	consult ID -ministry CODE -question TEXT [-due DATE | -due-working-days N]
 //	cancel-consultation CONSULTATION -reason TEXT
 //	approve ID -start DATE -end DATE -reasons TEXT [-objection-response TEXT] [-regulation-id ID] [-publication REF]
+//	        [-publication-date DATE] [-grant-exemptions I,...]      a subset is a partial approval (R18)
 //	reject ID -reason-codes CODE,... -reasons TEXT
-//	record-publication ID -regulation-id ID -publication REF
+//	record-publication ID -regulation-id ID -publication REF [-publication-date DATE]
 //	activate ID [-comment TEXT]
 //	decide-extension ID [-grant -end DATE -amending-regulation-id ID] [-reasons TEXT]
 //	end-period ID [-comment TEXT]
 //	terminate ID... -reasons TEXT -instrument REF      several ids: one batch, all or none
 //	close ID -outcome OUTCOME [-reasons TEXT] [-without-evaluation]
+//	confirm-law-owner ID -law LAW_ID -ministry CODE [-reasons TEXT]     R16, a law the reference data does not know
+//	legal-review ID -exemption INDEX -conclusion WITHIN_ACT|OUTSIDE_ACT -reasons TEXT   R19
 //
 // Action of a sector ministry:
 //
@@ -65,6 +68,7 @@
 //	confirm-participation ID -org ORGNR -council-body B -council-ref REF -council-date DATE
 //	request-extension ID -end DATE -council-body B -council-ref REF -council-date DATE [-reform REF -reform-in-force DATE]
 //	submit-evaluation ID -report REF -summary TEXT
+//	withdraw-participation ID -org ORGNR -reason TEXT      a co-applicant, before the decision (R8+)
 //
 // Calls for applications (R20; calls needs no token for a published call):
 //

@@ -112,7 +112,7 @@ func (m *Main) flagSet(getenv func(string) string) (*flag.FlagSet, error) {
 	fs.StringVar(&m.Config.GRPCAddr, "grpc", env("GRPC", m.Config.GRPCAddr), "gRPC listen `address` (FORSOK_GRPC)")
 	fs.StringVar(&m.Config.IssuersFile, "issuers", env("ISSUERS", m.Config.IssuersFile), "token issuers `file` (JSON); without it the server runs in development mode (FORSOK_ISSUERS)")
 	fs.StringVar(&m.Config.WebhookAllow, "webhook-allow", env("WEBHOOK_ALLOW", m.Config.WebhookAllow), "comma-separated `hosts` webhooks may POST to (\"*.example.no\" for a domain); empty: any public host (FORSOK_WEBHOOK_ALLOW)")
-	fs.StringVar(&m.Config.ReferenceFile, "reference", env("REFERENCE", m.Config.ReferenceFile), "reference data `file` (ministries, R5's laws); default: the built-in file (FORSOK_REFERENCE)")
+	fs.StringVar(&m.Config.ReferenceFile, "reference", env("REFERENCE", m.Config.ReferenceFile), "reference data `file` (ministries, R5's laws, law owners, the municipality register); default: the built-in file (FORSOK_REFERENCE)")
 	var envErrs []error
 	intFlag := func(p *int, name, env, usage string) {
 		def, err := envInt(getenv, env, *p)

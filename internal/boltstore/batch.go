@@ -226,6 +226,12 @@ type trackedTx struct {
 
 var _ workflow.Tx = (*trackedTx)(nil)
 
+// PutStatistics implements workflow.Tx.
+func (t *trackedTx) PutStatistics(s *trial.Statistics, applicationID string, f *trial.CaseFacts) error {
+	t.wrote = true
+	return t.writeTx.PutStatistics(s, applicationID, f)
+}
+
 // NextApplicationID implements trial.Tx.
 func (t *trackedTx) NextApplicationID(year int) (string, error) {
 	t.wrote = true

@@ -29,6 +29,8 @@ var (
 	bucketListKeys         = []byte("list_keys")
 	bucketIdxStage         = []byte("idx_stage")
 	bucketIdxCall          = []byte("idx_call")
+	bucketIdxCounty        = []byte("idx_county")
+	bucketIdxTitle         = []byte("idx_title")
 
 	// applicationIndexes are the buckets listEntries fills.
 	applicationIndexes = [][]byte{
@@ -36,6 +38,7 @@ var (
 		bucketIdxCategory, bucketIdxLaw, bucketIdxCreateTime, bucketIdxUpdateTime,
 		bucketIdxCaseNumber, bucketIdxPeriodEnd, bucketIdxEvaluationDue, bucketListKeys,
 		bucketIdxCall, bucketIdxStage,
+		bucketIdxCounty, bucketIdxTitle,
 	}
 )
 
@@ -64,6 +67,12 @@ func listEntries(id string, k trial.ListKeys) []indexEntry {
 	for _, l := range k.Laws {
 		add(bucketIdxLaw, compositeKey(l, id))
 	}
+	for _, c := range k.Counties {
+		add(bucketIdxCounty, compositeKey(c, id))
+	}
+	for _, w := range k.TitleWords {
+		add(bucketIdxTitle, compositeKey(w, id))
+	}
 	if k.Category != "" {
 		add(bucketIdxCategory, compositeKey(string(k.Category), id))
 	}
@@ -86,7 +95,7 @@ func listEntries(id string, k trial.ListKeys) []indexEntry {
 // checkListKeys refuses values that would make a composite key ambiguous. The domain's
 // validation never lets one through; the store must not be corrupted if it did.
 func checkListKeys(id string, k trial.ListKeys) error {
-	values := append(slices.Concat(k.Applicants, k.Municipalities, k.Laws), string(k.State), string(k.Category), k.PeriodEnd, k.EvaluationDue, k.Call, string(k.Stage))
+	values := append(slices.Concat(k.Applicants, k.Municipalities, k.Laws, k.Counties, k.TitleWords), string(k.State), string(k.Category), k.PeriodEnd, k.EvaluationDue, k.Call, string(k.Stage))
 	for _, f := range k.Flags {
 		values = append(values, string(f))
 	}
@@ -188,9 +197,11 @@ type indexView struct {
 	State      trial.State    `json:"state"`
 	CaseNumber string         `json:"caseNumber"`
 	Category   trial.Category `json:"category"`
+	Title      string         `json:"title"`
 	Applicants []struct {
 		OrganisationNumber string `json:"organisationNumber"`
 		MunicipalityNumber string `json:"municipalityNumber"`
+		CountyNumber       string `json:"countyNumber"`
 	} `json:"applicants"`
 	Exemptions []struct {
 		LawID string `json:"lawId"`
@@ -213,12 +224,12 @@ type indexView struct {
 
 func (v *indexView) application() *trial.Application {
 	app := &trial.Application{
-		State: v.State, CaseNumber: v.CaseNumber, Category: v.Category, Flags: v.Flags,
+		State: v.State, CaseNumber: v.CaseNumber, Category: v.Category, Flags: v.Flags, Title: v.Title,
 		EvaluationDue: v.EvaluationDue, CreateTime: v.CreateTime, UpdateTime: v.UpdateTime,
 		Call: v.Call, Stage: v.Stage,
 	}
 	for _, a := range v.Applicants {
-		app.Applicants = append(app.Applicants, trial.Applicant{OrganisationNumber: a.OrganisationNumber, MunicipalityNumber: a.MunicipalityNumber})
+		app.Applicants = append(app.Applicants, trial.Applicant{OrganisationNumber: a.OrganisationNumber, MunicipalityNumber: a.MunicipalityNumber, CountyNumber: a.CountyNumber})
 	}
 	for _, e := range v.Exemptions {
 		app.Exemptions = append(app.Exemptions, trial.Exemption{LawID: e.LawID})

@@ -43,6 +43,7 @@ var (
 		bucketCalls, bucketIdxCall, bucketIdxStage,
 		bucketIdxMunicipality, bucketIdxCategory, bucketIdxLaw, bucketIdxCreateTime, bucketIdxUpdateTime,
 		bucketIdxCaseNumber, bucketIdxPeriodEnd, bucketIdxEvaluationDue, bucketListKeys,
+		bucketStatistics, bucketStatisticsCases, bucketIdxCounty, bucketIdxTitle,
 	}
 )
 

@@ -179,6 +179,10 @@ func (l *lister) compile(f *trial.Filter, q trial.Query) (node, error) {
 		n = l.entryNode(bucketIdxCategory, prefix(f.Value))
 	case trial.FilterFieldLaw:
 		n = l.entryNode(bucketIdxLaw, prefix(f.Value))
+	case trial.FilterFieldCounty:
+		n = l.entryNode(bucketIdxCounty, prefix(f.Value))
+	case trial.FilterFieldTitle:
+		n = l.entryNode(bucketIdxTitle, prefix(f.Value))
 	case trial.FilterFieldFlag:
 		n = l.entryNode(bucketIdxFlag, prefix(f.Value))
 	case trial.FilterFieldCall:

@@ -13,7 +13,7 @@ import (
 
 // SchemaVersion is the version of the bucket layout and encoding this package writes.
 // Open upgrades older files through migrations and refuses newer ones.
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 // Defaults for the zero values of Options.
 const (
@@ -153,10 +153,12 @@ func (s *Store) Check() error {
 // migrations[v] upgrades a file from schema version v to v+1, inside the transaction
 // that then records the new version. Version 2 added the events' hash chains and the
 // feed's audience index (chain.go, migrateToChains); version 3 the list indexes and
-// list_keys (indexes.go, migrateListIndexes); version 4 the calls for applications
-// (calls.go) and the stage and call indexes, which the same rebuild of the list
-// indexes fills (every case from before is a FINAL one outside any call).
-var migrations = map[uint64]func(*bolt.Tx) error{1: migrateToChains, 2: migrateListIndexes, 3: migrateListIndexes}
+// list_keys (indexes.go, migrateListIndexes); version 4 the county and title indexes
+// (migrateListIndexes again) and the public statistics (statistics.go,
+// migrateStatistics); version 5 the calls for applications (calls.go) and the stage and
+// call indexes, which one more rebuild of the list indexes fills (every case from
+// before is a FINAL one outside any call).
+var migrations = map[uint64]func(*bolt.Tx) error{1: migrateToChains, 2: migrateListIndexes, 3: migrateToStatistics, 4: migrateListIndexes}
 
 // initSchema sets up a new file, or checks and migrates an existing one.
 func initSchema(tx *bolt.Tx) error {

@@ -33,19 +33,25 @@ type Municipality struct {
 	Number string // municipality number
 }
 
-// Municipalities returns n applicants with valid organisation and municipality numbers
-// (synthetic, except the first: Indre Østfold, the README's example). The same n gives
-// the same list.
+// Municipalities returns n applicants with valid organisation numbers (synthetic,
+// except the first: Indre Østfold, the README's example) and municipality numbers in
+// force from the reference data's register (R2+), taken in turn; past the register's
+// length numbers repeat with other organisations. The same n gives the same list.
 func Municipalities(n int) []Municipality {
 	out := []Municipality{{Org: auth.DefaultDevMunicipality, Name: "Indre Østfold kommune", Number: "3118"}}
-	counties := []string{"03", "11", "15", "18", "31", "32", "33", "34", "39", "40", "42", "46", "50", "55", "56"}
+	var inForce []trial.RegisterEntry
+	for _, e := range trial.DefaultReference().Register.Municipalities {
+		if e.ValidTo == "" && e.Number != "3118" {
+			inForce = append(inForce, e)
+		}
+	}
 	org := 921000000
-	for i := 1; len(out) < n; i++ {
+	for i := 0; len(out) < n; i++ {
 		for !trial.ValidOrganisationNumber(fmt.Sprint(org)) {
 			org++
 		}
-		number := fmt.Sprintf("%s%02d", counties[i%len(counties)], 1+(i/len(counties))%99)
-		out = append(out, Municipality{Org: fmt.Sprint(org), Name: "Kommune " + number, Number: number})
+		e := inForce[i%len(inForce)]
+		out = append(out, Municipality{Org: fmt.Sprint(org), Name: e.Name + " kommune", Number: e.Number})
 		org++
 	}
 	return out

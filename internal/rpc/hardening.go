@@ -23,12 +23,13 @@ import (
 // the method are INVALID_ARGUMENT, not INTERNAL; and a stream ends when its token does.
 
 // publicMethods are the methods the anonymous caller may call: the public register,
-// the workflow, health and reflection. Every other method, including any added later,
+// the workflow, the public statistics, health and reflection. Every other method, including any added later,
 // needs a token (fail closed).
 var publicMethods = map[string]bool{
 	forsokv1.ApplicationService_GetApplication_FullMethodName:   true,
 	forsokv1.ApplicationService_ListApplications_FullMethodName: true,
 	forsokv1.ApplicationService_GetWorkflow_FullMethodName:      true,
+	forsokv1.ApplicationService_GetStatistics_FullMethodName:    true, // public aggregates (issue 13)
 	// Published calls for applications and their statistics are public (R20).
 	forsokv1.ApplicationService_GetCall_FullMethodName:               true,
 	forsokv1.ApplicationService_ListCalls_FullMethodName:             true,

@@ -200,6 +200,21 @@ func TestConsultationCoverage(t *testing.T) {
 	// ErrR17: KD's answer covers the exemption as it was.
 	_, err := h.client.ApproveApplication(h.as(ctx, kddApprover), h.approveRequest(f.name))
 	wantRule(t, err, codes.FailedPrecondition, "R17 consultations")
+	// ListAllowedActions says so.
+	allowed, err := h.client.ListAllowedActions(h.as(ctx, kddApprover), &forsokv1.ListAllowedActionsRequest{Name: f.name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range allowed.GetActions() {
+		if a.GetAction() != "approve" {
+			continue
+		}
+		if a.GetAllowed() || !slices.ContainsFunc(a.GetFailingGuards(), func(v *forsokv1.RuleViolation) bool {
+			return v.GetRule() == "R17" && v.GetReason() == "CONSULTATION_OUTDATED"
+		}) {
+			t.Errorf("ListAllowedActions approve: allowed %v, failing %v; want refused for R17", a.GetAllowed(), a.GetFailingGuards())
+		}
+	}
 	cons, err := h.client.ListConsultations(h.as(ctx, kddHandler), &forsokv1.ListConsultationsRequest{Parent: f.name})
 	if err != nil || len(cons.GetConsultations()) != 1 || cons.GetConsultations()[0].GetCoveredExemptions()[0].GetProposedRule() == changed[0].ProposedRule {
 		t.Fatalf("consultation's covered exemptions: %v %v, want the exemption as it was when asked", cons, err)

@@ -186,6 +186,8 @@ var globalMatrix = []struct {
 	// The public register needs no token.
 	{"ListApplications", "OOOOOOOOO"},
 	{"GetWorkflow", "OOOOOOOOO"},
+	// The public statistics need no token.
+	{"GetStatistics", "OOOOOOOOO"},
 	// The event feed: every party that can see cases reads its own; the operator none.
 	{"ListEvents", "UOOOOOOOP"},
 	// Calls for applications: KDD drafts and runs them; a published call and its
@@ -454,6 +456,8 @@ func (h *harness) call(ctx context.Context, rpcName string, r role, f fixture) (
 		return c.ListApplications(ctx, &forsokv1.ListApplicationsRequest{PageSize: 1000})
 	case "GetWorkflow":
 		return c.GetWorkflow(ctx, &forsokv1.GetWorkflowRequest{})
+	case "GetStatistics":
+		return c.GetStatistics(ctx, &forsokv1.GetStatisticsRequest{})
 	case "GetApplication":
 		return c.GetApplication(ctx, &forsokv1.GetApplicationRequest{Name: name})
 	case "UpdateApplication":

@@ -25,6 +25,7 @@ import (
 	"github.com/forsok/forsok/internal/boltstore"
 	"github.com/forsok/forsok/internal/rpc"
 	"github.com/forsok/forsok/internal/trial"
+	"github.com/forsok/forsok/internal/web"
 	"github.com/forsok/forsok/internal/workflow"
 )
 
@@ -225,7 +226,11 @@ func (s *Server) Run(ctx context.Context) error {
 	if s.httpLis, err = net.Listen("tcp", s.Config.HTTPAddr); err != nil {
 		return fmt.Errorf("listen for HTTP: %w", err)
 	}
-	s.http = &http.Server{Handler: s.gateway, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
+	pages, err := web.New(s.svc, web.Options{Logger: s.Logger})
+	if err != nil {
+		return err
+	}
+	s.http = &http.Server{Handler: withPages(pages, s.gateway), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
 		TLSConfig: tlsConfig}
 	grpcLis := grpcTLSListener(s.grpcLis, tlsConfig)
 	go func() { _ = s.server.GRPCServer().Serve(grpcLis) }()

@@ -45,6 +45,12 @@ const (
 	// FilterFieldEvaluationDueWithinDays = N: an evaluating case without its report,
 	// the report due within N days of today, or overdue.
 	FilterFieldEvaluationDueWithinDays = "evaluation_due_within_days"
+	// FilterFieldCounty is an applicant's county number: a fylkeskommune's own, a
+	// kommune's the first two digits of its municipality number.
+	FilterFieldCounty = "county"
+	// FilterFieldTitle = "word": the title has the word (TitleWords: case and accents
+	// folded, whole words).
+	FilterFieldTitle = "title"
 	// FilterFieldCall = 2027-01: applications to that call for applications (R20).
 	FilterFieldCall = "call"
 	// FilterFieldStage = PRELIMINARY or FINAL (R20; a direct application is FINAL).
@@ -76,7 +82,8 @@ var filterFieldKinds = map[string]fieldKind{
 	FilterFieldFlag: kindSet, FilterFieldCaseNumber: kindEnum, FilterFieldCreateTime: kindTime,
 	FilterFieldUpdateTime: kindTime, FilterFieldEndsWithinDays: kindDays,
 	FilterFieldEvaluationDueWithinDays: kindDays,
-	FilterFieldCall:                    kindEnum, FilterFieldStage: kindEnum,
+	FilterFieldCounty:                  kindSet, FilterFieldTitle: kindSet,
+	FilterFieldCall: kindEnum, FilterFieldStage: kindEnum,
 }
 
 // filterFieldList is the fields in the order error messages name them.
@@ -84,7 +91,7 @@ var filterFieldList = []string{
 	FilterFieldState, FilterFieldApplicant, FilterFieldMunicipality, FilterFieldMinistry,
 	FilterFieldCategory, FilterFieldLaw, FilterFieldFlag, FilterFieldCaseNumber,
 	FilterFieldCreateTime, FilterFieldUpdateTime, FilterFieldEndsWithinDays,
-	FilterFieldEvaluationDueWithinDays, FilterFieldCall, FilterFieldStage,
+	FilterFieldEvaluationDueWithinDays, FilterFieldCounty, FilterFieldTitle, FilterFieldCall, FilterFieldStage,
 }
 
 // Filter is a parsed ListApplications filter: an expression tree. AND and OR nodes have
@@ -417,6 +424,16 @@ func canonicalValue(field, v string) (string, error) {
 		if !validMinistryCode(v) {
 			return "", fmt.Errorf("ministry %q is not a ministry code: give the code in capitals, as in ministry = KD", v)
 		}
+	case FilterFieldCounty:
+		if !ValidCountyNumber(v) {
+			return "", fmt.Errorf("county %q is not a county number in force: give its two digits, as in county = 46", v)
+		}
+	case FilterFieldTitle:
+		words := TitleWords(v)
+		if len(words) != 1 {
+			return "", fmt.Errorf("title takes one word, as in title = karakter; AND several to find titles with all of them")
+		}
+		return words[0], nil
 	case FilterFieldLaw:
 		if !ValidLovdataID(v) {
 			return "", fmt.Errorf("law %q is not a Lovdata id: write it as in law = LOV-2023-06-09-30", v)

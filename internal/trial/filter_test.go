@@ -78,7 +78,7 @@ func TestParseFilter(t *testing.T) {
 	}
 
 	for _, tc := range []struct{ name, filter, contains string }{
-		{"ErrUnknownField", "title = x", `unknown field "title"`},
+		{"ErrUnknownField", "colour = x", `unknown field "colour"`},
 		{"ErrQuotedField", `"state" = SUBMITTED`, "expected a field name"},
 		{"ErrUnknownState", "state = OPEN", `unknown state "OPEN"`},
 		{"ErrLowerCaseState", "state = submitted", "unknown state"},
@@ -220,6 +220,7 @@ func TestListKeysOf(t *testing.T) {
 		Laws:           []string{"LOV-2008-06-27-71", "LOV-2023-06-09-30"},
 		Flags:          []trial.CaseFlag{trial.FlagEvaluationOverdue},
 		Ministries:     []string{"HOD", "KD"},
+		Counties:       []string{"31"},
 		EvaluationDue:  "2030-01-31",
 		Stage:          trial.StageFinal,
 	}

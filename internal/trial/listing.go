@@ -21,6 +21,8 @@ type ListKeys struct {
 	Laws           []string // Lovdata ids of the exempted laws
 	Flags          []CaseFlag
 	Ministries     []string // ministries with a consultation on the case, in any state
+	Counties       []string // the applicants' county numbers (Applicant.County)
+	TitleWords     []string // the title's words (TitleWords)
 	CreateTime     time.Time
 	UpdateTime     time.Time
 	// PeriodEnd is the current last day of a running trial (ACTIVE or
@@ -42,11 +44,13 @@ func ListKeysOf(app *Application, cons []*Consultation) ListKeys {
 		Flags: sortedSet(app.Flags), CreateTime: app.CreateTime, UpdateTime: app.UpdateTime,
 		Call: app.Call, Stage: StageOf(app),
 	}
-	var orgs, municipalities, laws, ministries []string
+	var orgs, municipalities, laws, ministries, counties []string
 	for _, a := range app.Applicants {
 		orgs = append(orgs, a.OrganisationNumber)
 		municipalities = append(municipalities, a.MunicipalityNumber)
+		counties = append(counties, a.County())
 	}
+	k.Counties, k.TitleWords = sortedSet(counties), TitleWords(app.Title)
 	for _, e := range app.Exemptions {
 		laws = append(laws, e.LawID)
 	}
@@ -132,6 +136,10 @@ func (f *Filter) Match(k ListKeys, today time.Time) bool {
 		has = k.Call == f.Value
 	case FilterFieldStage:
 		has = string(k.Stage) == f.Value
+	case FilterFieldCounty:
+		has = slices.Contains(k.Counties, f.Value)
+	case FilterFieldTitle:
+		has = slices.Contains(k.TitleWords, f.Value)
 	}
 	return has == (f.Op == FilterEq)
 }

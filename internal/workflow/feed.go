@@ -60,6 +60,9 @@ func (s *Service) record(tx Tx, app *trial.Application, cons []*trial.Consultati
 	if err := tx.IndexEvent(e.Sequence, audience); err != nil {
 		return err
 	}
+	if err := s.observe(tx, app, cons, e); err != nil {
+		return err
+	}
 	return s.enqueueDeliveries(tx, audience, e)
 }
 

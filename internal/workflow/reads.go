@@ -266,7 +266,7 @@ func (s *Service) ListAllowedActions(ctx context.Context, actor trial.Actor, app
 	}
 	var out []AllowedAction
 	err := s.Store.View(ctx, func(tx ReadTx) error {
-		app, _, err := s.load(tx, actor, appID)
+		app, view, err := s.load(tx, actor, appID)
 		if err != nil {
 			return err
 		}
@@ -285,17 +285,21 @@ func (s *Service) ListAllowedActions(ctx context.Context, actor trial.Actor, app
 			if action == trial.ActionCreate {
 				continue
 			}
-			out = append(out, s.preview(actor, app, cons, c, action, today))
+			out = append(out, s.preview(actor, view, app, cons, c, action, today))
 		}
 		return nil
 	})
 	return out, err
 }
 
-func (s *Service) preview(actor trial.Actor, app *trial.Application, cons []*trial.Consultation, c *trial.Call, action trial.Action, today time.Time) AllowedAction {
+// preview says whether actor may take action now and, if not, why. A caller with the
+// public view learns the role and state reasons only: the guards would tell what the
+// public register hides, such as whether an evaluation report has come (R22).
+func (s *Service) preview(actor trial.Actor, view trial.View, app *trial.Application, cons []*trial.Consultation, c *trial.Call, action trial.Action, today time.Time) AllowedAction {
 	var failing []trial.Violation
 	ministry := ""
-	if action == trial.ActionRespondToConsultation || action == trial.ActionCancelConsultation {
+	full := view == trial.ViewFull
+	if full && (action == trial.ActionRespondToConsultation || action == trial.ActionCancelConsultation) {
 		ministry = actor.Ministry
 		open := false
 		for _, c := range cons {
@@ -314,7 +318,7 @@ func (s *Service) preview(actor trial.Actor, app *trial.Application, cons []*tri
 		if e, ok := err.(*trial.Error); ok {
 			failing = append(failing, e.Violations...)
 		}
-	} else {
+	} else if full {
 		failing = append(failing, trial.StageGuards(app, c, action, today)...)
 		failing = append(failing, s.previewGuards(app, cons, action, today)...)
 	}

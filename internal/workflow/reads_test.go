@@ -148,7 +148,7 @@ func TestService_ListApplications(t *testing.T) {
 		{name: "OKFilterEndsWithinTooFewDays", actor: svcHandler, filter: "ends_within_days = 1000", want: id()},
 		{name: "OKFilterEndsWithinDaysNotRunning", actor: svcHandler, filter: "ends_within_days = 1095 AND state = APPROVED", want: id()},
 		{name: "OKFilterFlagNone", actor: svcHandler, filter: "flag = NEEDS_INTERIM_REPLY", want: id()},
-		{name: "ErrFilterUnknownField", actor: svcHandler, filter: "title = x", code: trial.CodeInvalidArgument},
+		{name: "ErrFilterUnknownField", actor: svcHandler, filter: "colour = x", code: trial.CodeInvalidArgument},
 		{name: "ErrFilterUnknownState", actor: svcPublic, filter: "state = OPEN", code: trial.CodeInvalidArgument},
 		{name: "ErrFilterSyntax", actor: svcLead, filter: "state = SUBMITTED state = DRAFT", code: trial.CodeInvalidArgument},
 	} {

@@ -80,6 +80,12 @@ type ReadTx interface {
 	// one, up to limit subscriptions, starting after the subscription id after ("": from
 	// the first).
 	PendingDeliveries(after string, limit int) ([]*trial.Delivery, error)
+
+	// Statistics returns the public statistics' aggregate (statistics.go), empty before
+	// the first event.
+	Statistics() (*trial.Statistics, error)
+	// CaseFacts returns what the case contributes to the statistics, nil when nothing yet.
+	CaseFacts(applicationID string) (*trial.CaseFacts, error)
 }
 
 // Tx is a write transaction.
@@ -121,6 +127,9 @@ type Tx interface {
 	// PutDelivery stores a delivery; a PENDING one is in its subscription's outbox queue,
 	// in sequence order, until it is stored in another state.
 	PutDelivery(d *trial.Delivery) error
+
+	// PutStatistics stores the aggregate and the case's new contribution to it.
+	PutStatistics(s *trial.Statistics, applicationID string, f *trial.CaseFacts) error
 }
 
 // The storage errors of a read that the client caused: the Service turns them into the

@@ -63,6 +63,7 @@ const (
 	ApplicationService_WatchEvents_FullMethodName             = "/forsok.v1.ApplicationService/WatchEvents"
 	ApplicationService_ListAllowedActions_FullMethodName      = "/forsok.v1.ApplicationService/ListAllowedActions"
 	ApplicationService_GetWorkflow_FullMethodName             = "/forsok.v1.ApplicationService/GetWorkflow"
+	ApplicationService_GetStatistics_FullMethodName           = "/forsok.v1.ApplicationService/GetStatistics"
 	ApplicationService_CreateCall_FullMethodName              = "/forsok.v1.ApplicationService/CreateCall"
 	ApplicationService_GetCall_FullMethodName                 = "/forsok.v1.ApplicationService/GetCall"
 	ApplicationService_ListCalls_FullMethodName               = "/forsok.v1.ApplicationService/ListCalls"
@@ -192,6 +193,9 @@ type ApplicationServiceClient interface {
 	// Gets the workflow: states, actions, transitions and the Mermaid diagram, generated
 	// from the state machine itself. Needs no credentials.
 	GetWorkflow(ctx context.Context, in *GetWorkflowRequest, opts ...grpc.CallOption) (*Workflow, error)
+	// Gets the public statistics: aggregates over every case (statistics.proto). Needs no
+	// credentials.
+	GetStatistics(ctx context.Context, in *GetStatisticsRequest, opts ...grpc.CallOption) (*Statistics, error)
 	// Calls for applications (R20; call.proto). KDD drafts a call (AIP-133).
 	CreateCall(ctx context.Context, in *CreateCallRequest, opts ...grpc.CallOption) (*Call, error)
 	// Gets a call (AIP-131); a published call is public, a draft KDD's.
@@ -587,6 +591,16 @@ func (c *applicationServiceClient) GetWorkflow(ctx context.Context, in *GetWorkf
 	return out, nil
 }
 
+func (c *applicationServiceClient) GetStatistics(ctx context.Context, in *GetStatisticsRequest, opts ...grpc.CallOption) (*Statistics, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Statistics)
+	err := c.cc.Invoke(ctx, ApplicationService_GetStatistics_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *applicationServiceClient) CreateCall(ctx context.Context, in *CreateCallRequest, opts ...grpc.CallOption) (*Call, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Call)
@@ -813,6 +827,9 @@ type ApplicationServiceServer interface {
 	// Gets the workflow: states, actions, transitions and the Mermaid diagram, generated
 	// from the state machine itself. Needs no credentials.
 	GetWorkflow(context.Context, *GetWorkflowRequest) (*Workflow, error)
+	// Gets the public statistics: aggregates over every case (statistics.proto). Needs no
+	// credentials.
+	GetStatistics(context.Context, *GetStatisticsRequest) (*Statistics, error)
 	// Calls for applications (R20; call.proto). KDD drafts a call (AIP-133).
 	CreateCall(context.Context, *CreateCallRequest) (*Call, error)
 	// Gets a call (AIP-131); a published call is public, a draft KDD's.
@@ -953,6 +970,9 @@ func (UnimplementedApplicationServiceServer) ListAllowedActions(context.Context,
 }
 func (UnimplementedApplicationServiceServer) GetWorkflow(context.Context, *GetWorkflowRequest) (*Workflow, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetWorkflow not implemented")
+}
+func (UnimplementedApplicationServiceServer) GetStatistics(context.Context, *GetStatisticsRequest) (*Statistics, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetStatistics not implemented")
 }
 func (UnimplementedApplicationServiceServer) CreateCall(context.Context, *CreateCallRequest) (*Call, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateCall not implemented")
@@ -1631,6 +1651,24 @@ func _ApplicationService_GetWorkflow_Handler(srv interface{}, ctx context.Contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ApplicationService_GetStatistics_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetStatisticsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationServiceServer).GetStatistics(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationService_GetStatistics_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationServiceServer).GetStatistics(ctx, req.(*GetStatisticsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _ApplicationService_CreateCall_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(CreateCallRequest)
 	if err := dec(in); err != nil {
@@ -1971,6 +2009,10 @@ var ApplicationService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetWorkflow",
 			Handler:    _ApplicationService_GetWorkflow_Handler,
+		},
+		{
+			MethodName: "GetStatistics",
+			Handler:    _ApplicationService_GetStatistics_Handler,
 		},
 		{
 			MethodName: "CreateCall",

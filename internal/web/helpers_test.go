@@ -1,0 +1,133 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/forsok/forsok/internal/boltstore"
+	"github.com/forsok/forsok/internal/trial"
+	"github.com/forsok/forsok/internal/trial/trialtest"
+	"github.com/forsok/forsok/internal/web"
+	"github.com/forsok/forsok/internal/workflow"
+)
+
+var oslo = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Oslo")
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}()
+
+// The callers who drive the fixture's cases. Their names must never reach a public page.
+var (
+	lead     = trial.Actor{Subject: "ios-kari", Name: "Kari Nordmann", OrganisationNumber: trialtest.LeadOrg, Role: trial.RoleMunicipality}
+	handler  = trial.Actor{Subject: "kdd-hanne", Name: "Hanne Handler", OrganisationNumber: trialtest.KDDOrg, Role: trial.RoleKDDHandler}
+	approver = trial.Actor{Subject: "kdd-anne", Name: "Anne Approver", OrganisationNumber: trialtest.KDDOrg, Role: trial.RoleKDDApprover}
+	kd       = trial.Actor{Subject: "kd-ola", Name: "Ola Fagdep", OrganisationNumber: "999990134", Role: trial.RoleMinistry, Ministry: "KD"}
+)
+
+// secretStatement is KD's statement on every consulted case: not public (R22).
+const secretStatement = "Departementets fortrolige merknad om elevvurdering"
+
+// site is a real server on a loopback port: bbolt in t.TempDir(), the workflow service
+// with a fixed clock, and the public pages.
+type site struct {
+	URL   string
+	svc   *workflow.Service
+	clock time.Time
+	// Public are the ids of the approved (public) cases, Hidden those that are not public.
+	Public, Hidden []string
+}
+
+func newSite(t testing.TB) *site {
+	t.Helper()
+	store, err := boltstore.Open(filepath.Join(t.TempDir(), "forsok.db"), boltstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = store.Close() })
+	svc, err := workflow.NewService(store, trial.DefaultReference())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &site{svc: svc, clock: time.Date(2026, 3, 2, 10, 0, 0, 0, oslo)}
+	svc.Now = func() time.Time { return s.clock }
+	pages, err := web.New(svc, web.Options{PageSize: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(pages)
+	t.Cleanup(srv.Close)
+	s.URL = srv.URL
+	return s
+}
+
+// must returns v, and panics on an error: the fixture's steps are all valid, so an
+// error is a broken test setup.
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+func call(a trial.Actor) workflow.Call { return workflow.Call{Actor: a} }
+
+// seed drives n cases through the real service: every third stays submitted (not
+// public), the others are consulted, approved with their regulation and published.
+// Titles carry the case's number so that searches can find one.
+func (s *site) seed(t testing.TB, n int) {
+	t.Helper()
+	ctx := context.Background()
+	for i := range n {
+		in := trialtest.Application()
+		in.Title = fmt.Sprintf("%s, forsøk nummer%d", in.Title, i)
+		app := must(s.svc.CreateApplication(ctx, call(lead), in))
+		must(s.svc.SubmitApplication(ctx, call(lead), app.ID, "vedtatt i kommunestyret"))
+		if i%3 == 2 {
+			s.Hidden = append(s.Hidden, app.ID)
+			continue
+		}
+		must(s.svc.AssignApplication(ctx, call(handler), app.ID, handler.Person(), ""))
+		c := must(s.svc.CreateConsultation(ctx, call(handler), app.ID, trial.ConsultationInput{Ministry: "KD", Question: "Har KD merknader?", DueWorkingDays: 10}))
+		s.clock = s.clock.Add(24 * time.Hour)
+		must(s.svc.RespondToConsultation(ctx, call(kd), app.ID, c.ID, trial.ResponseInput{Position: trial.PositionSupports, Statement: secretStatement}))
+		must(s.svc.ApproveApplication(ctx, call(approver), app.ID, trial.ApproveInput{ApprovedStart: "2026-08-01", ApprovedEnd: "2029-07-31",
+			Reasons: "Forsøket kan gi bedre underveisvurdering.", RegulationID: "FOR-2026-06-20-1234", PublicationReference: "Norsk Lovtidend Avd. II 2026 nr. 1234"}))
+		s.Public = append(s.Public, app.ID)
+	}
+}
+
+// get fetches path and returns the answer and its body.
+func (s *site) get(t testing.TB, path string, header ...string) (*http.Response, string) {
+	t.Helper()
+	req := must(http.NewRequest(http.MethodGet, s.URL+path, nil))
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	res := must(http.DefaultClient.Do(req))
+	defer res.Body.Close()
+	body := must(io.ReadAll(res.Body))
+	return res, string(body)
+}
+
+// private are texts of the fixture that the public view hides (R22): they must not
+// appear on any page.
+var private = []string{secretStatement, kd.Name, handler.Name, approver.Name, lead.Name, "Har KD merknader"}
+
+func assertNoPrivate(t testing.TB, path, body string) {
+	t.Helper()
+	for _, p := range private {
+		if strings.Contains(body, p) {
+			t.Errorf("GET %s shows %q, which the public view hides", path, p)
+		}
+	}
+}

@@ -1,0 +1,100 @@
+package web_test
+
+import (
+	"encoding/xml"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func TestPages(t *testing.T) {
+	s := newSite(t)
+	s.seed(t, 6)
+	hidden, public := s.Hidden[0], s.Public[0]
+	for _, tc := range []struct {
+		name, path string
+		status     int
+		want       []string
+		notWant    []string
+	}{
+		{"OK register", "/", 200, []string{`<html lang="nb"`, "Forsøksregisteret", "forsøk nummer0", "Godkjent"}, []string{"forsøk nummer2"}},
+		{"OK register in English", "/?lang=en", 200, []string{`<html lang="en"`, "Register of trials", "Approved"}, nil},
+		{"OK search", "/?q=Nummer4", 200, []string{"forsøk nummer4"}, []string{"forsøk nummer0"}},
+		{"OK county", "/?county=31", 200, []string{"forsøk nummer0"}, nil},
+		{"OK other county", "/?county=46", 200, []string{"Ingen forsøk passer søket."}, []string{"forsøk nummer0"}},
+		{"OK municipality and law", "/?municipality=3118&law=lov-2023-06-09-30&year=2026&state=APPROVED&category=ORGANISATION", 200, []string{"forsøk nummer0"}, nil},
+		{"ErrMunicipality", "/?municipality=9999", 400, []string{"ds-error-summary", `href="#municipality"`}, nil},
+		{"OK trial", "/forsok/" + public, 200, []string{"Forsøket kan gi bedre underveisvurdering.", "FOR-2026-06-20-1234", "Norsk Lovtidend Avd. II 2026 nr. 1234", "LOV-2023-06-09-30", "1. august 2026", "Forsøket godkjent"}, nil},
+		{"ErrTrialNotPublic", "/forsok/" + hidden, 404, []string{"Fant ikke siden"}, []string{"forsøk nummer2"}},
+		{"ErrTrialMissing", "/forsok/2026-999999", 404, nil, nil},
+		{"OK statistics", "/statistikk", 200, []string{"<svg", "<caption>", "Søknader etter status", "KD"}, nil},
+		{"OK journal", "/journal", 200, []string{"Postjournal"}, nil},
+		{"OK accessibility", "/tilgjengelighet?lang=en", 200, []string{"WCAG", "2.1"}, nil},
+		{"OK feed", "/forsok.atom", 200, []string{"<feed", "Forsøket godkjent"}, []string{"forsøk nummer2"}},
+		{"OK csv", "/statistikk.csv", 200, []string{"applications.by_state,APPROVED,4", "consultations:answered;on_time;percent,KD,4,4,100"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, body := s.get(t, tc.path)
+			if res.StatusCode != tc.status {
+				t.Fatalf("GET %s: got status %d, want %d", tc.path, res.StatusCode, tc.status)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("GET %s: body lacks %q", tc.path, w)
+				}
+			}
+			for _, w := range tc.notWant {
+				if strings.Contains(body, w) {
+					t.Errorf("GET %s: body has %q", tc.path, w)
+				}
+			}
+			assertNoPrivate(t, tc.path, body)
+			if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") || strings.Contains(csp, "unsafe-inline") {
+				t.Errorf("GET %s: got CSP %q, want default-src 'self' without unsafe-inline", tc.path, csp)
+			}
+			if strings.Contains(body, "<script") || strings.Contains(body, " style=") || strings.Contains(body, "<style") {
+				t.Errorf("GET %s: the page has a script or an inline style", tc.path)
+			}
+		})
+	}
+}
+
+func TestPages_ETag(t *testing.T) {
+	s := newSite(t)
+	s.seed(t, 1)
+	for _, path := range []string{"/", "/forsok/" + s.Public[0], "/static/designsystemet.css", "/statistikk"} {
+		res, _ := s.get(t, path)
+		etag := res.Header.Get("ETag")
+		if etag == "" || res.Header.Get("Cache-Control") == "" {
+			t.Fatalf("GET %s: got ETag %q, Cache-Control %q, want both", path, etag, res.Header.Get("Cache-Control"))
+		}
+		res, body := s.get(t, path, "If-None-Match", etag)
+		if res.StatusCode != http.StatusNotModified || body != "" {
+			t.Errorf("GET %s with its ETag: got %d with %d bytes, want 304 without a body", path, res.StatusCode, len(body))
+		}
+	}
+}
+
+func TestFeed_IsAtom(t *testing.T) {
+	s := newSite(t)
+	s.seed(t, 2)
+	_, body := s.get(t, "/forsok.atom?lang=en")
+	var feed struct {
+		XMLName xml.Name `xml:"http://www.w3.org/2005/Atom feed"`
+		Entries []struct {
+			Title string `xml:"title"`
+			Link  struct {
+				Href string `xml:"href,attr"`
+			} `xml:"link"`
+		} `xml:"entry"`
+	}
+	if err := xml.Unmarshal([]byte(body), &feed); err != nil {
+		t.Fatalf("the feed is not Atom: %v", err)
+	}
+	if len(feed.Entries) != 2 {
+		t.Fatalf("got %d entries, want 2 (the two approvals)", len(feed.Entries))
+	}
+	if !strings.Contains(feed.Entries[0].Link.Href, "/forsok/") || !strings.HasPrefix(feed.Entries[0].Title, "Trial approved: ") {
+		t.Errorf("got entry %+v, want a link to the trial and an English title", feed.Entries[0])
+	}
+}
