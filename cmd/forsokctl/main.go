@@ -38,7 +38,9 @@ func main() {
 // run is the whole program: it parses args, calls the server and returns the exit
 // code. getenv supplies FORSOK_ADDR and FORSOK_TOKEN.
 func run(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
-	c := &cli{stdout: stdout, stderr: stderr, getenv: getenv, now: time.Now}
+	// Everything printed is escaped (escape.go): a case's text must not drive the
+	// terminal it is shown on.
+	c := &cli{stdout: escaping(stdout), stderr: escaping(stderr), getenv: getenv, now: time.Now}
 	return c.run(args)
 }
 

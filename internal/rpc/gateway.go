@@ -52,6 +52,7 @@ func NewGateway(ctx context.Context, s *Server) (*Gateway, error) {
 	mux := runtime.NewServeMux(
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, marshaler),
 		runtime.WithIncomingHeaderMatcher(gatewayIncomingHeader),
+		runtime.WithRoutingErrorHandler(routingError),
 		runtime.WithOutgoingHeaderMatcher(gatewayOutgoingHeader),
 	)
 	if err := forsokv1.RegisterApplicationServiceHandler(ctx, mux, conn); err != nil {

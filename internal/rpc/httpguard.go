@@ -2,6 +2,9 @@ package rpc
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -33,7 +36,8 @@ func (s *Server) guardHTTP(next http.Handler, mux *runtime.ServeMux, m runtime.M
 // checkHTTPRequest returns the error of a request the gateway must not see: a domain
 // error, which guardHTTP turns into a status through the one table.
 func checkHTTPRequest(r *http.Request) error {
-	switch auth := r.Header.Values("Authorization"); {
+	// Grpc-Metadata-Authorization reaches the service as authorization metadata too.
+	switch auth := append(r.Header.Values("Authorization"), r.Header.Values("Grpc-Metadata-Authorization")...); {
 	case len(auth) > 1:
 		return trial.Errorf(trial.CodeUnauthenticated, "more than one Authorization header; send one: Bearer <token>")
 	case len(auth) == 1 && !wellFormedAuthorization(auth[0]):
@@ -74,6 +78,29 @@ func (m strictJSON) NewDecoder(r io.Reader) runtime.Decoder {
 		if len(bytes.TrimSpace(b)) == 0 {
 			return io.EOF // no body: the gateway leaves the message empty
 		}
-		return m.Unmarshal(b, v)
+		dec := json.NewDecoder(bytes.NewReader(b))
+		var value json.RawMessage
+		if err := dec.Decode(&value); err != nil {
+			return err
+		}
+		if _, err := dec.Token(); err != io.EOF {
+			return errors.New("the request body holds more than one JSON value; send exactly one")
+		}
+		return m.Unmarshal(value, v)
 	})
+}
+
+// routingError is the gateway's routing error handler: a path the API has no such
+// method for is the client's mistake, 405 Method Not Allowed, not grpc-gateway's 501
+// (it maps 405 to UNIMPLEMENTED, whose HTTP status is a server's); the rest as by
+// default.
+func routingError(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, httpStatus int) {
+	if httpStatus != http.StatusMethodNotAllowed {
+		runtime.DefaultRoutingErrorHandler(ctx, mux, m, w, r, httpStatus)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusMethodNotAllowed)
+	b, _ := json.Marshal(map[string]any{"code": 12, "message": "this path has no method " + shorten(r.Method, 20)})
+	_, _ = w.Write(append(b, '\n'))
 }

@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
@@ -229,6 +230,7 @@ var municipalities = map[role]struct{ org, number, name string }{
 
 // harness is the running stack and the dates the fixtures use.
 type harness struct {
+	conn     *grpc.ClientConn
 	client   forsokv1.ApplicationServiceClient
 	gateway  http.Handler
 	tokens   [numRoles]string
@@ -248,10 +250,10 @@ type fixture struct {
 	consultation string // applications/{id}/consultations/1, existing or not
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	t.Helper()
 	st := servertest.Start(t, servertest.Options{Logs: io.Discard, NoWorkers: true})
-	h := &harness{client: st.API, gateway: st.Gateway()}
+	h := &harness{conn: st.Conn, client: st.API, gateway: st.Gateway()}
 	opts := map[role]auth.DevTokenOptions{
 		lead:        {Role: trial.RoleMunicipality, Organisation: leadOrg},
 		coApplicant: {Role: trial.RoleMunicipality, Organisation: coOrg},

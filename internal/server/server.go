@@ -84,6 +84,9 @@ type Server struct {
 	// RPC adjusts the transport's configuration before the gRPC server is made (tests
 	// put failures into readiness and backups). forsokd leaves it alone.
 	RPC func(*rpc.Config)
+	// HTTPLimits are the HTTP server's timeouts and header limit (New sets
+	// rpc.DefaultHTTPLimits; tests shorten them).
+	HTTPLimits rpc.HTTPLimits
 
 	opened    bool
 	ref       *trial.Reference
@@ -107,6 +110,7 @@ func New(cfg Config) *Server {
 		Logger:            slog.New(slog.NewJSONHandler(os.Stderr, nil)),
 		Now:               time.Now,
 		SchedulerInterval: time.Second,
+		HTTPLimits:        rpc.DefaultHTTPLimits(),
 	}
 }
 
@@ -230,8 +234,9 @@ func (s *Server) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.http = &http.Server{Handler: withPages(pages, s.gateway), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
+	s.http = &http.Server{Handler: withPages(pages, s.gateway), ErrorLog: slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
 		TLSConfig: tlsConfig}
+	s.HTTPLimits.Apply(s.http)
 	grpcLis := grpcTLSListener(s.grpcLis, tlsConfig)
 	go func() { _ = s.server.GRPCServer().Serve(grpcLis) }()
 	go func() {
