@@ -552,6 +552,25 @@ func listPage(tx workflow.ReadTx, q trial.Query) ([]*trial.Application, string, 
 	return tx.ListApplications(q)
 }
 
+// pager returns a function that lists the ids of q's next page each time it is called,
+// following the page tokens, and one that returns the token for the page after.
+func pager(t *testing.T, s *boltstore.Store, q trial.Query) (page func() []string, token func() string) {
+	page = func() []string {
+		t.Helper()
+		var ids []string
+		mustView(t, s, func(tx workflow.ReadTx) error {
+			apps, next, err := listPage(tx, q)
+			for _, a := range apps {
+				ids = append(ids, a.ID)
+			}
+			q.PageToken = next
+			return err
+		})
+		return ids
+	}
+	return page, func() string { return q.PageToken }
+}
+
 func listAll(t *testing.T, s *boltstore.Store, q trial.Query) []string {
 	t.Helper()
 	var ids []string
@@ -791,19 +810,7 @@ func TestStore_ListApplicationsChangesBetweenPages(t *testing.T) {
 	s := mustOpen(t)
 	putListFixture(t, s)
 	q := trial.Query{States: []trial.State{trial.StateDraft, trial.StateSubmitted, trial.StateInConsultation}, PageSize: 2}
-	page := func() []string {
-		t.Helper()
-		var ids []string
-		mustView(t, s, func(tx workflow.ReadTx) error {
-			apps, next, err := listPage(tx, q)
-			for _, a := range apps {
-				ids = append(ids, a.ID)
-			}
-			q.PageToken = next
-			return err
-		})
-		return ids
-	}
+	page, token := pager(t, s, q)
 	if got, want := page(), seq(1, 2); !slices.Equal(got, want) {
 		t.Fatalf("page 1: got %v, want %v", got, want)
 	}
@@ -831,8 +838,8 @@ func TestStore_ListApplicationsChangesBetweenPages(t *testing.T) {
 	if got, want := page(), seq(6, 9); !slices.Equal(got, want) {
 		t.Errorf("page 3: got %v, want %v", got, want)
 	}
-	if q.PageToken != "" {
-		t.Errorf("after page 3: got next token %q, want none", q.PageToken)
+	if next := token(); next != "" {
+		t.Errorf("after page 3: got next token %q, want none", next)
 	}
 }
 

@@ -180,6 +180,24 @@ func Audit(path string, opts Options) (*AuditReport, error) {
 	return rep, nil
 }
 
+// eachEvent calls fn with every stored event up to the sequence last, in sequence
+// order; a number without an event (its transaction rolled back) is skipped.
+func (r *readTx) eachEvent(last uint64, fn func(seq uint64, e *trial.Event) error) error {
+	for seq := uint64(1); seq <= last; seq++ {
+		e, err := r.Event(seq)
+		if errors.Is(err, trial.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := fn(seq, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // migrateToChains upgrades schema version 1 to 2: it computes every case's hash chain
 // over the existing events, in sequence order, records each case's chain head, and
 // fills the feed's audience index. Events from before version 2 get the audience of
@@ -197,32 +215,22 @@ func migrateToChains(tx *bolt.Tx) error {
 
 	// The municipalities that acted on each case: the audience of a deleted draft.
 	actors := map[string][]trial.Party{}
-	for seq := uint64(1); seq <= last; seq++ {
-		e, err := r.Event(seq)
-		if errors.Is(err, trial.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
+	err := r.eachEvent(last, func(_ uint64, e *trial.Event) error {
 		if e.Actor.Role == trial.RoleMunicipality && e.Actor.OrganisationNumber != "" {
 			p := trial.OrganisationParty(e.Actor.OrganisationNumber)
 			if !slices.Contains(actors[e.ApplicationID], p) {
 				actors[e.ApplicationID] = append(actors[e.ApplicationID], p)
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 
 	heads := map[string]trial.ChainHead{}
 	w := &writeTx{readTx: *r}
-	for seq := uint64(1); seq <= last; seq++ {
-		e, err := r.Event(seq)
-		if errors.Is(err, trial.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
+	err = r.eachEvent(last, func(seq uint64, e *trial.Event) error {
 		e.PrevHash = heads[e.ApplicationID].Hash
 		e.Hash = trial.EventHash(e)
 		data, err := json.Marshal(e)
@@ -250,9 +258,10 @@ func migrateToChains(tx *bolt.Tx) error {
 		case !errors.Is(err, trial.ErrNotFound):
 			return err
 		}
-		if err := w.IndexEvent(seq, audience); err != nil {
-			return err
-		}
+		return w.IndexEvent(seq, audience)
+	})
+	if err != nil {
+		return err
 	}
 
 	apps := tx.Bucket(bucketApplications)

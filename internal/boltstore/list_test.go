@@ -405,19 +405,7 @@ func TestStore_ListApplicationsChangesBetweenPagesByUpdateTime(t *testing.T) {
 		return nil
 	})
 	q := trial.Query{Order: trial.Order{Field: trial.OrderUpdateTime}, PageSize: 2}
-	page := func() []string {
-		t.Helper()
-		var ids []string
-		mustView(t, s, func(tx workflow.ReadTx) error {
-			apps, next, err := listPage(tx, q)
-			for _, a := range apps {
-				ids = append(ids, a.ID)
-			}
-			q.PageToken = next
-			return err
-		})
-		return ids
-	}
+	page, token := pager(t, s, q)
 	if got, want := page(), seq(1, 2); !slices.Equal(got, want) {
 		t.Fatalf("page 1: got %v, want %v", got, want)
 	}
@@ -439,8 +427,8 @@ func TestStore_ListApplicationsChangesBetweenPagesByUpdateTime(t *testing.T) {
 	if got, want := page(), seq(1); !slices.Equal(got, want) {
 		t.Errorf("page 3: got %v, want %v", got, want)
 	}
-	if q.PageToken != "" {
-		t.Errorf("after page 3: got token %q, want none", q.PageToken)
+	if next := token(); next != "" {
+		t.Errorf("after page 3: got token %q, want none", next)
 	}
 }
 

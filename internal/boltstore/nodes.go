@@ -90,11 +90,7 @@ func (n *stateNode) estimate(l *lister, m mode) int {
 }
 
 func (n *stateNode) list(l *lister, after string, desc bool) idIter {
-	its := make([]idIter, len(n.entries))
-	for i, e := range n.entries {
-		its[i] = e.list(l, after, desc)
-	}
-	return merge(its, desc)
+	return listMerged(l, n.entries, after, desc)
 }
 
 // scan lists one state after the other: a case is in one state, so none comes twice.
@@ -302,9 +298,14 @@ func (n *orNode) estimate(l *lister, m mode) int {
 }
 
 func (n *orNode) list(l *lister, after string, desc bool) idIter {
-	its := make([]idIter, len(n.args))
-	for i, a := range n.args {
-		its[i] = a.list(l, after, desc)
+	return listMerged(l, n.args, after, desc)
+}
+
+// listMerged lists the cases of any of the nodes in id order: their lists, merged.
+func listMerged[N node](l *lister, nodes []N, after string, desc bool) idIter {
+	its := make([]idIter, len(nodes))
+	for i, n := range nodes {
+		its[i] = n.list(l, after, desc)
 	}
 	return merge(its, desc)
 }

@@ -140,6 +140,15 @@ func (l *lister) and(terms []node) node {
 	return &andNode{args: args, est: [2]int{-1, -1}}
 }
 
+// valueIndexes are the indexes of the filter fields a case matches by having the value
+// among its values: their keys are value + 0x00 + id (compositeKey).
+var valueIndexes = map[string][]byte{
+	trial.FilterFieldApplicant: bucketIdxApplicant, trial.FilterFieldMunicipality: bucketIdxMunicipality,
+	trial.FilterFieldMinistry: bucketIdxMinistry, trial.FilterFieldCategory: bucketIdxCategory,
+	trial.FilterFieldLaw: bucketIdxLaw, trial.FilterFieldFlag: bucketIdxFlag,
+	trial.FilterFieldCounty: bucketIdxCounty, trial.FilterFieldTitle: bucketIdxTitle,
+}
+
 func (l *lister) compile(f *trial.Filter, q trial.Query) (node, error) {
 	switch f.Op {
 	case trial.FilterAnd, trial.FilterOr:
@@ -166,35 +175,21 @@ func (l *lister) compile(f *trial.Filter, q trial.Query) (node, error) {
 		return nil, errNUL
 	}
 	var n node
-	switch f.Field {
-	case trial.FilterFieldState:
+	switch bucket, byValue := valueIndexes[f.Field]; {
+	case byValue:
+		n = l.entryNode(bucket, prefix(f.Value))
+	case f.Field == trial.FilterFieldState:
 		n = l.stateNode([]string{f.Value})
-	case trial.FilterFieldApplicant:
-		n = l.entryNode(bucketIdxApplicant, prefix(f.Value))
-	case trial.FilterFieldMunicipality:
-		n = l.entryNode(bucketIdxMunicipality, prefix(f.Value))
-	case trial.FilterFieldMinistry:
-		n = l.entryNode(bucketIdxMinistry, prefix(f.Value))
-	case trial.FilterFieldCategory:
-		n = l.entryNode(bucketIdxCategory, prefix(f.Value))
-	case trial.FilterFieldLaw:
-		n = l.entryNode(bucketIdxLaw, prefix(f.Value))
-	case trial.FilterFieldCounty:
-		n = l.entryNode(bucketIdxCounty, prefix(f.Value))
-	case trial.FilterFieldTitle:
-		n = l.entryNode(bucketIdxTitle, prefix(f.Value))
-	case trial.FilterFieldFlag:
-		n = l.entryNode(bucketIdxFlag, prefix(f.Value))
-	case trial.FilterFieldCaseNumber:
+	case f.Field == trial.FilterFieldCaseNumber:
 		n = l.entryNode(bucketIdxCaseNumber, caseNumberKey(f.Value))
-	case trial.FilterFieldCreateTime:
+	case f.Field == trial.FilterFieldCreateTime:
 		return l.timeComparison(bucketIdxCreateTime, listRecord.createTime, f)
-	case trial.FilterFieldUpdateTime:
+	case f.Field == trial.FilterFieldUpdateTime:
 		return l.timeComparison(bucketIdxUpdateTime, listRecord.updateTime, f)
-	case trial.FilterFieldEndsWithinDays:
+	case f.Field == trial.FilterFieldEndsWithinDays:
 		due := trial.FormatDate(q.Today.AddDate(0, 0, f.DaysValue()))
 		return l.dueRange(bucketIdxPeriodEnd, due, listRecord.periodEnd), nil
-	case trial.FilterFieldEvaluationDueWithinDays:
+	case f.Field == trial.FilterFieldEvaluationDueWithinDays:
 		due := trial.FormatDate(q.Today.AddDate(0, 0, f.DaysValue()))
 		return l.dueRange(bucketIdxEvaluationDue, due, listRecord.evaluationDue), nil
 	default:

@@ -16,7 +16,10 @@ import (
 	"github.com/forsok/forsok/internal/workflow"
 )
 
-// Page tokens of ListApplications. A token is opaque to clients and tamper-proof:
+// Page tokens of ListApplications. They are not go.einride.tech/aip/pagination's: those
+// hold an offset and an unkeyed checksum of the request, so a client can forge one, and
+// an offset shifts when a case is created or deleted between pages. These hold a
+// position in the order (keyset) under an HMAC. A token is opaque to clients and tamper-proof:
 //
 //	base64url( version | fingerprint | position | mac )
 //

@@ -10,6 +10,17 @@ import (
 	"unicode/utf8"
 )
 
+// The AIP-160 filter parser is this package's own, not go.einride.tech/aip/filtering
+// (which forsok uses nowhere): aip-go parses the full AIP-160 grammar into CEL
+// expressions that a caller must then type-check against declarations and evaluate, and
+// it would change what works today. Its lexer refuses the documented
+// `create_time <= 2026-01-31` (a date standing for the whole day in Oslo: "unexpected
+// trailing token -"), it knows no canonical values (nine-digit organisation numbers,
+// case numbers, days), and its errors are parser traces ("^ expression (1:1) … ^ parse
+// token (1:8)") where ours say what to fix. The subset here, its meanings (Filter.Match,
+// which the store and the fuzz targets are checked against) and its messages are the
+// contract.
+
 // FilterOp is the operator of a Filter node.
 type FilterOp string
 

@@ -192,6 +192,12 @@ type Order struct {
 // ParseOrderBy parses an AIP-132 order_by of one field, optionally followed by "desc"
 // (or "asc"): "update_time desc". "name" orders by the resource name, which is the same
 // as create_time. Errors are CodeInvalidArgument on the field "order_by".
+//
+// It is not go.einride.tech/aip/ordering's parser: that one parses a list of fields
+// and answers every malformed order_by with "invalid format", where each of the errors
+// here says what is wrong ("update_time sideways": not a direction; "a, b": one field at
+// a time) and lists the fields one may order by. Parsing one field and a direction is
+// a strings.Fields; the messages are the part worth keeping.
 func ParseOrderBy(s string) (Order, error) {
 	words := strings.Fields(s)
 	fail := func(description string) (Order, error) {

@@ -14,6 +14,12 @@ import (
 //	consultation id     "3"            a counter within its case (FormatCounterID)
 //	subscription id     "7"            a counter (FormatCounterID)
 //	delivery id         "1234"         the event's sequence number
+//
+// Names are parsed here rather than with go.einride.tech/aip/resourcename: its Sscan
+// accepts forms the API refuses today ("/applications/2026-000042", full names such as
+// "//forsok.kdd.no/applications/2026-000042", and "applications/" with an empty id), so
+// using it would widen what a request may say; the four patterns here are fixed and
+// small, and each id is checked against its format below either way.
 
 // Etag returns the case's etag: the same for every caller who sees the case, and new
 // after every write.

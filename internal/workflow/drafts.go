@@ -189,7 +189,10 @@ func (s *Service) UpdateApplication(ctx context.Context, call Call, id string, i
 	}))
 }
 
-// applyMask copies the fields named by paths from src to dst.
+// applyMask copies the fields named by paths from src to dst. It works on the domain's
+// Application, not on the proto message go.einride.tech/aip/fieldmask updates: the
+// request order reads the stored case (requestId, etag, co-applicants) before the mask
+// is applied, and that case is a domain value, never a proto.
 func applyMask(dst, src *trial.Application, paths []string) {
 	for _, p := range paths {
 		switch p {
