@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode"
@@ -26,14 +27,36 @@ import (
 // testNow is the fixed clock of the tests.
 var testNow = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 
-// rsaKey returns a new RSA-2048 private key named kid.
+// rsaKeys are the RSA-2048 keys of the test process. Making one takes long (the
+// longer under -race), so each is made once: the n-th rsaKey call within a top-level
+// test (its subtests included) gets the n-th key, which keeps the keys of one test
+// distinct, as new keys would be, while other tests use them again.
+var rsaKeys struct {
+	mu    sync.Mutex
+	keys  []*rsa.PrivateKey
+	calls map[string]int // top-level test name → keys handed out
+}
+
+// rsaKey returns an RSA-2048 private key named kid, distinct from the other rsaKey keys
+// of the test.
 func rsaKey(t *testing.T, kid string) jose.JSONWebKey {
 	t.Helper()
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
+	root, _, _ := strings.Cut(t.Name(), "/")
+	rsaKeys.mu.Lock()
+	defer rsaKeys.mu.Unlock()
+	if rsaKeys.calls == nil {
+		rsaKeys.calls = map[string]int{}
 	}
-	return jose.JSONWebKey{Key: k, KeyID: kid, Algorithm: string(jose.RS256), Use: "sig"}
+	n := rsaKeys.calls[root]
+	rsaKeys.calls[root] = n + 1
+	for len(rsaKeys.keys) <= n {
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rsaKeys.keys = append(rsaKeys.keys, k)
+	}
+	return jose.JSONWebKey{Key: rsaKeys.keys[n], KeyID: kid, Algorithm: string(jose.RS256), Use: "sig"}
 }
 
 // ecKey returns a new P-256 private key named kid.

@@ -381,22 +381,39 @@ func terminatedBeforeStart(app *Application) bool {
 	return err == nil && time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Before(start)
 }
 
+// PublicFilterFields are the ListApplications filter fields a caller with the public
+// view may use: those whose values the public register shows (state, applicants and
+// their municipalities and counties, category, exempted laws, case number, title,
+// times, the approved period). Everything else — and any field added later — is refused (R22).
+var PublicFilterFields = []string{
+	FilterFieldState, FilterFieldApplicant, FilterFieldMunicipality, FilterFieldCategory, FilterFieldLaw,
+	FilterFieldCaseNumber, FilterFieldCreateTime, FilterFieldUpdateTime, FilterFieldEndsWithinDays,
+	FilterFieldCounty, FilterFieldTitle,
+}
+
+// hiddenFilterFields say, for a refusal, what a non-public field would reveal.
+var hiddenFilterFields = map[string]string{
+	FilterFieldMinistry:                "which ministries were consulted",
+	FilterFieldFlag:                    "the case's internal flags",
+	FilterFieldEvaluationDueWithinDays: "when an evaluation report is due",
+}
+
 // PublicFilterViolations checks a list filter of a caller with the public view (R22):
-// no comparison may name what the public register hides — consulted ministries, the
-// case's internal flags, or whether an evaluation report is due.
+// every comparison names a field of PublicFilterFields, so no filter reveals what the
+// public register hides — consulted ministries, internal flags, a report's due date.
 func PublicFilterViolations(f *Filter) []Violation {
 	var vs violations
-	hidden := map[string]string{
-		FilterFieldMinistry:                "which ministries were consulted",
-		FilterFieldFlag:                    "the case's internal flags",
-		FilterFieldEvaluationDueWithinDays: "when an evaluation report is due",
-	}
 	seen := map[string]bool{}
 	for _, c := range f.Comparisons() {
-		if what, ok := hidden[c.Field]; ok && !seen[c.Field] {
-			seen[c.Field] = true
-			vs.add(RuleR22, "filter", "FILTER_FIELD_NOT_PUBLIC", fmt.Sprintf("the public register cannot be filtered by %s: it does not show %s; sign in, or remove the comparison.", c.Field, what))
+		if slices.Contains(PublicFilterFields, c.Field) || seen[c.Field] {
+			continue
 		}
+		seen[c.Field] = true
+		what, ok := hiddenFilterFields[c.Field]
+		if !ok {
+			what = "that field"
+		}
+		vs.add(RuleR22, "filter", "FILTER_FIELD_NOT_PUBLIC", fmt.Sprintf("the public register cannot be filtered by %s: it does not show %s; filter by %s, or sign in.", c.Field, what, strings.Join(PublicFilterFields, ", ")))
 	}
 	return vs
 }

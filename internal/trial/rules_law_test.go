@@ -472,3 +472,14 @@ func ruleOrder(id string) int {
 	}
 	return 2 * n
 }
+
+// TestPublicFilterFieldsDecided: every filter field is either public or refused with a
+// reason, so a new field is a decision about R22, not an accident.
+func TestPublicFilterFieldsDecided(t *testing.T) {
+	for _, f := range filterFieldList {
+		_, hidden := hiddenFilterFields[f]
+		if public := slices.Contains(PublicFilterFields, f); public == hidden {
+			t.Errorf("filter field %s: public %v, hidden %v; want exactly one", f, public, hidden)
+		}
+	}
+}

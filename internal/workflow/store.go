@@ -114,8 +114,9 @@ type Tx interface {
 	// in sequence order, until it is stored in another state.
 	PutDelivery(d *trial.Delivery) error
 
-	// PutStatistics stores the aggregate and the case's new contribution to it.
-	PutStatistics(s *trial.Statistics, applicationID string, f *trial.CaseFacts) error
+	// PutStatistics adds the event seq's delta to the statistics' counters and stores
+	// the case's new contribution.
+	PutStatistics(d trial.Delta, seq uint64, applicationID string, f *trial.CaseFacts) error
 }
 
 // The storage errors of a read that the client caused: the Service turns them into the
