@@ -143,7 +143,9 @@ func violationsOf(err error) []trial.Violation {
 
 // ListConsultations lists the case's consultations as the caller may see them: KDD all,
 // a ministry its own, the applicants each one's ministry, question, status and due date.
-func (s *Service) ListConsultations(ctx context.Context, actor trial.Actor, appID string) ([]*trial.Consultation, error) {
+// A case has a handful, so they come in one page: a page token is refused, after the
+// visibility and role checks (api.md's order).
+func (s *Service) ListConsultations(ctx context.Context, actor trial.Actor, appID, pageToken string) ([]*trial.Consultation, error) {
 	if err := requireCaller(actor); err != nil {
 		return nil, err
 	}
@@ -170,7 +172,13 @@ func (s *Service) ListConsultations(ctx context.Context, actor trial.Actor, appI
 		}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	if pageToken != "" {
+		return nil, trial.Invalid([]trial.Violation{badPageToken("consultations come in one page; there is no next page to ask for")})
+	}
+	return out, nil
 }
 
 // ListApplicationEvents returns a page of the case's history in sequence order, as far
