@@ -205,6 +205,13 @@ func fullApplication(id string) *trial.Application {
 		UpdateTime:       t0.Add(8 * time.Hour),
 		SubmitTime:       t0.Add(30 * time.Minute),
 		ChainHead:        &trial.ChainHead{Sequence: 42, Hash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"},
+		Call:             "2027-01",
+		Stage:            trial.StageFinal,
+		Themes:           []string{"Skole"},
+		ProgressPlan:     "Oppstart høsten 2026.",
+		Deadline:         "2026-06-01",
+		Selection: &trial.Selection{Selected: true, Reasons: "Prioritert.", ReasonCodes: []trial.RejectReason{trial.RejectOther},
+			FinalDeadline: "2026-06-01", Authority: "FOR-1992-12-11-1050", DecidedBy: person("Ola Approver"), DecideTime: t0.Add(time.Minute)},
 	}
 }
 
@@ -575,6 +582,7 @@ func TestStore_EventsGapFree(t *testing.T) {
 	}
 	filled := *first
 	filled.PrevHash = "none"
+	filled.Call = "none" // a call's event is not a case's: TestStore_CallRoundTrip covers it
 	requireFilled(t, &filled)
 	if got, want := first.Sequence, uint64(1); got != want {
 		t.Errorf("AppendEvent assigned sequence %d, want %d", got, want)

@@ -26,10 +26,14 @@ import (
 // the workflow, the public statistics, health and reflection. Every other method, including any added later,
 // needs a token (fail closed).
 var publicMethods = map[string]bool{
-	forsokv1.ApplicationService_GetApplication_FullMethodName:        true,
-	forsokv1.ApplicationService_ListApplications_FullMethodName:      true,
-	forsokv1.ApplicationService_GetWorkflow_FullMethodName:           true,
-	forsokv1.ApplicationService_GetStatistics_FullMethodName:         true, // public aggregates (issue 13)
+	forsokv1.ApplicationService_GetApplication_FullMethodName:   true,
+	forsokv1.ApplicationService_ListApplications_FullMethodName: true,
+	forsokv1.ApplicationService_GetWorkflow_FullMethodName:      true,
+	forsokv1.ApplicationService_GetStatistics_FullMethodName:    true, // public aggregates (issue 13)
+	// Published calls for applications and their statistics are public (R20).
+	forsokv1.ApplicationService_GetCall_FullMethodName:               true,
+	forsokv1.ApplicationService_ListCalls_FullMethodName:             true,
+	forsokv1.ApplicationService_GetCallStatistics_FullMethodName:     true,
 	"/grpc.health.v1.Health/Check":                                   true,
 	"/grpc.health.v1.Health/List":                                    true,
 	"/grpc.health.v1.Health/Watch":                                   true,

@@ -475,11 +475,7 @@ func (s *Server) BatchTerminateTrials(ctx context.Context, req *forsokv1.BatchTe
 	if err != nil {
 		return nil, err
 	}
-	resp := &forsokv1.BatchTerminateTrialsResponse{}
-	for _, a := range apps {
-		resp.Applications = append(resp.Applications, applicationToProto(a))
-	}
-	return resp, nil
+	return &forsokv1.BatchTerminateTrialsResponse{Applications: applicationsToProto(apps)}, nil
 }
 
 // EndTrialPeriod implements forsok.v1.ApplicationService.

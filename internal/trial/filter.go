@@ -60,6 +60,10 @@ const (
 	// FilterFieldTitle = "word": the title has the word (TitleWords: case and accents
 	// folded, whole words).
 	FilterFieldTitle = "title"
+	// FilterFieldCall = 2027-01: applications to that call for applications (R20).
+	FilterFieldCall = "call"
+	// FilterFieldStage = PRELIMINARY or FINAL (R20; a direct application is FINAL).
+	FilterFieldStage = "stage"
 )
 
 // Limits of a filter, so that one request cannot make the store merge thousands of index
@@ -88,6 +92,7 @@ var filterFieldKinds = map[string]fieldKind{
 	FilterFieldUpdateTime: kindTime, FilterFieldEndsWithinDays: kindDays,
 	FilterFieldEvaluationDueWithinDays: kindDays,
 	FilterFieldCounty:                  kindSet, FilterFieldTitle: kindSet,
+	FilterFieldCall: kindEnum, FilterFieldStage: kindEnum,
 }
 
 // filterFieldList is the fields in the order error messages name them.
@@ -95,7 +100,7 @@ var filterFieldList = []string{
 	FilterFieldState, FilterFieldApplicant, FilterFieldMunicipality, FilterFieldMinistry,
 	FilterFieldCategory, FilterFieldLaw, FilterFieldFlag, FilterFieldCaseNumber,
 	FilterFieldCreateTime, FilterFieldUpdateTime, FilterFieldEndsWithinDays,
-	FilterFieldEvaluationDueWithinDays, FilterFieldCounty, FilterFieldTitle,
+	FilterFieldEvaluationDueWithinDays, FilterFieldCounty, FilterFieldTitle, FilterFieldCall, FilterFieldStage,
 }
 
 // Filter is a parsed ListApplications filter: an expression tree. AND and OR nodes have
@@ -361,6 +366,16 @@ func canonicalValue(field, v string) (string, error) {
 			return "", fmt.Errorf("case_number %q is not a case number: write it as in case_number = \"2026/42\"", v)
 		}
 		return FormatCaseNumber(year, n), nil
+	case FilterFieldCall:
+		id := strings.TrimPrefix(v, "calls/")
+		if !ValidCallID(id) {
+			return "", fmt.Errorf("call %q is not a call's id: write it as in call = 2027-01", v)
+		}
+		return id, nil
+	case FilterFieldStage:
+		if v != string(StagePreliminary) && v != string(StageFinal) {
+			return "", fmt.Errorf("unknown stage %q: use PRELIMINARY or FINAL", v)
+		}
 	case FilterFieldEndsWithinDays, FilterFieldEvaluationDueWithinDays:
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 || n > MaxFilterDays {

@@ -282,12 +282,18 @@ func (s *Service) ListAllowedActions(ctx context.Context, actor trial.Actor, app
 		if err != nil {
 			return err
 		}
+		var c *trial.Call
+		if app.Call != "" {
+			if c, err = tx.Call(app.Call); err != nil {
+				return err
+			}
+		}
 		today := s.today(s.now())
 		for _, action := range trial.Actions() {
 			if action == trial.ActionCreate {
 				continue
 			}
-			out = append(out, s.preview(actor, view, app, cons, action, today))
+			out = append(out, s.preview(actor, view, app, cons, c, action, today))
 		}
 		return nil
 	})
@@ -297,7 +303,7 @@ func (s *Service) ListAllowedActions(ctx context.Context, actor trial.Actor, app
 // preview says whether actor may take action now and, if not, why. A caller with the
 // public view learns the role and state reasons only: the guards would tell what the
 // public register hides, such as whether an evaluation report has come (R22).
-func (s *Service) preview(actor trial.Actor, view trial.View, app *trial.Application, cons []*trial.Consultation, action trial.Action, today time.Time) AllowedAction {
+func (s *Service) preview(actor trial.Actor, view trial.View, app *trial.Application, cons []*trial.Consultation, c *trial.Call, action trial.Action, today time.Time) AllowedAction {
 	var failing []trial.Violation
 	ministry := ""
 	full := view == trial.ViewFull
@@ -321,6 +327,7 @@ func (s *Service) preview(actor trial.Actor, view trial.View, app *trial.Applica
 			failing = append(failing, e.Violations...)
 		}
 	} else if full {
+		failing = append(failing, trial.StageGuards(app, c, action, today)...)
 		failing = append(failing, s.previewGuards(app, cons, action, today)...)
 	}
 	return AllowedAction{Action: action, Allowed: len(failing) == 0, Failing: failing}
@@ -329,7 +336,7 @@ func (s *Service) preview(actor trial.Actor, view trial.View, app *trial.Applica
 func (s *Service) previewGuards(app *trial.Application, cons []*trial.Consultation, action trial.Action, today time.Time) []trial.Violation {
 	switch action {
 	case trial.ActionSubmit:
-		return trial.SubmitGuards(app, s.Reference, today)
+		return trial.StageSubmitGuards(app, s.Reference, today)
 	case trial.ActionApprove:
 		// Previewed as approving the period applied for, from today at the earliest (R18).
 		start := app.PlannedStart

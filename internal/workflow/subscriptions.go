@@ -274,7 +274,8 @@ func (s *Service) enqueueDeliveries(tx Tx, audience []trial.Party, e *trial.Even
 			if !sub.Matches(e.Action) {
 				continue
 			}
-			d := &trial.Delivery{SubscriptionID: sub.ID, Sequence: e.Sequence, ApplicationID: e.ApplicationID, Action: e.Action,
+			// A call's event is delivered under its chain key, "calls/2027-01".
+			d := &trial.Delivery{SubscriptionID: sub.ID, Sequence: e.Sequence, ApplicationID: e.ChainKey(), Action: e.Action,
 				State: trial.DeliveryPending, NextAttemptTime: e.Time, CreateTime: e.Time, UpdateTime: e.Time}
 			if err := tx.PutDelivery(d); err != nil {
 				return err
