@@ -2,7 +2,6 @@ package workflow
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -202,21 +201,15 @@ func (s *Service) ListApplicationEvents(ctx context.Context, actor trial.Actor, 
 			return err
 		}
 		scope := tokenScope("events", actor, appID)
-		position, err := openToken(tx, scope, pageToken)
+		after, err := openSeqToken(tx, scope, pageToken)
 		if err != nil {
 			return err
-		}
-		var after uint64
-		if len(position) == 8 {
-			after = binary.BigEndian.Uint64(position)
-		} else if position != nil {
-			return pageTokenInvalid()
 		}
 		if events, after, err = s.visibleEvents(tx, actor, appID, after, size); err != nil {
 			return err
 		}
 		if after != 0 {
-			next, err = sealToken(tx, scope, binary.BigEndian.AppendUint64(nil, after))
+			next, err = sealSeqToken(tx, scope, after)
 		}
 		return err
 	})

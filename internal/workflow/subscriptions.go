@@ -2,7 +2,6 @@ package workflow
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -209,21 +208,15 @@ func (s *Service) ListDeliveries(ctx context.Context, actor trial.Actor, subscri
 			return err
 		}
 		scope := tokenScope("deliveries", actor, subscriptionID)
-		position, err := openToken(tx, scope, pageToken)
+		before, err := openSeqToken(tx, scope, pageToken)
 		if err != nil {
 			return err
-		}
-		var before uint64
-		if len(position) == 8 {
-			before = binary.BigEndian.Uint64(position)
-		} else if position != nil {
-			return pageTokenInvalid()
 		}
 		if out, err = tx.Deliveries(subscriptionID, before, size+1); err != nil || len(out) <= size {
 			return err
 		}
 		out = out[:size]
-		next, err = sealToken(tx, scope, binary.BigEndian.AppendUint64(nil, out[size-1].Sequence))
+		next, err = sealSeqToken(tx, scope, out[size-1].Sequence)
 		return err
 	})
 	if err != nil {
