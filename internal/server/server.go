@@ -236,7 +236,7 @@ func (s *Server) Run(ctx context.Context) error {
 	if s.httpLis, err = net.Listen("tcp", s.Config.HTTPAddr); err != nil {
 		return fmt.Errorf("listen for HTTP: %w", err)
 	}
-	pages, err := web.New(s.svc, web.Options{Logger: s.Logger})
+	pages, err := web.New(s.svc, web.Options{Logger: s.Logger, Documents: PublicDocuments{Service: s.svc}})
 	if err != nil {
 		return err
 	}
