@@ -121,6 +121,9 @@ func (m *Main) flagSet(getenv func(string) string) (*flag.FlagSet, error) {
 	}
 	intFlag(&m.Config.ConsultationDueDays, "consultation-due-days", "CONSULTATION_DUE_DAYS", "working `days` a ministry has to answer when KDD gives no due date")
 	intFlag(&m.Config.EvaluationDueMonths, "evaluation-due-months", "EVALUATION_DUE_MONTHS", "`months` after a trial ends that its evaluation report is due")
+	fs.StringVar(&m.Config.Clamd, "clamd", env("CLAMD", m.Config.Clamd), "virus scanner (clamd) `address`, tcp:HOST:PORT or unix:PATH; empty: documents stay PENDING, fetched only by their uploader and KDD (FORSOK_CLAMD)")
+	intFlag(&m.Config.MaxDocumentBytes, "max-document-bytes", "MAX_DOCUMENT_BYTES", "size limit of one document in `bytes`")
+	intFlag(&m.Config.MaxCaseDocumentBytes, "max-case-document-bytes", "MAX_CASE_DOCUMENT_BYTES", "size limit of a case's documents together in `bytes`")
 	fs.StringVar(&m.Config.TLSCert, "tls-cert", env("TLS_CERT", m.Config.TLSCert), "TLS certificate `file` (PEM) for both listeners; with -tls-key (FORSOK_TLS_CERT)")
 	fs.StringVar(&m.Config.TLSKey, "tls-key", env("TLS_KEY", m.Config.TLSKey), "TLS private key `file` (PEM) (FORSOK_TLS_KEY)")
 	fs.StringVar(&m.Config.TLSClientCA, "tls-client-ca", env("TLS_CLIENT_CA", m.Config.TLSClientCA), "CA certificates `file` (PEM): require client certificates signed by them (FORSOK_TLS_CLIENT_CA)")

@@ -75,7 +75,7 @@ func runVerify(args []string, getenv func(string) string, stdout, stderr io.Writ
 	for _, e := range rep.Consistency {
 		fmt.Fprintf(stdout, "INCONSISTENT: %v\n", e)
 	}
-	fmt.Fprintf(stdout, "hash chains: %d events in %d cases\n", rep.Events, rep.Cases)
+	fmt.Fprintf(stdout, "hash chains: %d events in %d cases, %d documents\n", rep.Events, rep.Cases, rep.Documents)
 	for _, p := range rep.Problems {
 		fmt.Fprintf(stdout, "BROKEN: %s\n", p)
 	}

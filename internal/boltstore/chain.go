@@ -60,9 +60,11 @@ func (r *readTx) lastEventHash(applicationID string) (string, error) {
 
 // ChainReport is what a check of the hash chains found.
 type ChainReport struct {
-	Events   int
-	Cases    int
-	Problems []trial.ChainProblem
+	Events int
+	Cases  int
+	// Documents is how many documents were checked against their events' SHA-256.
+	Documents int
+	Problems  []trial.ChainProblem
 }
 
 // verifyChains checks every event's hash and link in sequence order, and every case's
@@ -78,6 +80,7 @@ func verifyChains(tx *bolt.Tx) ChainReport {
 	})
 	var rep ChainReport
 	var v trial.ChainVerifier
+	recorded := map[string]string{}
 	_ = tx.Bucket(bucketEvents).ForEach(func(k, data []byte) error {
 		rep.Events++
 		if len(k) != 8 {
@@ -99,8 +102,14 @@ func verifyChains(tx *bolt.Tx) ChainReport {
 				Problem: fmt.Sprintf("is filed under this case but says it belongs to %s", trial.EventParentName(&e))})
 		}
 		rep.Problems = append(rep.Problems, v.Add(&e)...)
+		for _, c := range e.Changes {
+			if docID, sum, ok := trial.ParseDocumentChange(c); ok {
+				recorded[e.ApplicationID+"/"+docID] = sum
+			}
+		}
 		return nil
 	})
+	verifyDocuments(tx, recorded, &rep)
 	_ = tx.Bucket(bucketApplications).ForEach(func(k, data []byte) error {
 		var app struct {
 			ChainHead *trial.ChainHead `json:"chainHead"`

@@ -86,7 +86,12 @@ func Open(path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
 	}
-	if err := db.Update(initSchema); err != nil {
+	if err := db.Update(func(tx *bolt.Tx) error {
+		if err := initSchema(tx); err != nil {
+			return err
+		}
+		return discardPendingUploads(tx)
+	}); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("boltstore: open %s: %w", path, err)
 	}
@@ -193,7 +198,7 @@ func initSchema(tx *bolt.Tx) error {
 
 // createBuckets creates any missing bucket and records the schema version.
 func createBuckets(tx *bolt.Tx, version uint64) error {
-	for _, name := range allBuckets {
+	for _, name := range append(allBuckets, documentBuckets...) {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return fmt.Errorf("create bucket %q: %w", name, err)
 		}

@@ -41,6 +41,7 @@ func NewGateway(ctx context.Context, s *Server) (*Gateway, error) {
 		// carries it; an answer may be larger than a request (a page of cases) and is
 		// bounded by MaxAnswerBytes, which the server's own limit matches.
 		grpc.WithDefaultCallOptions(grpc.MaxCallSendMsgSize(s.maxBytes), grpc.MaxCallRecvMsgSize(MaxAnswerBytes)),
+		grpc.WithInitialWindowSize(streamWindow), grpc.WithInitialConnWindowSize(streamWindow),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("connect gateway to the gRPC server: %w", err)
@@ -73,7 +74,10 @@ func NewGateway(ctx context.Context, s *Server) (*Gateway, error) {
 	root.HandleFunc("GET /readyz", s.serveReadyz)
 	root.Handle("GET /metrics", s.metricsHandler())
 	root.HandleFunc("GET "+BackupPath, s.serveBackup(mux))
-	return &Gateway{handler: withRequestID(s.guardHTTP(limitBody(root, int64(s.maxBytes)), mux, marshaler)), conn: conn, listener: lis}, nil
+	// Document uploads and downloads stream past the message size limit (documents_http.go).
+	docs := &documentRoutes{mux: mux, client: forsokv1.NewApplicationServiceClient(conn),
+		maxBytes: s.svc.Documents.MaxDocumentBytes(), next: limitBody(root, int64(s.maxBytes)), toStatus: s.toStatus}
+	return &Gateway{handler: withRequestID(s.guardHTTP(docs, mux, marshaler)), conn: conn, listener: lis}, nil
 }
 
 // ServeHTTP implements http.Handler.

@@ -159,6 +159,10 @@ var caseMatrix = []struct {
 	{byCaller{"UOONNNNNN", "UOONNNOON", "UOONNNOON", "UOONONOON", "UOONONOON", "UOOPOPOOP", "UOOPOPOOP"}, "ListApplicationEvents"},
 	// The archive export is the whole history, for whoever may read the history.
 	{byCaller{"UOONNNNNN", "UOONNNOON", "UOONNNOON", "UOONONOON", "UOONONOON", "UOOPOPOOP", "UOOPOPOOP"}, "ExportApplicationEvents"},
+	// Documents follow the case's visibility: the public view lists the public ones.
+	{byCaller{"NOONNNNNN", "NOONNNOON", "NOONNNOON", "NOONONOON", "NOONONOON", "OOOOOOOOO", "OOOOOOOOO"}, "ListDocuments"},
+	// documents/1 does not exist: not found for whoever sees the case, as for the rest.
+	{byCaller{"NNNNNNNNN", "NNNNNNNNN", "NNNNNNNNN", "NNNNNNNNN", "NNNNNNNNN", "NNNNNNNNN", "NNNNNNNNN"}, "GetDocument"},
 	// What the caller may do next: answered for every caller who sees the case.
 	{byCaller{"UOONNNNNN", "UOONNNOON", "UOONNNOON", "UOONONOON", "UOONONOON", "UOOOOOOOO", "UOOOOOOOO"}, "ListAllowedActions"},
 	// Selecting and declining are KDD approvers' (R11) and only for preliminary
@@ -191,6 +195,10 @@ var globalMatrix = []struct {
 	{"GetStatistics", "OOOOOOOOO"},
 	// The event feed: every party that can see cases reads its own; the operator none.
 	{"ListEvents", "UOOOOOOOP"},
+	// The journal is public (offentleglova); KDD reads it in full.
+	{"ListJournalEntries", "OOOOOOOOO"},
+	// Only KDD screens (R21); the entry named does not exist.
+	{"ScreenJournalEntry", "UPPPPPNNP"},
 	// Calls for applications: KDD drafts and runs them; a published call and its
 	// statistics are public. The changes act on a fresh draft call each, which only KDD
 	// sees: to everyone else it does not exist.
@@ -207,7 +215,7 @@ var globalMatrix = []struct {
 // fixtures.
 var readOnly = map[string]bool{
 	"GetApplication": true, "ListConsultations": true, "ListApplicationEvents": true, "ListAllowedActions": true,
-	"ExportApplicationEvents": true,
+	"ExportApplicationEvents": true, "ListDocuments": true, "GetDocument": true,
 	// Refused for every caller on a direct application (R20), so they change nothing.
 	"SelectApplication": true, "DeclineApplication": true, "SelectApplications": true, "DeclineApplications": true,
 }
@@ -547,6 +555,15 @@ func (h *harness) call(ctx context.Context, rpcName string, r role, f fixture) (
 		return c.ExportApplicationEvents(ctx, &forsokv1.ExportApplicationEventsRequest{Parent: name})
 	case "ListEvents":
 		return c.ListEvents(ctx, &forsokv1.ListEventsRequest{PageSize: 1000})
+	case "ListDocuments":
+		return c.ListDocuments(ctx, &forsokv1.ListDocumentsRequest{Parent: name})
+	case "GetDocument":
+		return c.GetDocument(ctx, &forsokv1.GetDocumentRequest{Name: name + "/documents/1"})
+	case "ListJournalEntries":
+		return c.ListJournalEntries(ctx, &forsokv1.ListJournalEntriesRequest{})
+	case "ScreenJournalEntry":
+		return c.ScreenJournalEntry(ctx, &forsokv1.ScreenJournalEntryRequest{Name: "journalEntries/2026-999999",
+			LegalBasis: "offl. § 13 jf. fvl. § 13 første ledd nr. 1", Fields: []string{"title"}})
 	case "SelectApplication":
 		return c.SelectApplication(ctx, &forsokv1.SelectApplicationRequest{Name: name, Reasons: "Utvalgt."})
 	case "DeclineApplication":

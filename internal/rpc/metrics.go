@@ -37,3 +37,21 @@ func (s *Server) metricsHandler() http.Handler {
 type promErrorLog struct{ s *Server }
 
 func (l promErrorLog) Println(v ...any) { l.s.log.Error("metrics", "err", v) }
+
+// documentMetrics count documents stored and bytes moved: forsok_documents_stored_total
+// by kind, and forsok_document_bytes_total by direction (upload, download).
+type documentMetrics struct {
+	stored *prometheus.CounterVec
+	bytes  *prometheus.CounterVec
+}
+
+func newDocumentMetrics(reg prometheus.Registerer) documentMetrics {
+	m := documentMetrics{
+		stored: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "forsok_documents_stored_total",
+			Help: "Documents stored, by kind."}, []string{"kind"}),
+		bytes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "forsok_document_bytes_total",
+			Help: "Document bytes stored (upload) and sent (download)."}, []string{"direction"}),
+	}
+	reg.MustRegister(m.stored, m.bytes)
+	return m
+}

@@ -177,6 +177,12 @@ var methods = map[string]methodCase{
 	"ListAllowedActions":      {"unrelated", codes.NotFound, false},
 	"GetWorkflow":             {"", 0, true},
 	"GetStatistics":           {"", 0, true},
+	"UploadDocument":          {"admin", codes.PermissionDenied, false},
+	"ListDocuments":           {"", 0, true},
+	"GetDocument":             {"", 0, true},
+	"DownloadDocument":        {"", 0, true},
+	"ListJournalEntries":      {"", 0, true},
+	"ScreenJournalEntry":      {"lead", codes.PermissionDenied, false},
 	"CreateSubscription":      {"admin", codes.PermissionDenied, false},
 	"GetSubscription":         {"kd", codes.NotFound, false},
 	"ListSubscriptions":       {"admin", codes.PermissionDenied, false},
@@ -244,8 +250,15 @@ func (s *secStack) badRequest(md protoreflect.MethodDescriptor, addressed bool) 
 		set("parent", sub)
 	case "RedeliverEvent":
 		set("name", del)
-	case "ListConsultations", "ListApplicationEvents", "ExportApplicationEvents", "CreateConsultation":
+	case "ListConsultations", "ListApplicationEvents", "ExportApplicationEvents", "CreateConsultation", "ListDocuments":
 		set("parent", parent)
+	case "GetDocument", "DownloadDocument":
+		set("name", name+"/documents/1")
+	case "ScreenJournalEntry":
+		set("name", "journalEntries/2026-999999")
+	case "UploadDocument":
+		meta := &forsokv1.UploadDocumentMetadata{Parent: parent, Document: &forsokv1.Document{Title: "\x1b", Filename: "../x"}}
+		return &forsokv1.UploadDocumentRequest{Content: &forsokv1.UploadDocumentRequest_Metadata{Metadata: meta}}
 	case "GetCall", "PublishCall", "CloseCall":
 		set("name", call)
 	case "GetCallStatistics":
@@ -346,6 +359,17 @@ func (s *secStack) grpcCall(t *testing.T, md protoreflect.MethodDescriptor, call
 func (s *secStack) restCall(t *testing.T, md protoreflect.MethodDescriptor, caller string, req proto.Message) (int, codes.Code, []byte) {
 	t.Helper()
 	rule := proto.GetExtension(md.Options(), annotations.E_Http).(*annotations.HttpRule)
+	switch md.Name() {
+	// The streaming document methods have REST routes of their own (documents_http.go).
+	case "UploadDocument":
+		parent := req.(*forsokv1.UploadDocumentRequest).GetMetadata().GetParent()
+		code, b := s.rest(t, caller, "POST", "/v1/"+strings.ReplaceAll(parent, "\x1b", "%1B")+"/documents?title=x", "file")
+		return code, restCode(b), b
+	case "DownloadDocument":
+		name := req.(*forsokv1.DownloadDocumentRequest).GetName()
+		code, b := s.rest(t, caller, "GET", "/v1/"+strings.ReplaceAll(name, "\x1b", "%1B")+":download", "")
+		return code, restCode(b), b
+	}
 	var verb, pattern string
 	switch p := rule.GetPattern().(type) {
 	case *annotations.HttpRule_Get:

@@ -69,6 +69,8 @@ type Server struct {
 	health   *health.Server
 	metrics  *grpcprom.ServerMetrics
 	registry *prometheus.Registry
+	// docMetrics count documents and their bytes (documents.go).
+	docMetrics documentMetrics
 	lifecycle
 	feedStreams // ends WatchEvents streams at shutdown (events.go)
 	streams     streamLimits
@@ -91,6 +93,7 @@ func NewServer(cfg Config) *Server {
 		s.maxStreams = DefaultMaxStreamsPerCaller
 	}
 	s.metrics = newServerMetrics(s.registry)
+	s.docMetrics = newDocumentMetrics(s.registry)
 	s.lifecycle = newLifecycle(cfg.Ready, cfg.Backup)
 	// The metrics interceptor comes first, so that it counts the status the service's
 	// own interceptor has made of a domain error (and of a panic).
@@ -98,7 +101,10 @@ func NewServer(cfg Config) *Server {
 		grpc.ChainUnaryInterceptor(s.metrics.UnaryServerInterceptor(), s.unaryInterceptor),
 		grpc.ChainStreamInterceptor(s.metrics.StreamServerInterceptor()),
 		grpc.ChainStreamInterceptor(s.streamInterceptor), // after the metrics', as for unary calls
-		grpc.MaxRecvMsgSize(s.maxBytes), grpc.MaxSendMsgSize(MaxAnswerBytes), codecOption())
+		grpc.MaxRecvMsgSize(s.maxBytes), grpc.MaxSendMsgSize(MaxAnswerBytes), codecOption(),
+		// A fixed flow-control window (no BDP growth to 16 MiB): a document upload
+		// buffers at most this much per stream in the server (documents.go).
+		grpc.InitialWindowSize(streamWindow), grpc.InitialConnWindowSize(streamWindow))
 	forsokv1.RegisterApplicationServiceServer(s.grpc, s)
 	s.registerSubscriptions()
 	s.health = health.NewServer()

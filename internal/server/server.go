@@ -56,12 +56,18 @@ type Config struct {
 	// WebhookAllow lists the hosts webhooks may POST to ("a.example,*.b.example");
 	// empty allows any public host (webhooks.go).
 	WebhookAllow string
+	// Clamd is the virus scanner's address ("tcp:127.0.0.1:3310", "unix:/run/clamav/clamd.ctl");
+	// empty leaves documents PENDING (documents.go).
+	Clamd string
+	// MaxDocumentBytes limits one document, MaxCaseDocumentBytes a case's documents.
+	MaxDocumentBytes, MaxCaseDocumentBytes int
 }
 
 // DefaultConfig returns the defaults of api.md.
 func DefaultConfig() Config {
 	return Config{DataDir: "./data", HTTPAddr: "localhost:8080", GRPCAddr: "localhost:9090",
-		ConsultationDueDays: 15, EvaluationDueMonths: 6, ShutdownTimeout: DefaultShutdownTimeout}
+		ConsultationDueDays: 15, EvaluationDueMonths: 6, ShutdownTimeout: DefaultShutdownTimeout,
+		MaxDocumentBytes: workflow.DefaultMaxDocumentBytes, MaxCaseDocumentBytes: workflow.DefaultMaxCaseBytes}
 }
 
 // Server is the running stack. Set its fields before Open or Run; Close stops it.
@@ -189,7 +195,7 @@ func (s *Server) Open() error {
 		s.svc.Schedule.EvaluationDueMonths = s.Config.EvaluationDueMonths
 	}
 	s.svc.Webhooks.CheckTarget = s.webhookPolicy().Check
-	return nil
+	return s.configureDocuments()
 }
 
 // Run opens the core if Open has not, starts the scheduler and the webhook worker,

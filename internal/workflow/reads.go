@@ -288,6 +288,7 @@ func (s *Service) ListAllowedActions(ctx context.Context, actor trial.Actor, app
 			}
 			out = append(out, s.preview(actor, view, app, cons, c, action, today))
 		}
+		out = append(out, previewDocumentActions(actor, app, cons, view)...)
 		return nil
 	})
 	return out, err

@@ -3,6 +3,7 @@ package workflow
 import (
 	"context"
 	"errors"
+	"io"
 	"time"
 
 	"github.com/forsok/forsok/internal/trial"
@@ -81,6 +82,18 @@ type ReadTx interface {
 	// the first).
 	PendingDeliveries(after string, limit int) ([]*trial.Delivery, error)
 
+	// Documents and the journal (documents.go, journal.go).
+
+	// Document returns one document of the case, or ErrNotFound.
+	Document(applicationID, id string) (*trial.Document, error)
+	// Documents returns the case's documents in creation order.
+	Documents(applicationID string) ([]*trial.Document, error)
+	// JournalEntry returns the journal entry, or ErrNotFound.
+	JournalEntry(id string) (*trial.JournalEntry, error)
+	// JournalEntries returns up to limit entries with an id after after ("": from the
+	// first), in id order (journal year, then sequence).
+	JournalEntries(after string, limit int) ([]*trial.JournalEntry, error)
+
 	// Statistics returns the public statistics' aggregate (statistics.go), empty before
 	// the first event.
 	Statistics() (*trial.Statistics, error)
@@ -128,10 +141,42 @@ type Tx interface {
 	// in sequence order, until it is stored in another state.
 	PutDelivery(d *trial.Delivery) error
 
+	// NextDocumentID allocates the next document id within the case, "1", "2", ….
+	NextDocumentID(applicationID string) (string, error)
+	// PutDocument stores a document.
+	PutDocument(d *trial.Document) error
+	// NextJournalEntryID allocates the next journal entry id of the year, "2026-000017".
+	NextJournalEntryID(year int) (string, error)
+	// PutJournalEntry stores a journal entry.
+	PutJournalEntry(e *trial.JournalEntry) error
+	// CommitContent makes a staged upload's chunks permanent (ContentStore): from this
+	// transaction on they belong to the document that names them.
+	CommitContent(uploadID string) error
+
 	// PutStatistics adds the event seq's delta to the statistics' counters and stores
 	// the case's new contribution.
 	PutStatistics(d trial.Delta, seq uint64, applicationID string, f *trial.CaseFacts) error
 }
+
+// ContentStore holds documents' bytes as content-addressed chunks of ChunkSize bytes
+// (the last one shorter). A 50 MiB file does not fit one transaction's memory, so the
+// bytes are staged first, in write transactions of bounded size, under a pending upload
+// that counts as a reference to each chunk; the document, its event and its journal
+// entry then commit in one transaction with Tx.CommitContent. Until then the upload is
+// pending: DiscardContent, or the store's next Open after a crash, removes every chunk
+// only it references, so an interrupted upload leaves nothing behind.
+type ContentStore interface {
+	// StageContent stores r's bytes and returns the pending upload's id and the chunks'
+	// keys in order.
+	StageContent(ctx context.Context, r io.Reader) (uploadID string, chunks []string, err error)
+	// DiscardContent removes a pending upload and what only it references.
+	DiscardContent(ctx context.Context, uploadID string) error
+	// Chunk returns a copy of the chunk's bytes, or ErrNotFound.
+	Chunk(ctx context.Context, key string) ([]byte, error)
+}
+
+// ChunkSize is the size of every content chunk but a document's last.
+const ChunkSize = 256 << 10
 
 // The storage errors of a read that the client caused: the Service turns them into the
 // field violations of its answer (paging.go). A store never builds API errors itself.

@@ -2588,7 +2588,7 @@ var File_forsok_v1_service_proto protoreflect.FileDescriptor
 
 const file_forsok_v1_service_proto_rawDesc = "" +
 	"\n" +
-	"\x17forsok/v1/service.proto\x12\tforsok.v1\x1a\x1bforsok/v1/application.proto\x1a\x14forsok/v1/call.proto\x1a\x1cforsok/v1/consultation.proto\x1a\x15forsok/v1/event.proto\x1a\x14forsok/v1/feed.proto\x1a\x13forsok/v1/law.proto\x1a\x1aforsok/v1/statistics.proto\x1a\x18forsok/v1/workflow.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\"}\n" +
+	"\x17forsok/v1/service.proto\x12\tforsok.v1\x1a\x1bforsok/v1/application.proto\x1a\x14forsok/v1/call.proto\x1a\x1cforsok/v1/consultation.proto\x1a\x18forsok/v1/document.proto\x1a\x15forsok/v1/event.proto\x1a\x14forsok/v1/feed.proto\x1a\x13forsok/v1/law.proto\x1a\x1aforsok/v1/statistics.proto\x1a\x18forsok/v1/workflow.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\"}\n" +
 	"\x18CreateApplicationRequest\x12=\n" +
 	"\vapplication\x18\x01 \x01(\v2\x16.forsok.v1.ApplicationB\x03\xe0A\x02R\vapplication\x12\"\n" +
 	"\n" +
@@ -2812,7 +2812,7 @@ const file_forsok_v1_service_proto_rawDesc = "" +
 	"\x19forsok.kdd.no/ApplicationR\x04name\"P\n" +
 	"\x1aListAllowedActionsResponse\x122\n" +
 	"\aactions\x18\x01 \x03(\v2\x18.forsok.v1.AllowedActionR\aactions\"\x14\n" +
-	"\x12GetWorkflowRequest2\xd4.\n" +
+	"\x12GetWorkflowRequest2\xf83\n" +
 	"\x12ApplicationService\x12w\n" +
 	"\x11CreateApplication\x12#.forsok.v1.CreateApplicationRequest\x1a\x16.forsok.v1.Application\"%\x82\xd3\xe4\x93\x02\x1f:\vapplication\"\x10/v1/applications\x12m\n" +
 	"\x0eGetApplication\x12 .forsok.v1.GetApplicationRequest\x1a\x16.forsok.v1.Application\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/{name=applications/*}\x12u\n" +
@@ -2850,7 +2850,13 @@ const file_forsok_v1_service_proto_rawDesc = "" +
 	"/v1/events\x12Z\n" +
 	"\vWatchEvents\x12\x1d.forsok.v1.WatchEventsRequest\x1a\x10.forsok.v1.Event\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/events:watch0\x01\x12\x8c\x01\n" +
 	"\x12ListAllowedActions\x12$.forsok.v1.ListAllowedActionsRequest\x1a%.forsok.v1.ListAllowedActionsResponse\")\x82\xd3\xe4\x93\x02#\x12!/v1/{name=applications/*}/actions\x12W\n" +
-	"\vGetWorkflow\x12\x1d.forsok.v1.GetWorkflowRequest\x1a\x13.forsok.v1.Workflow\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/workflow\x12_\n" +
+	"\vGetWorkflow\x12\x1d.forsok.v1.GetWorkflowRequest\x1a\x13.forsok.v1.Workflow\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/workflow\x12I\n" +
+	"\x0eUploadDocument\x12 .forsok.v1.UploadDocumentRequest\x1a\x13.forsok.v1.Document(\x01\x12\x81\x01\n" +
+	"\rListDocuments\x12\x1f.forsok.v1.ListDocumentsRequest\x1a .forsok.v1.ListDocumentsResponse\"-\x82\xd3\xe4\x93\x02'\x12%/v1/{parent=applications/*}/documents\x12p\n" +
+	"\vGetDocument\x12\x1d.forsok.v1.GetDocumentRequest\x1a\x13.forsok.v1.Document\"-\x82\xd3\xe4\x93\x02'\x12%/v1/{name=applications/*/documents/*}\x12]\n" +
+	"\x10DownloadDocument\x12\".forsok.v1.DownloadDocumentRequest\x1a#.forsok.v1.DownloadDocumentResponse0\x01\x12}\n" +
+	"\x12ListJournalEntries\x12$.forsok.v1.ListJournalEntriesRequest\x1a%.forsok.v1.ListJournalEntriesResponse\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/journalEntries\x12\x82\x01\n" +
+	"\x12ScreenJournalEntry\x12$.forsok.v1.ScreenJournalEntryRequest\x1a\x17.forsok.v1.JournalEntry\"-\x82\xd3\xe4\x93\x02':\x01*\"\"/v1/{name=journalEntries/*}:screen\x12_\n" +
 	"\rGetStatistics\x12\x1f.forsok.v1.GetStatisticsRequest\x1a\x15.forsok.v1.Statistics\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/statistics\x12T\n" +
 	"\n" +
 	"CreateCall\x12\x1c.forsok.v1.CreateCallRequest\x1a\x0f.forsok.v1.Call\"\x17\x82\xd3\xe4\x93\x02\x11:\x04call\"\t/v1/calls\x12Q\n" +
@@ -2930,28 +2936,39 @@ var file_forsok_v1_service_proto_goTypes = []any{
 	(*ExportApplicationEventsRequest)(nil),   // 46: forsok.v1.ExportApplicationEventsRequest
 	(*ListEventsRequest)(nil),                // 47: forsok.v1.ListEventsRequest
 	(*WatchEventsRequest)(nil),               // 48: forsok.v1.WatchEventsRequest
-	(*GetStatisticsRequest)(nil),             // 49: forsok.v1.GetStatisticsRequest
-	(*CreateCallRequest)(nil),                // 50: forsok.v1.CreateCallRequest
-	(*GetCallRequest)(nil),                   // 51: forsok.v1.GetCallRequest
-	(*ListCallsRequest)(nil),                 // 52: forsok.v1.ListCallsRequest
-	(*UpdateCallRequest)(nil),                // 53: forsok.v1.UpdateCallRequest
-	(*PublishCallRequest)(nil),               // 54: forsok.v1.PublishCallRequest
-	(*CloseCallRequest)(nil),                 // 55: forsok.v1.CloseCallRequest
-	(*GetCallStatisticsRequest)(nil),         // 56: forsok.v1.GetCallStatisticsRequest
-	(*SelectApplicationRequest)(nil),         // 57: forsok.v1.SelectApplicationRequest
-	(*DeclineApplicationRequest)(nil),        // 58: forsok.v1.DeclineApplicationRequest
-	(*SelectApplicationsRequest)(nil),        // 59: forsok.v1.SelectApplicationsRequest
-	(*DeclineApplicationsRequest)(nil),       // 60: forsok.v1.DeclineApplicationsRequest
-	(*emptypb.Empty)(nil),                    // 61: google.protobuf.Empty
-	(*ApplicationHistory)(nil),               // 62: forsok.v1.ApplicationHistory
-	(*ListEventsResponse)(nil),               // 63: forsok.v1.ListEventsResponse
-	(*Workflow)(nil),                         // 64: forsok.v1.Workflow
-	(*Statistics)(nil),                       // 65: forsok.v1.Statistics
-	(*Call)(nil),                             // 66: forsok.v1.Call
-	(*ListCallsResponse)(nil),                // 67: forsok.v1.ListCallsResponse
-	(*CallStatistics)(nil),                   // 68: forsok.v1.CallStatistics
-	(*SelectApplicationsResponse)(nil),       // 69: forsok.v1.SelectApplicationsResponse
-	(*DeclineApplicationsResponse)(nil),      // 70: forsok.v1.DeclineApplicationsResponse
+	(*UploadDocumentRequest)(nil),            // 49: forsok.v1.UploadDocumentRequest
+	(*ListDocumentsRequest)(nil),             // 50: forsok.v1.ListDocumentsRequest
+	(*GetDocumentRequest)(nil),               // 51: forsok.v1.GetDocumentRequest
+	(*DownloadDocumentRequest)(nil),          // 52: forsok.v1.DownloadDocumentRequest
+	(*ListJournalEntriesRequest)(nil),        // 53: forsok.v1.ListJournalEntriesRequest
+	(*ScreenJournalEntryRequest)(nil),        // 54: forsok.v1.ScreenJournalEntryRequest
+	(*GetStatisticsRequest)(nil),             // 55: forsok.v1.GetStatisticsRequest
+	(*CreateCallRequest)(nil),                // 56: forsok.v1.CreateCallRequest
+	(*GetCallRequest)(nil),                   // 57: forsok.v1.GetCallRequest
+	(*ListCallsRequest)(nil),                 // 58: forsok.v1.ListCallsRequest
+	(*UpdateCallRequest)(nil),                // 59: forsok.v1.UpdateCallRequest
+	(*PublishCallRequest)(nil),               // 60: forsok.v1.PublishCallRequest
+	(*CloseCallRequest)(nil),                 // 61: forsok.v1.CloseCallRequest
+	(*GetCallStatisticsRequest)(nil),         // 62: forsok.v1.GetCallStatisticsRequest
+	(*SelectApplicationRequest)(nil),         // 63: forsok.v1.SelectApplicationRequest
+	(*DeclineApplicationRequest)(nil),        // 64: forsok.v1.DeclineApplicationRequest
+	(*SelectApplicationsRequest)(nil),        // 65: forsok.v1.SelectApplicationsRequest
+	(*DeclineApplicationsRequest)(nil),       // 66: forsok.v1.DeclineApplicationsRequest
+	(*emptypb.Empty)(nil),                    // 67: google.protobuf.Empty
+	(*ApplicationHistory)(nil),               // 68: forsok.v1.ApplicationHistory
+	(*ListEventsResponse)(nil),               // 69: forsok.v1.ListEventsResponse
+	(*Workflow)(nil),                         // 70: forsok.v1.Workflow
+	(*Document)(nil),                         // 71: forsok.v1.Document
+	(*ListDocumentsResponse)(nil),            // 72: forsok.v1.ListDocumentsResponse
+	(*DownloadDocumentResponse)(nil),         // 73: forsok.v1.DownloadDocumentResponse
+	(*ListJournalEntriesResponse)(nil),       // 74: forsok.v1.ListJournalEntriesResponse
+	(*JournalEntry)(nil),                     // 75: forsok.v1.JournalEntry
+	(*Statistics)(nil),                       // 76: forsok.v1.Statistics
+	(*Call)(nil),                             // 77: forsok.v1.Call
+	(*ListCallsResponse)(nil),                // 78: forsok.v1.ListCallsResponse
+	(*CallStatistics)(nil),                   // 79: forsok.v1.CallStatistics
+	(*SelectApplicationsResponse)(nil),       // 80: forsok.v1.SelectApplicationsResponse
+	(*DeclineApplicationsResponse)(nil),      // 81: forsok.v1.DeclineApplicationsResponse
 }
 var file_forsok_v1_service_proto_depIdxs = []int32{
 	35, // 0: forsok.v1.CreateApplicationRequest.application:type_name -> forsok.v1.Application
@@ -3003,67 +3020,79 @@ var file_forsok_v1_service_proto_depIdxs = []int32{
 	48, // 46: forsok.v1.ApplicationService.WatchEvents:input_type -> forsok.v1.WatchEventsRequest
 	32, // 47: forsok.v1.ApplicationService.ListAllowedActions:input_type -> forsok.v1.ListAllowedActionsRequest
 	34, // 48: forsok.v1.ApplicationService.GetWorkflow:input_type -> forsok.v1.GetWorkflowRequest
-	49, // 49: forsok.v1.ApplicationService.GetStatistics:input_type -> forsok.v1.GetStatisticsRequest
-	50, // 50: forsok.v1.ApplicationService.CreateCall:input_type -> forsok.v1.CreateCallRequest
-	51, // 51: forsok.v1.ApplicationService.GetCall:input_type -> forsok.v1.GetCallRequest
-	52, // 52: forsok.v1.ApplicationService.ListCalls:input_type -> forsok.v1.ListCallsRequest
-	53, // 53: forsok.v1.ApplicationService.UpdateCall:input_type -> forsok.v1.UpdateCallRequest
-	54, // 54: forsok.v1.ApplicationService.PublishCall:input_type -> forsok.v1.PublishCallRequest
-	55, // 55: forsok.v1.ApplicationService.CloseCall:input_type -> forsok.v1.CloseCallRequest
-	56, // 56: forsok.v1.ApplicationService.GetCallStatistics:input_type -> forsok.v1.GetCallStatisticsRequest
-	57, // 57: forsok.v1.ApplicationService.SelectApplication:input_type -> forsok.v1.SelectApplicationRequest
-	58, // 58: forsok.v1.ApplicationService.DeclineApplication:input_type -> forsok.v1.DeclineApplicationRequest
-	59, // 59: forsok.v1.ApplicationService.SelectApplications:input_type -> forsok.v1.SelectApplicationsRequest
-	60, // 60: forsok.v1.ApplicationService.DeclineApplications:input_type -> forsok.v1.DeclineApplicationsRequest
-	35, // 61: forsok.v1.ApplicationService.CreateApplication:output_type -> forsok.v1.Application
-	35, // 62: forsok.v1.ApplicationService.GetApplication:output_type -> forsok.v1.Application
-	4,  // 63: forsok.v1.ApplicationService.ListApplications:output_type -> forsok.v1.ListApplicationsResponse
-	35, // 64: forsok.v1.ApplicationService.UpdateApplication:output_type -> forsok.v1.Application
-	61, // 65: forsok.v1.ApplicationService.DeleteApplication:output_type -> google.protobuf.Empty
-	35, // 66: forsok.v1.ApplicationService.ConfirmParticipation:output_type -> forsok.v1.Application
-	35, // 67: forsok.v1.ApplicationService.WithdrawParticipation:output_type -> forsok.v1.Application
-	35, // 68: forsok.v1.ApplicationService.ConfirmLawOwner:output_type -> forsok.v1.Application
-	35, // 69: forsok.v1.ApplicationService.RecordLegalReview:output_type -> forsok.v1.Application
-	35, // 70: forsok.v1.ApplicationService.SubmitApplication:output_type -> forsok.v1.Application
-	35, // 71: forsok.v1.ApplicationService.WithdrawApplication:output_type -> forsok.v1.Application
-	35, // 72: forsok.v1.ApplicationService.AssignApplication:output_type -> forsok.v1.Application
-	35, // 73: forsok.v1.ApplicationService.RecordInterimReply:output_type -> forsok.v1.Application
-	35, // 74: forsok.v1.ApplicationService.RequestChanges:output_type -> forsok.v1.Application
-	38, // 75: forsok.v1.ApplicationService.CreateConsultation:output_type -> forsok.v1.Consultation
-	15, // 76: forsok.v1.ApplicationService.ListConsultations:output_type -> forsok.v1.ListConsultationsResponse
-	38, // 77: forsok.v1.ApplicationService.RespondToConsultation:output_type -> forsok.v1.Consultation
-	38, // 78: forsok.v1.ApplicationService.CancelConsultation:output_type -> forsok.v1.Consultation
-	35, // 79: forsok.v1.ApplicationService.ApproveApplication:output_type -> forsok.v1.Application
-	35, // 80: forsok.v1.ApplicationService.RejectApplication:output_type -> forsok.v1.Application
-	35, // 81: forsok.v1.ApplicationService.RecordPublication:output_type -> forsok.v1.Application
-	35, // 82: forsok.v1.ApplicationService.ActivateTrial:output_type -> forsok.v1.Application
-	35, // 83: forsok.v1.ApplicationService.RequestExtension:output_type -> forsok.v1.Application
-	35, // 84: forsok.v1.ApplicationService.DecideExtension:output_type -> forsok.v1.Application
-	35, // 85: forsok.v1.ApplicationService.TerminateTrial:output_type -> forsok.v1.Application
-	26, // 86: forsok.v1.ApplicationService.BatchTerminateTrials:output_type -> forsok.v1.BatchTerminateTrialsResponse
-	35, // 87: forsok.v1.ApplicationService.EndTrialPeriod:output_type -> forsok.v1.Application
-	35, // 88: forsok.v1.ApplicationService.SubmitEvaluation:output_type -> forsok.v1.Application
-	35, // 89: forsok.v1.ApplicationService.CloseApplication:output_type -> forsok.v1.Application
-	31, // 90: forsok.v1.ApplicationService.ListApplicationEvents:output_type -> forsok.v1.ListApplicationEventsResponse
-	62, // 91: forsok.v1.ApplicationService.ExportApplicationEvents:output_type -> forsok.v1.ApplicationHistory
-	63, // 92: forsok.v1.ApplicationService.ListEvents:output_type -> forsok.v1.ListEventsResponse
-	41, // 93: forsok.v1.ApplicationService.WatchEvents:output_type -> forsok.v1.Event
-	33, // 94: forsok.v1.ApplicationService.ListAllowedActions:output_type -> forsok.v1.ListAllowedActionsResponse
-	64, // 95: forsok.v1.ApplicationService.GetWorkflow:output_type -> forsok.v1.Workflow
-	65, // 96: forsok.v1.ApplicationService.GetStatistics:output_type -> forsok.v1.Statistics
-	66, // 97: forsok.v1.ApplicationService.CreateCall:output_type -> forsok.v1.Call
-	66, // 98: forsok.v1.ApplicationService.GetCall:output_type -> forsok.v1.Call
-	67, // 99: forsok.v1.ApplicationService.ListCalls:output_type -> forsok.v1.ListCallsResponse
-	66, // 100: forsok.v1.ApplicationService.UpdateCall:output_type -> forsok.v1.Call
-	66, // 101: forsok.v1.ApplicationService.PublishCall:output_type -> forsok.v1.Call
-	66, // 102: forsok.v1.ApplicationService.CloseCall:output_type -> forsok.v1.Call
-	68, // 103: forsok.v1.ApplicationService.GetCallStatistics:output_type -> forsok.v1.CallStatistics
-	35, // 104: forsok.v1.ApplicationService.SelectApplication:output_type -> forsok.v1.Application
-	35, // 105: forsok.v1.ApplicationService.DeclineApplication:output_type -> forsok.v1.Application
-	69, // 106: forsok.v1.ApplicationService.SelectApplications:output_type -> forsok.v1.SelectApplicationsResponse
-	70, // 107: forsok.v1.ApplicationService.DeclineApplications:output_type -> forsok.v1.DeclineApplicationsResponse
-	61, // [61:108] is the sub-list for method output_type
-	14, // [14:61] is the sub-list for method input_type
+	49, // 49: forsok.v1.ApplicationService.UploadDocument:input_type -> forsok.v1.UploadDocumentRequest
+	50, // 50: forsok.v1.ApplicationService.ListDocuments:input_type -> forsok.v1.ListDocumentsRequest
+	51, // 51: forsok.v1.ApplicationService.GetDocument:input_type -> forsok.v1.GetDocumentRequest
+	52, // 52: forsok.v1.ApplicationService.DownloadDocument:input_type -> forsok.v1.DownloadDocumentRequest
+	53, // 53: forsok.v1.ApplicationService.ListJournalEntries:input_type -> forsok.v1.ListJournalEntriesRequest
+	54, // 54: forsok.v1.ApplicationService.ScreenJournalEntry:input_type -> forsok.v1.ScreenJournalEntryRequest
+	55, // 55: forsok.v1.ApplicationService.GetStatistics:input_type -> forsok.v1.GetStatisticsRequest
+	56, // 56: forsok.v1.ApplicationService.CreateCall:input_type -> forsok.v1.CreateCallRequest
+	57, // 57: forsok.v1.ApplicationService.GetCall:input_type -> forsok.v1.GetCallRequest
+	58, // 58: forsok.v1.ApplicationService.ListCalls:input_type -> forsok.v1.ListCallsRequest
+	59, // 59: forsok.v1.ApplicationService.UpdateCall:input_type -> forsok.v1.UpdateCallRequest
+	60, // 60: forsok.v1.ApplicationService.PublishCall:input_type -> forsok.v1.PublishCallRequest
+	61, // 61: forsok.v1.ApplicationService.CloseCall:input_type -> forsok.v1.CloseCallRequest
+	62, // 62: forsok.v1.ApplicationService.GetCallStatistics:input_type -> forsok.v1.GetCallStatisticsRequest
+	63, // 63: forsok.v1.ApplicationService.SelectApplication:input_type -> forsok.v1.SelectApplicationRequest
+	64, // 64: forsok.v1.ApplicationService.DeclineApplication:input_type -> forsok.v1.DeclineApplicationRequest
+	65, // 65: forsok.v1.ApplicationService.SelectApplications:input_type -> forsok.v1.SelectApplicationsRequest
+	66, // 66: forsok.v1.ApplicationService.DeclineApplications:input_type -> forsok.v1.DeclineApplicationsRequest
+	35, // 67: forsok.v1.ApplicationService.CreateApplication:output_type -> forsok.v1.Application
+	35, // 68: forsok.v1.ApplicationService.GetApplication:output_type -> forsok.v1.Application
+	4,  // 69: forsok.v1.ApplicationService.ListApplications:output_type -> forsok.v1.ListApplicationsResponse
+	35, // 70: forsok.v1.ApplicationService.UpdateApplication:output_type -> forsok.v1.Application
+	67, // 71: forsok.v1.ApplicationService.DeleteApplication:output_type -> google.protobuf.Empty
+	35, // 72: forsok.v1.ApplicationService.ConfirmParticipation:output_type -> forsok.v1.Application
+	35, // 73: forsok.v1.ApplicationService.WithdrawParticipation:output_type -> forsok.v1.Application
+	35, // 74: forsok.v1.ApplicationService.ConfirmLawOwner:output_type -> forsok.v1.Application
+	35, // 75: forsok.v1.ApplicationService.RecordLegalReview:output_type -> forsok.v1.Application
+	35, // 76: forsok.v1.ApplicationService.SubmitApplication:output_type -> forsok.v1.Application
+	35, // 77: forsok.v1.ApplicationService.WithdrawApplication:output_type -> forsok.v1.Application
+	35, // 78: forsok.v1.ApplicationService.AssignApplication:output_type -> forsok.v1.Application
+	35, // 79: forsok.v1.ApplicationService.RecordInterimReply:output_type -> forsok.v1.Application
+	35, // 80: forsok.v1.ApplicationService.RequestChanges:output_type -> forsok.v1.Application
+	38, // 81: forsok.v1.ApplicationService.CreateConsultation:output_type -> forsok.v1.Consultation
+	15, // 82: forsok.v1.ApplicationService.ListConsultations:output_type -> forsok.v1.ListConsultationsResponse
+	38, // 83: forsok.v1.ApplicationService.RespondToConsultation:output_type -> forsok.v1.Consultation
+	38, // 84: forsok.v1.ApplicationService.CancelConsultation:output_type -> forsok.v1.Consultation
+	35, // 85: forsok.v1.ApplicationService.ApproveApplication:output_type -> forsok.v1.Application
+	35, // 86: forsok.v1.ApplicationService.RejectApplication:output_type -> forsok.v1.Application
+	35, // 87: forsok.v1.ApplicationService.RecordPublication:output_type -> forsok.v1.Application
+	35, // 88: forsok.v1.ApplicationService.ActivateTrial:output_type -> forsok.v1.Application
+	35, // 89: forsok.v1.ApplicationService.RequestExtension:output_type -> forsok.v1.Application
+	35, // 90: forsok.v1.ApplicationService.DecideExtension:output_type -> forsok.v1.Application
+	35, // 91: forsok.v1.ApplicationService.TerminateTrial:output_type -> forsok.v1.Application
+	26, // 92: forsok.v1.ApplicationService.BatchTerminateTrials:output_type -> forsok.v1.BatchTerminateTrialsResponse
+	35, // 93: forsok.v1.ApplicationService.EndTrialPeriod:output_type -> forsok.v1.Application
+	35, // 94: forsok.v1.ApplicationService.SubmitEvaluation:output_type -> forsok.v1.Application
+	35, // 95: forsok.v1.ApplicationService.CloseApplication:output_type -> forsok.v1.Application
+	31, // 96: forsok.v1.ApplicationService.ListApplicationEvents:output_type -> forsok.v1.ListApplicationEventsResponse
+	68, // 97: forsok.v1.ApplicationService.ExportApplicationEvents:output_type -> forsok.v1.ApplicationHistory
+	69, // 98: forsok.v1.ApplicationService.ListEvents:output_type -> forsok.v1.ListEventsResponse
+	41, // 99: forsok.v1.ApplicationService.WatchEvents:output_type -> forsok.v1.Event
+	33, // 100: forsok.v1.ApplicationService.ListAllowedActions:output_type -> forsok.v1.ListAllowedActionsResponse
+	70, // 101: forsok.v1.ApplicationService.GetWorkflow:output_type -> forsok.v1.Workflow
+	71, // 102: forsok.v1.ApplicationService.UploadDocument:output_type -> forsok.v1.Document
+	72, // 103: forsok.v1.ApplicationService.ListDocuments:output_type -> forsok.v1.ListDocumentsResponse
+	71, // 104: forsok.v1.ApplicationService.GetDocument:output_type -> forsok.v1.Document
+	73, // 105: forsok.v1.ApplicationService.DownloadDocument:output_type -> forsok.v1.DownloadDocumentResponse
+	74, // 106: forsok.v1.ApplicationService.ListJournalEntries:output_type -> forsok.v1.ListJournalEntriesResponse
+	75, // 107: forsok.v1.ApplicationService.ScreenJournalEntry:output_type -> forsok.v1.JournalEntry
+	76, // 108: forsok.v1.ApplicationService.GetStatistics:output_type -> forsok.v1.Statistics
+	77, // 109: forsok.v1.ApplicationService.CreateCall:output_type -> forsok.v1.Call
+	77, // 110: forsok.v1.ApplicationService.GetCall:output_type -> forsok.v1.Call
+	78, // 111: forsok.v1.ApplicationService.ListCalls:output_type -> forsok.v1.ListCallsResponse
+	77, // 112: forsok.v1.ApplicationService.UpdateCall:output_type -> forsok.v1.Call
+	77, // 113: forsok.v1.ApplicationService.PublishCall:output_type -> forsok.v1.Call
+	77, // 114: forsok.v1.ApplicationService.CloseCall:output_type -> forsok.v1.Call
+	79, // 115: forsok.v1.ApplicationService.GetCallStatistics:output_type -> forsok.v1.CallStatistics
+	35, // 116: forsok.v1.ApplicationService.SelectApplication:output_type -> forsok.v1.Application
+	35, // 117: forsok.v1.ApplicationService.DeclineApplication:output_type -> forsok.v1.Application
+	80, // 118: forsok.v1.ApplicationService.SelectApplications:output_type -> forsok.v1.SelectApplicationsResponse
+	81, // 119: forsok.v1.ApplicationService.DeclineApplications:output_type -> forsok.v1.DeclineApplicationsResponse
+	67, // [67:120] is the sub-list for method output_type
+	14, // [14:67] is the sub-list for method input_type
 	14, // [14:14] is the sub-list for extension type_name
 	14, // [14:14] is the sub-list for extension extendee
 	0,  // [0:14] is the sub-list for field type_name
@@ -3077,6 +3106,7 @@ func file_forsok_v1_service_proto_init() {
 	file_forsok_v1_application_proto_init()
 	file_forsok_v1_call_proto_init()
 	file_forsok_v1_consultation_proto_init()
+	file_forsok_v1_document_proto_init()
 	file_forsok_v1_event_proto_init()
 	file_forsok_v1_feed_proto_init()
 	file_forsok_v1_law_proto_init()

@@ -63,6 +63,12 @@ const (
 	ApplicationService_WatchEvents_FullMethodName             = "/forsok.v1.ApplicationService/WatchEvents"
 	ApplicationService_ListAllowedActions_FullMethodName      = "/forsok.v1.ApplicationService/ListAllowedActions"
 	ApplicationService_GetWorkflow_FullMethodName             = "/forsok.v1.ApplicationService/GetWorkflow"
+	ApplicationService_UploadDocument_FullMethodName          = "/forsok.v1.ApplicationService/UploadDocument"
+	ApplicationService_ListDocuments_FullMethodName           = "/forsok.v1.ApplicationService/ListDocuments"
+	ApplicationService_GetDocument_FullMethodName             = "/forsok.v1.ApplicationService/GetDocument"
+	ApplicationService_DownloadDocument_FullMethodName        = "/forsok.v1.ApplicationService/DownloadDocument"
+	ApplicationService_ListJournalEntries_FullMethodName      = "/forsok.v1.ApplicationService/ListJournalEntries"
+	ApplicationService_ScreenJournalEntry_FullMethodName      = "/forsok.v1.ApplicationService/ScreenJournalEntry"
 	ApplicationService_GetStatistics_FullMethodName           = "/forsok.v1.ApplicationService/GetStatistics"
 	ApplicationService_CreateCall_FullMethodName              = "/forsok.v1.ApplicationService/CreateCall"
 	ApplicationService_GetCall_FullMethodName                 = "/forsok.v1.ApplicationService/GetCall"
@@ -193,6 +199,26 @@ type ApplicationServiceClient interface {
 	// Gets the workflow: states, actions, transitions and the Mermaid diagram, generated
 	// from the state machine itself. Needs no credentials.
 	GetWorkflow(ctx context.Context, in *GetWorkflowRequest, opts ...grpc.CallOption) (*Workflow, error)
+	// Attaches a document to a case (document.proto): the first message carries the
+	// metadata, the rest the bytes. Over REST, POST
+	// /v1/applications/{id}/documents?title=&kind=&filename= with the file as the body
+	// (or multipart/form-data with a `file` part) reaches this method through the
+	// server's upload handler. The document, its event and its journal entry commit in
+	// one write.
+	UploadDocument(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[UploadDocumentRequest, Document], error)
+	// Lists the documents of a case the caller sees.
+	ListDocuments(ctx context.Context, in *ListDocumentsRequest, opts ...grpc.CallOption) (*ListDocumentsResponse, error)
+	// Gets a document's metadata.
+	GetDocument(ctx context.Context, in *GetDocumentRequest, opts ...grpc.CallOption) (*Document, error)
+	// Sends a document's bytes: the first message carries the metadata. Over REST,
+	// GET /v1/applications/{id}/documents/{doc}:download with Content-Type,
+	// Content-Disposition, ETag (the SHA-256) and Range.
+	DownloadDocument(ctx context.Context, in *DownloadDocumentRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[DownloadDocumentResponse], error)
+	// Lists the journal; without credentials (and for anyone but KDD), the public
+	// journal: screened values as "*****", screened documents absent.
+	ListJournalEntries(ctx context.Context, in *ListJournalEntriesRequest, opts ...grpc.CallOption) (*ListJournalEntriesResponse, error)
+	// Screens a journal entry under offentleglova (KDD; R21).
+	ScreenJournalEntry(ctx context.Context, in *ScreenJournalEntryRequest, opts ...grpc.CallOption) (*JournalEntry, error)
 	// Gets the public statistics: aggregates over every case (statistics.proto). Needs no
 	// credentials.
 	GetStatistics(ctx context.Context, in *GetStatisticsRequest, opts ...grpc.CallOption) (*Statistics, error)
@@ -591,6 +617,78 @@ func (c *applicationServiceClient) GetWorkflow(ctx context.Context, in *GetWorkf
 	return out, nil
 }
 
+func (c *applicationServiceClient) UploadDocument(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[UploadDocumentRequest, Document], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &ApplicationService_ServiceDesc.Streams[1], ApplicationService_UploadDocument_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[UploadDocumentRequest, Document]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type ApplicationService_UploadDocumentClient = grpc.ClientStreamingClient[UploadDocumentRequest, Document]
+
+func (c *applicationServiceClient) ListDocuments(ctx context.Context, in *ListDocumentsRequest, opts ...grpc.CallOption) (*ListDocumentsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListDocumentsResponse)
+	err := c.cc.Invoke(ctx, ApplicationService_ListDocuments_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *applicationServiceClient) GetDocument(ctx context.Context, in *GetDocumentRequest, opts ...grpc.CallOption) (*Document, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Document)
+	err := c.cc.Invoke(ctx, ApplicationService_GetDocument_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *applicationServiceClient) DownloadDocument(ctx context.Context, in *DownloadDocumentRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[DownloadDocumentResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &ApplicationService_ServiceDesc.Streams[2], ApplicationService_DownloadDocument_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[DownloadDocumentRequest, DownloadDocumentResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type ApplicationService_DownloadDocumentClient = grpc.ServerStreamingClient[DownloadDocumentResponse]
+
+func (c *applicationServiceClient) ListJournalEntries(ctx context.Context, in *ListJournalEntriesRequest, opts ...grpc.CallOption) (*ListJournalEntriesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListJournalEntriesResponse)
+	err := c.cc.Invoke(ctx, ApplicationService_ListJournalEntries_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *applicationServiceClient) ScreenJournalEntry(ctx context.Context, in *ScreenJournalEntryRequest, opts ...grpc.CallOption) (*JournalEntry, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(JournalEntry)
+	err := c.cc.Invoke(ctx, ApplicationService_ScreenJournalEntry_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *applicationServiceClient) GetStatistics(ctx context.Context, in *GetStatisticsRequest, opts ...grpc.CallOption) (*Statistics, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Statistics)
@@ -827,6 +925,26 @@ type ApplicationServiceServer interface {
 	// Gets the workflow: states, actions, transitions and the Mermaid diagram, generated
 	// from the state machine itself. Needs no credentials.
 	GetWorkflow(context.Context, *GetWorkflowRequest) (*Workflow, error)
+	// Attaches a document to a case (document.proto): the first message carries the
+	// metadata, the rest the bytes. Over REST, POST
+	// /v1/applications/{id}/documents?title=&kind=&filename= with the file as the body
+	// (or multipart/form-data with a `file` part) reaches this method through the
+	// server's upload handler. The document, its event and its journal entry commit in
+	// one write.
+	UploadDocument(grpc.ClientStreamingServer[UploadDocumentRequest, Document]) error
+	// Lists the documents of a case the caller sees.
+	ListDocuments(context.Context, *ListDocumentsRequest) (*ListDocumentsResponse, error)
+	// Gets a document's metadata.
+	GetDocument(context.Context, *GetDocumentRequest) (*Document, error)
+	// Sends a document's bytes: the first message carries the metadata. Over REST,
+	// GET /v1/applications/{id}/documents/{doc}:download with Content-Type,
+	// Content-Disposition, ETag (the SHA-256) and Range.
+	DownloadDocument(*DownloadDocumentRequest, grpc.ServerStreamingServer[DownloadDocumentResponse]) error
+	// Lists the journal; without credentials (and for anyone but KDD), the public
+	// journal: screened values as "*****", screened documents absent.
+	ListJournalEntries(context.Context, *ListJournalEntriesRequest) (*ListJournalEntriesResponse, error)
+	// Screens a journal entry under offentleglova (KDD; R21).
+	ScreenJournalEntry(context.Context, *ScreenJournalEntryRequest) (*JournalEntry, error)
 	// Gets the public statistics: aggregates over every case (statistics.proto). Needs no
 	// credentials.
 	GetStatistics(context.Context, *GetStatisticsRequest) (*Statistics, error)
@@ -970,6 +1088,24 @@ func (UnimplementedApplicationServiceServer) ListAllowedActions(context.Context,
 }
 func (UnimplementedApplicationServiceServer) GetWorkflow(context.Context, *GetWorkflowRequest) (*Workflow, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetWorkflow not implemented")
+}
+func (UnimplementedApplicationServiceServer) UploadDocument(grpc.ClientStreamingServer[UploadDocumentRequest, Document]) error {
+	return status.Error(codes.Unimplemented, "method UploadDocument not implemented")
+}
+func (UnimplementedApplicationServiceServer) ListDocuments(context.Context, *ListDocumentsRequest) (*ListDocumentsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListDocuments not implemented")
+}
+func (UnimplementedApplicationServiceServer) GetDocument(context.Context, *GetDocumentRequest) (*Document, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetDocument not implemented")
+}
+func (UnimplementedApplicationServiceServer) DownloadDocument(*DownloadDocumentRequest, grpc.ServerStreamingServer[DownloadDocumentResponse]) error {
+	return status.Error(codes.Unimplemented, "method DownloadDocument not implemented")
+}
+func (UnimplementedApplicationServiceServer) ListJournalEntries(context.Context, *ListJournalEntriesRequest) (*ListJournalEntriesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListJournalEntries not implemented")
+}
+func (UnimplementedApplicationServiceServer) ScreenJournalEntry(context.Context, *ScreenJournalEntryRequest) (*JournalEntry, error) {
+	return nil, status.Error(codes.Unimplemented, "method ScreenJournalEntry not implemented")
 }
 func (UnimplementedApplicationServiceServer) GetStatistics(context.Context, *GetStatisticsRequest) (*Statistics, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetStatistics not implemented")
@@ -1651,6 +1787,96 @@ func _ApplicationService_GetWorkflow_Handler(srv interface{}, ctx context.Contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ApplicationService_UploadDocument_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(ApplicationServiceServer).UploadDocument(&grpc.GenericServerStream[UploadDocumentRequest, Document]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type ApplicationService_UploadDocumentServer = grpc.ClientStreamingServer[UploadDocumentRequest, Document]
+
+func _ApplicationService_ListDocuments_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListDocumentsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationServiceServer).ListDocuments(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationService_ListDocuments_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationServiceServer).ListDocuments(ctx, req.(*ListDocumentsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApplicationService_GetDocument_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetDocumentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationServiceServer).GetDocument(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationService_GetDocument_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationServiceServer).GetDocument(ctx, req.(*GetDocumentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApplicationService_DownloadDocument_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(DownloadDocumentRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(ApplicationServiceServer).DownloadDocument(m, &grpc.GenericServerStream[DownloadDocumentRequest, DownloadDocumentResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type ApplicationService_DownloadDocumentServer = grpc.ServerStreamingServer[DownloadDocumentResponse]
+
+func _ApplicationService_ListJournalEntries_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListJournalEntriesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationServiceServer).ListJournalEntries(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationService_ListJournalEntries_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationServiceServer).ListJournalEntries(ctx, req.(*ListJournalEntriesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApplicationService_ScreenJournalEntry_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ScreenJournalEntryRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationServiceServer).ScreenJournalEntry(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationService_ScreenJournalEntry_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationServiceServer).ScreenJournalEntry(ctx, req.(*ScreenJournalEntryRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _ApplicationService_GetStatistics_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(GetStatisticsRequest)
 	if err := dec(in); err != nil {
@@ -2011,6 +2237,22 @@ var ApplicationService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _ApplicationService_GetWorkflow_Handler,
 		},
 		{
+			MethodName: "ListDocuments",
+			Handler:    _ApplicationService_ListDocuments_Handler,
+		},
+		{
+			MethodName: "GetDocument",
+			Handler:    _ApplicationService_GetDocument_Handler,
+		},
+		{
+			MethodName: "ListJournalEntries",
+			Handler:    _ApplicationService_ListJournalEntries_Handler,
+		},
+		{
+			MethodName: "ScreenJournalEntry",
+			Handler:    _ApplicationService_ScreenJournalEntry_Handler,
+		},
+		{
 			MethodName: "GetStatistics",
 			Handler:    _ApplicationService_GetStatistics_Handler,
 		},
@@ -2063,6 +2305,16 @@ var ApplicationService_ServiceDesc = grpc.ServiceDesc{
 		{
 			StreamName:    "WatchEvents",
 			Handler:       _ApplicationService_WatchEvents_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "UploadDocument",
+			Handler:       _ApplicationService_UploadDocument_Handler,
+			ClientStreams: true,
+		},
+		{
+			StreamName:    "DownloadDocument",
+			Handler:       _ApplicationService_DownloadDocument_Handler,
 			ServerStreams: true,
 		},
 	},
