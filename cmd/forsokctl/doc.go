@@ -70,6 +70,17 @@
 //	submit-evaluation ID -report REF -summary TEXT
 //	withdraw-participation ID -org ORGNR -reason TEXT      a co-applicant, before the decision (R8+)
 //
+// Calls for applications (R20; calls needs no token for a published call):
+//
+//	calls [CALL]       the calls; with CALL (2027-01 or calls/2027-01) the call and its
+//	                   statistics: received, selected, declined, by county and theme
+//	select ID... -reasons TEXT [-final-deadline DATE] [-decline ID,... -reason-codes CODE,...]
+//	                   select preliminary applications → SELECTED; several ids, or -decline,
+//	                   make one decision on the call's applications, all or none
+//	decline ID... -reason-codes CODE,... -reasons TEXT
+//	                   decline preliminary applications (or a selected one that missed its
+//	                   final deadline) → NOT_SELECTED; several ids: all or none
+//
 // Enumerations are given by their names, in any case: -position SUPPORTS,
 // SUPPORTS_WITH_CONDITIONS, OBJECTS, NO_COMMENT; -reason-codes OUTSIDE_ACT,
 // RESTRICTS_RIGHTS, TOO_VAGUE, NOT_PRIORITISED, OTHER; -outcome MADE_PERMANENT,

@@ -227,9 +227,9 @@ type trackedTx struct {
 var _ workflow.Tx = (*trackedTx)(nil)
 
 // PutStatistics implements workflow.Tx.
-func (t *trackedTx) PutStatistics(s *trial.Statistics, applicationID string, f *trial.CaseFacts) error {
+func (t *trackedTx) PutStatistics(d trial.Delta, seq uint64, applicationID string, f *trial.CaseFacts) error {
 	t.wrote = true
-	return t.writeTx.PutStatistics(s, applicationID, f)
+	return t.writeTx.PutStatistics(d, seq, applicationID, f)
 }
 
 // NextApplicationID implements trial.Tx.

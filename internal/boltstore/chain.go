@@ -19,7 +19,7 @@ import (
 // linkChain sets e.PrevHash to the hash of the case's last event ("" for its first)
 // and e.Hash to the event's hash. It runs before e's own index entry is written.
 func (w *writeTx) linkChain(e *trial.Event) error {
-	prev, err := w.lastEventHash(e.ApplicationID)
+	prev, err := w.lastEventHash(e.ChainKey())
 	if err != nil {
 		return err
 	}
@@ -94,12 +94,12 @@ func verifyChains(tx *bolt.Tx) ChainReport {
 			return nil
 		}
 		if e.Sequence != seq {
-			rep.Problems = append(rep.Problems, trial.ChainProblem{ApplicationID: e.ApplicationID, Sequence: seq,
+			rep.Problems = append(rep.Problems, trial.ChainProblem{ApplicationID: e.ChainKey(), Sequence: seq,
 				Problem: fmt.Sprintf("is stored as event %d but says it is event %d", seq, e.Sequence)})
 		}
-		if owner, ok := caseOf[seq]; ok && owner != e.ApplicationID {
+		if owner, ok := caseOf[seq]; ok && owner != e.ChainKey() {
 			rep.Problems = append(rep.Problems, trial.ChainProblem{ApplicationID: owner, Sequence: seq,
-				Problem: fmt.Sprintf("is filed under this case but says it belongs to %s", trial.ApplicationName(e.ApplicationID))})
+				Problem: fmt.Sprintf("is filed under this case but says it belongs to %s", trial.EventParentName(&e))})
 		}
 		rep.Problems = append(rep.Problems, v.Add(&e)...)
 		for _, c := range e.Changes {
@@ -119,6 +119,21 @@ func verifyChains(tx *bolt.Tx) ChainReport {
 			return nil
 		}
 		if p := v.CheckHead(string(k), app.ChainHead); p != nil {
+			rep.Problems = append(rep.Problems, *p)
+		}
+		return nil
+	})
+	// A call has its own chain (trial/call.go), its head recorded on the call.
+	_ = tx.Bucket(bucketCalls).ForEach(func(k, data []byte) error {
+		key := trial.CallName(string(k))
+		var c struct {
+			ChainHead *trial.ChainHead `json:"chainHead"`
+		}
+		if err := json.Unmarshal(data, &c); err != nil {
+			rep.Problems = append(rep.Problems, trial.ChainProblem{ApplicationID: key, Problem: "cannot be read: " + err.Error()})
+			return nil
+		}
+		if p := v.CheckHead(key, c.ChainHead); p != nil {
 			rep.Problems = append(rep.Problems, *p)
 		}
 		return nil

@@ -89,7 +89,7 @@ func checkInvariants(tx *bolt.Tx) error {
 		if e.Sequence != n {
 			fail("event %d has sequence %d", n, e.Sequence)
 		}
-		wantEventIndex[string(eventIndexKey(e.ApplicationID, n))] = true
+		wantEventIndex[string(eventIndexKey(e.ChainKey(), n))] = true
 		return nil
 	})
 	if n != events.Sequence() {

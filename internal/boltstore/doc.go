@@ -15,7 +15,8 @@
 //	├── "schema_version"          BE64 (SchemaVersion)
 //	├── "page_token_key"          32 random bytes: the HMAC key of ListApplications' page tokens
 //	├── "application_id/" + YYYY  BE64 last application number allocated in that year
-//	└── "case_number/" + YYYY     BE64 last case number allocated in that year
+//	├── "case_number/" + YYYY     BE64 last case number allocated in that year
+//	└── "call_id/" + YYYY         BE64 last call number allocated in that year
 //	applications
 //	└── <application id>          trial.Application   ("2026-000042": sorts in creation order)
 //	consultations
@@ -23,8 +24,10 @@
 //	    └── BE64(consultation id) trial.Consultation  (ids "1", "2", … in creation order)
 //	events                        bucket sequence = last event sequence number
 //	└── BE64(sequence)            trial.Event
-//	events_by_application
-//	└── <application id> + 0x00 + BE64(sequence)   empty
+//	events_by_application         by hash chain: a case's events, and a call's under "calls/<id>"
+//	└── <application id or "calls/" + call id> + 0x00 + BE64(sequence)   empty
+//	calls                         calls for applications (calls.go)
+//	└── <call id>                 trial.Call   ("2027-01": sorts in creation order)
 //	idx_state
 //	└── <state> + 0x00 + <application id>          empty
 //	idx_applicant
@@ -35,7 +38,7 @@
 //	└── <request key>             trial.RequestRecord
 //	requests_by_time
 //	└── BE64(record time, Unix ns) + <request key>  empty (finds expired records to prune)
-//	timers
+//	timers                        a case's, or a call's under its resource name "calls/<id>"
 //	└── BE64(due time, Unix ns) + <application id> + 0x00 + <timer key>   trial.Timer
 //	timers_by_application
 //	└── <application id> + 0x00 + <timer key>     the key in timers (replaces a case's timers)
@@ -80,6 +83,10 @@
 //	idx_evaluation_due
 //	└── <ISO date> + 0x00 + <application id>      empty; EVALUATING cases without their
 //	                              report, by the report's due date
+//	idx_call
+//	└── <call id> + 0x00 + <application id>       empty (the case answers that call)
+//	idx_stage
+//	└── <stage> + 0x00 + <application id>         empty (PRELIMINARY or FINAL; every case)
 //	list_keys
 //	└── <application id>          binary (listRecord): create and update time, case number
 //	                              key, state, period end, evaluation due; what a filter or an

@@ -27,6 +27,8 @@ var (
 	bucketIdxPeriodEnd     = []byte("idx_period_end")
 	bucketIdxEvaluationDue = []byte("idx_evaluation_due")
 	bucketListKeys         = []byte("list_keys")
+	bucketIdxStage         = []byte("idx_stage")
+	bucketIdxCall          = []byte("idx_call")
 	bucketIdxCounty        = []byte("idx_county")
 	bucketIdxTitle         = []byte("idx_title")
 
@@ -35,6 +37,7 @@ var (
 		bucketIdxState, bucketIdxApplicant, bucketIdxFlag, bucketIdxMunicipality,
 		bucketIdxCategory, bucketIdxLaw, bucketIdxCreateTime, bucketIdxUpdateTime,
 		bucketIdxCaseNumber, bucketIdxPeriodEnd, bucketIdxEvaluationDue, bucketListKeys,
+		bucketIdxCall, bucketIdxStage,
 		bucketIdxCounty, bucketIdxTitle,
 	}
 )
@@ -82,13 +85,17 @@ func listEntries(id string, k trial.ListKeys) []indexEntry {
 	if k.EvaluationDue != "" {
 		add(bucketIdxEvaluationDue, compositeKey(k.EvaluationDue, id))
 	}
+	if k.Call != "" {
+		add(bucketIdxCall, compositeKey(k.Call, id))
+	}
+	add(bucketIdxStage, compositeKey(string(k.Stage), id))
 	return append(es, indexEntry{bucket: bucketListKeys, key: []byte(id), value: encodeListRecord(k)})
 }
 
 // checkListKeys refuses values that would make a composite key ambiguous. The domain's
 // validation never lets one through; the store must not be corrupted if it did.
 func checkListKeys(id string, k trial.ListKeys) error {
-	values := append(slices.Concat(k.Applicants, k.Municipalities, k.Laws, k.Counties, k.TitleWords), string(k.State), string(k.Category), k.PeriodEnd, k.EvaluationDue)
+	values := append(slices.Concat(k.Applicants, k.Municipalities, k.Laws, k.Counties, k.TitleWords), string(k.State), string(k.Category), k.PeriodEnd, k.EvaluationDue, k.Call, string(k.Stage))
 	for _, f := range k.Flags {
 		values = append(values, string(f))
 	}
@@ -209,6 +216,8 @@ type indexView struct {
 	} `json:"extensions"`
 	EvaluationDue    string          `json:"evaluationDue"`
 	EvaluationReport json.RawMessage `json:"evaluationReport"`
+	Call             string          `json:"call"`
+	Stage            trial.Stage     `json:"stage"`
 	CreateTime       time.Time       `json:"createTime"`
 	UpdateTime       time.Time       `json:"updateTime"`
 }
@@ -217,6 +226,7 @@ func (v *indexView) application() *trial.Application {
 	app := &trial.Application{
 		State: v.State, CaseNumber: v.CaseNumber, Category: v.Category, Flags: v.Flags, Title: v.Title,
 		EvaluationDue: v.EvaluationDue, CreateTime: v.CreateTime, UpdateTime: v.UpdateTime,
+		Call: v.Call, Stage: v.Stage,
 	}
 	for _, a := range v.Applicants {
 		app.Applicants = append(app.Applicants, trial.Applicant{OrganisationNumber: a.OrganisationNumber, MunicipalityNumber: a.MunicipalityNumber, CountyNumber: a.CountyNumber})

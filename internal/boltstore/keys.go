@@ -32,6 +32,7 @@ var (
 	bucketSubsByOwner         = []byte("subscriptions_by_owner")
 	bucketDeliveries          = []byte("deliveries")
 	bucketOutbox              = []byte("outbox")
+	bucketCalls               = []byte("calls")
 
 	allBuckets = [][]byte{
 		bucketMeta, bucketApplications, bucketConsultations, bucketEvents,
@@ -39,6 +40,7 @@ var (
 		bucketRequests, bucketRequestsByTime, bucketTimers, bucketTimersByApplication,
 		bucketIdxOpenConsultation, bucketIdxFlag,
 		bucketEventsByParty, bucketSubscriptions, bucketSubsByOwner, bucketDeliveries, bucketOutbox,
+		bucketCalls, bucketIdxCall, bucketIdxStage,
 		bucketIdxMunicipality, bucketIdxCategory, bucketIdxLaw, bucketIdxCreateTime, bucketIdxUpdateTime,
 		bucketIdxCaseNumber, bucketIdxPeriodEnd, bucketIdxEvaluationDue, bucketListKeys,
 		bucketStatistics, bucketStatisticsCases, bucketIdxCounty, bucketIdxTitle,
@@ -53,6 +55,7 @@ var (
 const (
 	counterApplicationID = "application_id/"
 	counterCaseNumber    = "case_number/"
+	counterCallID        = "call_id/"
 )
 
 // sep separates the parts of a composite key.

@@ -147,6 +147,7 @@ var valueIndexes = map[string][]byte{
 	trial.FilterFieldMinistry: bucketIdxMinistry, trial.FilterFieldCategory: bucketIdxCategory,
 	trial.FilterFieldLaw: bucketIdxLaw, trial.FilterFieldFlag: bucketIdxFlag,
 	trial.FilterFieldCounty: bucketIdxCounty, trial.FilterFieldTitle: bucketIdxTitle,
+	trial.FilterFieldCall: bucketIdxCall, trial.FilterFieldStage: bucketIdxStage,
 }
 
 func (l *lister) compile(f *trial.Filter, q trial.Query) (node, error) {

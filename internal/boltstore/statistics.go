@@ -1,6 +1,7 @@
 package boltstore
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,30 +12,40 @@ import (
 	"github.com/forsok/forsok/internal/trial"
 )
 
-// The public statistics (trial.Statistics): one aggregate and each case's contribution
-// to it, written by the service in the transaction of every event.
+// The public statistics (trial.Statistics): its counters, one key each, and each case's
+// contribution, written by the service in the transaction of every event. An event
+// changes a handful of counters (trial.Delta); a read walks the few hundred there are.
 //
 //	statistics
-//	└── "all"                     trial.Statistics
+//	├── "_seq"                    BE64 the last event counted
+//	└── <counter key>             BE64 int64 count ("applications/state/APPROVED", …)
 //	statistics_cases
 //	└── <application id>          trial.CaseFacts
 var (
 	bucketStatistics      = []byte("statistics")
 	bucketStatisticsCases = []byte("statistics_cases")
-	keyStatistics         = []byte("all")
+	keyStatisticsSequence = []byte("_seq")
 )
 
 // Statistics implements workflow.ReadTx: the aggregate, empty before the first event.
 func (r *readTx) Statistics() (*trial.Statistics, error) {
 	s := &trial.Statistics{}
-	if b := r.tx.Bucket(bucketStatistics); b != nil {
-		if data := b.Get(keyStatistics); data != nil {
-			if err := decode("statistics", "all", data, s); err != nil {
-				return nil, err
-			}
-		}
+	b := r.tx.Bucket(bucketStatistics)
+	if b == nil {
+		return s, nil
 	}
-	return s, nil
+	err := b.ForEach(func(k, v []byte) error {
+		if len(v) != 8 {
+			return fmt.Errorf("boltstore: statistics counter %q is not 8 bytes", k)
+		}
+		if bytes.Equal(k, keyStatisticsSequence) {
+			s.LastSequence = decodeUint(v)
+		} else {
+			s.Apply(string(k), int(int64(decodeUint(v))))
+		}
+		return nil
+	})
+	return s, err
 }
 
 // CaseFacts implements workflow.ReadTx: the case's contribution, nil when it has none yet.
@@ -51,23 +62,39 @@ func (r *readTx) CaseFacts(applicationID string) (*trial.CaseFacts, error) {
 }
 
 // PutStatistics implements workflow.Tx.
-func (w *writeTx) PutStatistics(s *trial.Statistics, applicationID string, f *trial.CaseFacts) error {
-	return putStatistics(w.tx, s, applicationID, f)
-}
-
-func putStatistics(tx *bolt.Tx, s *trial.Statistics, applicationID string, f *trial.CaseFacts) error {
-	if err := putAggregate(tx, s); err != nil {
+func (w *writeTx) PutStatistics(d trial.Delta, seq uint64, applicationID string, f *trial.CaseFacts) error {
+	if err := addCounters(w.tx, d, seq); err != nil {
 		return err
 	}
-	return putFacts(tx, applicationID, f)
+	return putFacts(w.tx, applicationID, f)
 }
 
-func putAggregate(tx *bolt.Tx, s *trial.Statistics) error {
-	data, err := json.Marshal(s)
-	if err != nil {
-		return fmt.Errorf("boltstore: encode statistics: %w", err)
+// addCounters adds d to the counters and records seq as the last event counted.
+func addCounters(tx *bolt.Tx, d trial.Delta, seq uint64) error {
+	b := tx.Bucket(bucketStatistics)
+	for k, n := range d {
+		if hasSep(k) || k == string(keyStatisticsSequence) {
+			return fmt.Errorf("boltstore: statistics counter %q is not a counter key", k)
+		}
+		var v int64
+		if old := b.Get([]byte(k)); len(old) == 8 {
+			v = int64(decodeUint(old))
+		}
+		v += int64(n)
+		var err error
+		if v == 0 {
+			err = b.Delete([]byte(k))
+		} else {
+			err = b.Put([]byte(k), encodeUint(uint64(v)))
+		}
+		if err != nil {
+			return err
+		}
 	}
-	return tx.Bucket(bucketStatistics).Put(keyStatistics, data)
+	if old := b.Get(keyStatisticsSequence); len(old) == 8 && decodeUint(old) >= seq {
+		return nil
+	}
+	return b.Put(keyStatisticsSequence, encodeUint(seq))
 }
 
 func putFacts(tx *bolt.Tx, applicationID string, f *trial.CaseFacts) error {
@@ -131,5 +158,5 @@ func migrateToStatistics(tx *bolt.Tx) error {
 			return err
 		}
 	}
-	return putAggregate(tx, replay.Stats)
+	return addCounters(tx, replay.Counters, replay.Stats.LastSequence)
 }

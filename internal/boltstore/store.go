@@ -13,7 +13,7 @@ import (
 
 // SchemaVersion is the version of the bucket layout and encoding this package writes.
 // Open upgrades older files through migrations and refuses newer ones.
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 // Defaults for the zero values of Options.
 const (
@@ -165,8 +165,10 @@ func (s *Store) Check() error {
 // feed's audience index (chain.go, migrateToChains); version 3 the list indexes and
 // list_keys (indexes.go, migrateListIndexes); version 4 the county and title indexes
 // (migrateListIndexes again) and the public statistics (statistics.go,
-// migrateStatistics).
-var migrations = map[uint64]func(*bolt.Tx) error{1: migrateToChains, 2: migrateListIndexes, 3: migrateToStatistics}
+// migrateStatistics); version 5 the calls for applications (calls.go) and the stage and
+// call indexes, which one more rebuild of the list indexes fills (every case from
+// before is a FINAL one outside any call).
+var migrations = map[uint64]func(*bolt.Tx) error{1: migrateToChains, 2: migrateListIndexes, 3: migrateToStatistics, 4: migrateListIndexes}
 
 // initSchema sets up a new file, or checks and migrates an existing one.
 func initSchema(tx *bolt.Tx) error {

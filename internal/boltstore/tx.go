@@ -353,11 +353,11 @@ func (w *writeTx) PutConsultation(c *trial.Consultation) error {
 // AppendEvent implements trial.Tx. The sequence comes from the events bucket's sequence,
 // which only committed transactions advance (see the package documentation).
 func (w *writeTx) AppendEvent(e *trial.Event) error {
-	if e == nil || e.ApplicationID == "" {
-		return errors.New("boltstore: append event: no application id")
+	if e == nil || e.ChainKey() == "" || (e.Call != "" && e.ApplicationID != "") {
+		return errors.New("boltstore: append event: no application id, or both an application and a call")
 	}
-	if hasSep(e.ApplicationID) {
-		return fmt.Errorf("boltstore: append event: application id %q contains a NUL byte", e.ApplicationID)
+	if hasSep(e.ChainKey()) {
+		return fmt.Errorf("boltstore: append event: id %q contains a NUL byte", e.ChainKey())
 	}
 	events := w.tx.Bucket(bucketEvents)
 	seq, err := events.NextSequence()
@@ -375,7 +375,7 @@ func (w *writeTx) AppendEvent(e *trial.Event) error {
 	if err := events.Put(encodeUint(seq), data); err != nil {
 		return fmt.Errorf("boltstore: put event %d: %w", seq, err)
 	}
-	if err := w.tx.Bucket(bucketEventsByApplication).Put(eventIndexKey(e.ApplicationID, seq), nil); err != nil {
+	if err := w.tx.Bucket(bucketEventsByApplication).Put(eventIndexKey(e.ChainKey(), seq), nil); err != nil {
 		return fmt.Errorf("boltstore: put event index %d: %w", seq, err)
 	}
 	return nil

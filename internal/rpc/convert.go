@@ -48,6 +48,9 @@ func applicationFromProto(p *forsokv1.Application) *trial.Application {
 		EvaluationPlan:      p.GetEvaluationPlan(),
 		EmployeeInvolvement: p.GetEmployeeInvolvement(),
 		DraftRegulation:     p.GetDraftRegulation(),
+		Call:                p.GetCall(), // a resource name; CreateApplication parses it
+		Themes:              p.GetThemes(),
+		ProgressPlan:        p.GetProgressPlan(),
 	}
 	for _, ap := range p.GetApplicants() {
 		a.Applicants = append(a.Applicants, trial.Applicant{
@@ -174,6 +177,7 @@ func applicationToProto(a *trial.Application) *forsokv1.Application {
 			DecidedBy: personToProto(&c.DecidedBy), Time: timestamp(c.Time), Authority: c.Authority}
 		p.Outcome = outcome
 	}
+	callFieldsToProto(a, p)
 	lawFieldsToProto(a, p)
 	return p
 }
@@ -206,7 +210,7 @@ func consultationToProto(c *trial.Consultation, today string) *forsokv1.Consulta
 
 func eventToProto(e *trial.Event) *forsokv1.Event {
 	p := &forsokv1.Event{
-		Name:     fmt.Sprintf("%s/events/%d", trial.ApplicationName(e.ApplicationID), e.Sequence),
+		Name:     fmt.Sprintf("%s/events/%d", trial.EventParentName(e), e.Sequence),
 		Sequence: e.Sequence,
 		Time:     timestamp(e.Time),
 		Actor: &forsokv1.Actor{Subject: e.Actor.Subject, Name: e.Actor.Name, OrganisationNumber: e.Actor.OrganisationNumber,

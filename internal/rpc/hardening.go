@@ -31,10 +31,14 @@ var publicMethods = map[string]bool{
 	forsokv1.ApplicationService_GetWorkflow_FullMethodName:      true,
 	forsokv1.ApplicationService_GetStatistics_FullMethodName:    true, // public aggregates (issue 13)
 	// The public documents of the public register and the public journal (R21).
-	forsokv1.ApplicationService_ListDocuments_FullMethodName:         true,
-	forsokv1.ApplicationService_GetDocument_FullMethodName:           true,
-	forsokv1.ApplicationService_DownloadDocument_FullMethodName:      true,
-	forsokv1.ApplicationService_ListJournalEntries_FullMethodName:    true,
+	forsokv1.ApplicationService_ListDocuments_FullMethodName:      true,
+	forsokv1.ApplicationService_GetDocument_FullMethodName:        true,
+	forsokv1.ApplicationService_DownloadDocument_FullMethodName:   true,
+	forsokv1.ApplicationService_ListJournalEntries_FullMethodName: true,
+	// Published calls for applications and their statistics are public (R20).
+	forsokv1.ApplicationService_GetCall_FullMethodName:               true,
+	forsokv1.ApplicationService_ListCalls_FullMethodName:             true,
+	forsokv1.ApplicationService_GetCallStatistics_FullMethodName:     true,
 	"/grpc.health.v1.Health/Check":                                   true,
 	"/grpc.health.v1.Health/List":                                    true,
 	"/grpc.health.v1.Health/Watch":                                   true,

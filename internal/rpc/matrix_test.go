@@ -165,6 +165,13 @@ var caseMatrix = []struct {
 	{byCaller{"NNNNNNNNN", "NNNNNNNNN", "NNNNNNNNN", "NNNNNNNNN", "NNNNNNNNN", "NNNNNNNNN", "NNNNNNNNN"}, "GetDocument"},
 	// What the caller may do next: answered for every caller who sees the case.
 	{byCaller{"UOONNNNNN", "UOONNNOON", "UOONNNOON", "UOONONOON", "UOONONOON", "UOOOOOOOO", "UOOOOOOOO"}, "ListAllowedActions"},
+	// Selecting and declining are KDD approvers' (R11) and only for preliminary
+	// applications to a call (R20): these cases are direct applications, so every
+	// approver who gets past the state is refused by R20's guard.
+	{byCaller{"UPPNNNNNN", "UPPNNNPFN", "UPPNNNPFN", "UPPNPNPFN", "UPPNPNPFN", "UPPPPPPFP", "UPPPPPPFP"}, "SelectApplication"},
+	{byCaller{"UPPNNNNNN", "UPPNNNPFN", "UPPNNNPFN", "UPPNPNPFN", "UPPNPNPFN", "UPPPPPPFP", "UPPPPPPFP"}, "DeclineApplication"},
+	{byCaller{"UPPNNNNNN", "UPPNNNPFN", "UPPNNNPFN", "UPPNPNPFN", "UPPNPNPFN", "UPPPPPPFP", "UPPPPPPFP"}, "SelectApplications"},
+	{byCaller{"UPPNNNNNN", "UPPNNNPFN", "UPPNNNPFN", "UPPNPNPFN", "UPPNPNPFN", "UPPPPPPFP", "UPPPPPPFP"}, "DeclineApplications"},
 	// R8+: a co-applicant leaves before the decision; the lead withdraws the application.
 	{byCaller{"UPONNNNNN", "UPONNNPPN", "UPONNNPPN", "UPONPNPPN", "UPONPNPPN", "UPFPPPPPP", "UPFPPPPPP"}, "WithdrawParticipation"},
 	// R16: the fixture's law (the education act) is in the reference data, so KDD has
@@ -192,6 +199,16 @@ var globalMatrix = []struct {
 	{"ListJournalEntries", "OOOOOOOOO"},
 	// Only KDD screens (R21); the entry named does not exist.
 	{"ScreenJournalEntry", "UPPPPPNNP"},
+	// Calls for applications: KDD drafts and runs them; a published call and its
+	// statistics are public. The changes act on a fresh draft call each, which only KDD
+	// sees: to everyone else it does not exist.
+	{"CreateCall", "UPPPPPOOP"},
+	{"UpdateCall", "UNNNNNOON"},
+	{"PublishCall", "UNNNNNOON"},
+	{"CloseCall", "UNNNNNFFN"}, // a draft is not closed: it was never published
+	{"GetCall", "OOOOOOOOO"},   // the published call
+	{"ListCalls", "OOOOOOOOO"},
+	{"GetCallStatistics", "OOOOOOOOO"},
 }
 
 // readOnly are the RPCs that never change a case: they always run on the shared
@@ -199,6 +216,8 @@ var globalMatrix = []struct {
 var readOnly = map[string]bool{
 	"GetApplication": true, "ListConsultations": true, "ListApplicationEvents": true, "ListAllowedActions": true,
 	"ExportApplicationEvents": true, "ListDocuments": true, "GetDocument": true,
+	// Refused for every caller on a direct application (R20), so they change nothing.
+	"SelectApplication": true, "DeclineApplication": true, "SelectApplications": true, "DeclineApplications": true,
 }
 
 // Organisations of the test. The municipalities' numbers are syntactically valid
@@ -227,6 +246,7 @@ type harness struct {
 	start    string // approved start: today, so an approved trial can start at once
 	end      string // approved end, three years on
 	extEnd   string // an extension one year beyond end (R7: at most two)
+	callName string // a published call for applications, calls/{id}
 	shared   [numSituations]fixture
 	fresh    int
 	rebuilds int
@@ -262,7 +282,27 @@ func newHarness(t testing.TB) *harness {
 	h.start = h.today
 	h.end = today.AddDate(3, 0, -1).Format(time.DateOnly)
 	h.extEnd = today.AddDate(4, 0, -1).Format(time.DateOnly)
+	h.callName = h.draftCall()
+	if _, err := h.client.PublishCall(h.as(context.Background(), kddHandler), &forsokv1.PublishCallRequest{Name: h.callName}); err != nil {
+		t.Fatalf("PublishCall: %v", err)
+	}
 	return h
+}
+
+// callBody is a complete call with its preliminary deadline at the approved end.
+func (h *harness) callBody() *forsokv1.Call {
+	return &forsokv1.Call{Title: "Forsøk i tillitsreformen", Description: "KDD inviterer kommuner til å søke.",
+		EligibleKinds: []forsokv1.Applicant_Kind{forsokv1.Applicant_KOMMUNE}, PreliminaryDeadline: h.end, FinalDeadline: h.extEnd}
+}
+
+// draftCall creates a draft call as KDD and returns its name ("" if that failed, which
+// the RPC under test then reports).
+func (h *harness) draftCall() string {
+	c, err := h.client.CreateCall(h.as(context.Background(), kddApprover), &forsokv1.CreateCallRequest{Call: h.callBody()})
+	if err != nil {
+		return ""
+	}
+	return c.GetName()
 }
 
 // as returns ctx carrying r's token.
@@ -524,6 +564,31 @@ func (h *harness) call(ctx context.Context, rpcName string, r role, f fixture) (
 	case "ScreenJournalEntry":
 		return c.ScreenJournalEntry(ctx, &forsokv1.ScreenJournalEntryRequest{Name: "journalEntries/2026-999999",
 			LegalBasis: "offl. § 13 jf. fvl. § 13 første ledd nr. 1", Fields: []string{"title"}})
+	case "SelectApplication":
+		return c.SelectApplication(ctx, &forsokv1.SelectApplicationRequest{Name: name, Reasons: "Utvalgt."})
+	case "DeclineApplication":
+		return c.DeclineApplication(ctx, &forsokv1.DeclineApplicationRequest{Name: name, Reasons: "Ikke prioritert.",
+			ReasonCodes: []forsokv1.DeclineApplicationRequest_ReasonCode{forsokv1.DeclineApplicationRequest_NOT_PRIORITISED}})
+	case "SelectApplications":
+		return c.SelectApplications(ctx, &forsokv1.SelectApplicationsRequest{Call: h.callName, Names: []string{name}, Reasons: "Utvalgt."})
+	case "DeclineApplications":
+		return c.DeclineApplications(ctx, &forsokv1.DeclineApplicationsRequest{Call: h.callName, Names: []string{name}, Reasons: "Ikke prioritert.",
+			ReasonCodes: []forsokv1.DeclineApplicationRequest_ReasonCode{forsokv1.DeclineApplicationRequest_NOT_PRIORITISED}})
+	case "CreateCall":
+		return c.CreateCall(ctx, &forsokv1.CreateCallRequest{Call: h.callBody()})
+	case "UpdateCall":
+		return c.UpdateCall(ctx, &forsokv1.UpdateCallRequest{Call: &forsokv1.Call{Name: h.draftCall(), Title: "Ny tittel"},
+			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}}})
+	case "PublishCall":
+		return c.PublishCall(ctx, &forsokv1.PublishCallRequest{Name: h.draftCall()})
+	case "CloseCall":
+		return c.CloseCall(ctx, &forsokv1.CloseCallRequest{Name: h.draftCall()})
+	case "GetCall":
+		return c.GetCall(ctx, &forsokv1.GetCallRequest{Name: h.callName})
+	case "ListCalls":
+		return c.ListCalls(ctx, &forsokv1.ListCallsRequest{})
+	case "GetCallStatistics":
+		return c.GetCallStatistics(ctx, &forsokv1.GetCallStatisticsRequest{Name: h.callName + "/statistics"})
 	}
 	return nil, fmt.Errorf("test has no call for RPC %s", rpcName)
 }

@@ -47,6 +47,7 @@ type secStack struct {
 	tok  map[string]string // by caller: lead, co, unrelated, kd, hod, handler, approver, admin
 	name string            // the case, IN_CONSULTATION, consulted with KD (1) and HOD (2)
 	sub  string            // a subscription of the lead
+	call string            // a published call for applications (R20)
 }
 
 func newSecStack(t *testing.T, configure func(*servertest.Options)) *secStack {
@@ -92,6 +93,12 @@ func newSecStack(t *testing.T, configure func(*servertest.Options)) *secStack {
 		TargetUrl: "http://127.0.0.1:1/hook", Secret: strings.Repeat("s", 32)}})
 	must("subscribe", err)
 	st.sub = sub.GetName()
+	call, err := st.API.CreateCall(st.as("approver"), &forsokv1.CreateCallRequest{Call: &forsokv1.Call{Title: "Forsøk", Description: "Invitasjon.",
+		EligibleKinds: []forsokv1.Applicant_Kind{forsokv1.Applicant_KOMMUNE}, PreliminaryDeadline: "2099-03-31", FinalDeadline: "2099-09-30"}})
+	must("create call", err)
+	_, err = st.API.PublishCall(st.as("handler"), &forsokv1.PublishCallRequest{Name: call.GetName()})
+	must("publish call", err)
+	st.call = call.GetName()
 	_ = ctx
 	return st
 }
@@ -182,6 +189,18 @@ var methods = map[string]methodCase{
 	"DeleteSubscription":      {"kd", codes.NotFound, false},
 	"ListDeliveries":          {"kd", codes.NotFound, false},
 	"RedeliverEvent":          {"kd", codes.NotFound, false},
+	// Calls for applications (R20): KDD's; a published call is public.
+	"CreateCall":          {"lead", codes.PermissionDenied, false},
+	"GetCall":             {"", 0, true},
+	"ListCalls":           {"", 0, true},
+	"UpdateCall":          {"lead", codes.PermissionDenied, false},
+	"PublishCall":         {"lead", codes.PermissionDenied, false},
+	"CloseCall":           {"lead", codes.PermissionDenied, false},
+	"GetCallStatistics":   {"", 0, true},
+	"SelectApplication":   {"handler", codes.PermissionDenied, false},
+	"DeclineApplication":  {"handler", codes.PermissionDenied, false},
+	"SelectApplications":  {"handler", codes.PermissionDenied, false},
+	"DeclineApplications": {"handler", codes.PermissionDenied, false},
 }
 
 // serviceMethods are the methods of both services with their descriptors.
@@ -215,8 +234,9 @@ func (s *secStack) badRequest(md protoreflect.MethodDescriptor, addressed bool) 
 			msg.Set(fd, protoreflect.ValueOfString(value))
 		}
 	}
-	name, parent, cons, sub, del := s.name, s.name, s.name+"/consultations/2", s.sub, s.sub+"/deliveries/1"
+	name, parent, cons, sub, del, call := s.name, s.name, s.name+"/consultations/2", s.sub, s.sub+"/deliveries/1", s.call
 	if !addressed {
+		call = "calls/x\x1b"
 		// Names that match the REST routes' patterns but no resource.
 		name, parent, cons = "applications/x\x1b", "applications/x\x1b", "applications/x\x1b/consultations/y"
 		sub, del = "subscriptions/x\x1b", "subscriptions/x\x1b/deliveries/y"
@@ -239,8 +259,17 @@ func (s *secStack) badRequest(md protoreflect.MethodDescriptor, addressed bool) 
 	case "UploadDocument":
 		meta := &forsokv1.UploadDocumentMetadata{Parent: parent, Document: &forsokv1.Document{Title: "\x1b", Filename: "../x"}}
 		return &forsokv1.UploadDocumentRequest{Content: &forsokv1.UploadDocumentRequest_Metadata{Metadata: meta}}
+	case "GetCall", "PublishCall", "CloseCall":
+		set("name", call)
+	case "GetCallStatistics":
+		set("name", call+"/statistics")
+	case "SelectApplications", "DeclineApplications":
+		set("call", call)
 	default:
 		set("name", name)
+	}
+	if fd := fields.ByName("call"); fd != nil && md.Name() == "UpdateCall" {
+		msg.Mutable(fd).Message().Set(fd.Message().Fields().ByName("name"), protoreflect.ValueOfString(call))
 	}
 	if fd := fields.ByName("application"); fd != nil && md.Name() == "UpdateApplication" {
 		msg.Mutable(fd).Message().Set(fd.Message().Fields().ByName("name"), protoreflect.ValueOfString(name))

@@ -376,16 +376,7 @@ func (s *Server) consultationsOf(ctx context.Context, req *forsokv1.ListConsulta
 	if err != nil {
 		return nil, err
 	}
-	// The caller, visibility and role first (api.md's order), then the fields.
-	cons, err := s.svc.ListConsultations(ctx, actorFrom(ctx), id)
-	if err != nil {
-		return nil, err
-	}
-	if req.GetPageToken() != "" {
-		return nil, trial.Invalid([]trial.Violation{{Field: "page_token", Reason: "PAGE_TOKEN_INVALID",
-			Description: "consultations come in one page; there is no next page to ask for"}})
-	}
-	return cons, nil
+	return s.svc.ListConsultations(ctx, actorFrom(ctx), id, req.GetPageToken())
 }
 
 // RespondToConsultation implements forsok.v1.ApplicationService.
@@ -495,11 +486,7 @@ func (s *Server) BatchTerminateTrials(ctx context.Context, req *forsokv1.BatchTe
 	if err != nil {
 		return nil, err
 	}
-	resp := &forsokv1.BatchTerminateTrialsResponse{}
-	for _, a := range apps {
-		resp.Applications = append(resp.Applications, applicationToProto(a))
-	}
-	return resp, nil
+	return &forsokv1.BatchTerminateTrialsResponse{Applications: applicationsToProto(apps)}, nil
 }
 
 // EndTrialPeriod implements forsok.v1.ApplicationService.

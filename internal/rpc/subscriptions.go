@@ -124,7 +124,7 @@ func subscriptionToProto(sub *trial.Subscription) *forsokv1.Subscription {
 func deliveryToProto(d *trial.Delivery) *forsokv1.Delivery {
 	p := &forsokv1.Delivery{
 		Name:            trial.DeliveryName(d.SubscriptionID, d.Sequence),
-		Event:           trial.ApplicationName(d.ApplicationID) + "/events/" + strconv.FormatUint(d.Sequence, 10),
+		Event:           trial.ChainName(d.ApplicationID) + "/events/" + strconv.FormatUint(d.Sequence, 10),
 		EventType:       string(d.Action),
 		State:           forsokv1.Delivery_State(enumValue(forsokv1.Delivery_State_value, string(d.State))),
 		AttemptCount:    int32(d.AttemptCount),

@@ -82,6 +82,8 @@ var permissions = map[Action]permission{
 	ActionTerminate:             {roles: []Role{RoleKDDApprover}},
 	ActionSubmitEvaluation:      {roles: []Role{RoleMunicipality}, party: leadApplicant},
 	ActionClose:                 {roles: []Role{RoleKDDApprover}},
+	ActionSelect:                {roles: []Role{RoleKDDApprover}},
+	ActionDecline:               {roles: []Role{RoleKDDApprover}},
 	ActionConfirmLawOwner:       {roles: kddRoles},
 	ActionRecordLegalReview:     {roles: kddRoles},
 	ActionWithdrawParticipation: {roles: []Role{RoleMunicipality}, party: coApplicant},

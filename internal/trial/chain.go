@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/gowebpki/jcs"
@@ -34,13 +35,15 @@ import (
 //	                        ("2026-03-02T09:00:00.000000000Z")
 //	toState         string  state name, "" for delete
 //
-// and the hash is the lowercase hex SHA-256 of that text. Every member is a field of
+// and the hash is the lowercase hex SHA-256 of that text. An event of a call for
+// applications (call.go) has applicationId "" and one more member, call (the call's
+// id, "2027-01"); its chain is the call's own. Every member is a field of
 // the event as the API shows it (the id of its resource name, the enum names of its
 // states, "" for STATE_UNSPECIFIED), so an archive can recompute the hashes from an
 // export or the feed alone.
 
 // HashScheme names the canonical encoding and hash of EventHash.
-const HashScheme = "forsok-event-v1: SHA-256 (lowercase hex) over the RFC 8785 canonical JSON of the event's members action, actor{ministry,name,organisationNumber,role,subject}, applicationId, changes, comment, consultationId, fromState, prevHash, sequence, time (UTC, 9 fractional digits), toState"
+const HashScheme = "forsok-event-v1: SHA-256 (lowercase hex) over the RFC 8785 canonical JSON of the event's members action, actor{ministry,name,organisationNumber,role,subject}, applicationId, call (only on a call's events), changes, comment, consultationId, fromState, prevHash, sequence, time (UTC, 9 fractional digits), toState"
 
 // ChainHead is the last event of a case's history: where its hash chain ends.
 type ChainHead struct {
@@ -71,17 +74,20 @@ type canonicalActor struct {
 }
 
 type canonicalEvent struct {
-	Action         string         `json:"action"`
-	Actor          canonicalActor `json:"actor"`
-	ApplicationID  string         `json:"applicationId"`
-	Changes        []string       `json:"changes"`
-	Comment        string         `json:"comment"`
-	ConsultationID string         `json:"consultationId"`
-	FromState      string         `json:"fromState"`
-	PrevHash       string         `json:"prevHash"`
-	Sequence       uint64         `json:"sequence"`
-	Time           string         `json:"time"`
-	ToState        string         `json:"toState"`
+	Action        string         `json:"action"`
+	Actor         canonicalActor `json:"actor"`
+	ApplicationID string         `json:"applicationId"`
+	// Call is present only on a call's events, so the hashes of case events, written
+	// before calls existed, are unchanged.
+	Call           string   `json:"call,omitempty"`
+	Changes        []string `json:"changes"`
+	Comment        string   `json:"comment"`
+	ConsultationID string   `json:"consultationId"`
+	FromState      string   `json:"fromState"`
+	PrevHash       string   `json:"prevHash"`
+	Sequence       uint64   `json:"sequence"`
+	Time           string   `json:"time"`
+	ToState        string   `json:"toState"`
 }
 
 // CanonicalEvent returns the canonical encoding of e that EventHash hashes.
@@ -94,7 +100,7 @@ func CanonicalEvent(e *Event) []byte {
 		Action: string(e.Action),
 		Actor: canonicalActor{Ministry: e.Actor.Ministry, Name: e.Actor.Name, OrganisationNumber: e.Actor.OrganisationNumber,
 			Role: string(e.Actor.Role), Subject: e.Actor.Subject},
-		ApplicationID: e.ApplicationID, Changes: changes, Comment: e.Comment, ConsultationID: e.ConsultationID,
+		ApplicationID: e.ApplicationID, Call: e.Call, Changes: changes, Comment: e.Comment, ConsultationID: e.ConsultationID,
 		FromState: string(e.FromState), PrevHash: e.PrevHash, Sequence: e.Sequence, Time: CanonicalTime(e.Time),
 		ToState: string(e.ToState),
 	})
@@ -116,6 +122,8 @@ func CanonicalTime(t time.Time) string {
 
 // ChainProblem is one place where a case's hash chain does not hold.
 type ChainProblem struct {
+	// ApplicationID is the chain's key (Event.ChainKey): an application id, or a
+	// call's resource name.
 	ApplicationID string
 	// Sequence is the event at fault; zero for a problem of the case as a whole.
 	Sequence uint64
@@ -123,7 +131,7 @@ type ChainProblem struct {
 }
 
 func (p ChainProblem) String() string {
-	where := ApplicationName(p.ApplicationID)
+	where := ChainName(p.ApplicationID)
 	switch {
 	case p.ApplicationID == "" && p.Sequence != 0:
 		where = fmt.Sprintf("event %d (its case is unknown)", p.Sequence)
@@ -155,10 +163,11 @@ func (v *ChainVerifier) Add(e *Event) []ChainProblem {
 		v.heads = map[string]chainLink{}
 	}
 	var out []ChainProblem
+	key := e.ChainKey()
 	fail := func(format string, args ...any) {
-		out = append(out, ChainProblem{ApplicationID: e.ApplicationID, Sequence: e.Sequence, Problem: fmt.Sprintf(format, args...)})
+		out = append(out, ChainProblem{ApplicationID: key, Sequence: e.Sequence, Problem: fmt.Sprintf(format, args...)})
 	}
-	prev, seen := v.heads[e.ApplicationID]
+	prev, seen := v.heads[key]
 	if prev.seq >= e.Sequence && seen {
 		fail("comes after event %d of the same case: events out of order", prev.seq)
 	}
@@ -178,7 +187,7 @@ func (v *ChainVerifier) Add(e *Event) []ChainProblem {
 	case seen && e.PrevHash != prev.hash:
 		fail("names previous hash %q, but the case's previous event %d has hash %s: an event was removed, inserted or changed", e.PrevHash, prev.seq, prev.hash)
 	}
-	v.heads[e.ApplicationID] = chainLink{seq: e.Sequence, hash: e.Hash}
+	v.heads[key] = chainLink{seq: e.Sequence, hash: e.Hash}
 	return out
 }
 
@@ -222,3 +231,25 @@ func (v *ChainVerifier) CheckHead(applicationID string, recorded *ChainHead) *Ch
 	}
 	return nil
 }
+
+// ChainKey identifies the hash chain the event belongs to: its case's id, or for a
+// call's event the call's resource name ("calls/2027-01"), which no application id
+// can equal.
+func (e *Event) ChainKey() string {
+	if e.Call != "" {
+		return CallName(e.Call)
+	}
+	return e.ApplicationID
+}
+
+// ChainName is the resource name of the chain with key key (ChainKey).
+func ChainName(key string) string {
+	if strings.HasPrefix(key, "calls/") {
+		return key
+	}
+	return ApplicationName(key)
+}
+
+// EventParentName is the resource name the event belongs to: its application, or its
+// call.
+func EventParentName(e *Event) string { return ChainName(e.ChainKey()) }

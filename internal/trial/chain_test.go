@@ -96,6 +96,7 @@ func TestEventHash_CoversEveryField(t *testing.T) {
 		"Changes":                  func(e *trial.Event) { e.Changes = append(e.Changes, "x") },
 		"ConsultationID":           func(e *trial.Event) { e.ConsultationID = "2" },
 		"PrevHash":                 func(e *trial.Event) { e.PrevHash = "" },
+		"Call":                     func(e *trial.Event) { e.Call = "2027-01" },
 	}
 	var leaves []string
 	var walk func(prefix string, typ reflect.Type)

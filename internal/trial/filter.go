@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 )
 
 // The AIP-160 filter parser is this package's own, not go.einride.tech/aip/filtering
@@ -62,6 +60,10 @@ const (
 	// FilterFieldTitle = "word": the title has the word (TitleWords: case and accents
 	// folded, whole words).
 	FilterFieldTitle = "title"
+	// FilterFieldCall = 2027-01: applications to that call for applications (R20).
+	FilterFieldCall = "call"
+	// FilterFieldStage = PRELIMINARY or FINAL (R20; a direct application is FINAL).
+	FilterFieldStage = "stage"
 )
 
 // Limits of a filter, so that one request cannot make the store merge thousands of index
@@ -90,6 +92,7 @@ var filterFieldKinds = map[string]fieldKind{
 	FilterFieldUpdateTime: kindTime, FilterFieldEndsWithinDays: kindDays,
 	FilterFieldEvaluationDueWithinDays: kindDays,
 	FilterFieldCounty:                  kindSet, FilterFieldTitle: kindSet,
+	FilterFieldCall: kindEnum, FilterFieldStage: kindEnum,
 }
 
 // filterFieldList is the fields in the order error messages name them.
@@ -97,7 +100,7 @@ var filterFieldList = []string{
 	FilterFieldState, FilterFieldApplicant, FilterFieldMunicipality, FilterFieldMinistry,
 	FilterFieldCategory, FilterFieldLaw, FilterFieldFlag, FilterFieldCaseNumber,
 	FilterFieldCreateTime, FilterFieldUpdateTime, FilterFieldEndsWithinDays,
-	FilterFieldEvaluationDueWithinDays, FilterFieldCounty, FilterFieldTitle,
+	FilterFieldEvaluationDueWithinDays, FilterFieldCounty, FilterFieldTitle, FilterFieldCall, FilterFieldStage,
 }
 
 // Filter is a parsed ListApplications filter: an expression tree. AND and OR nodes have
@@ -169,93 +172,6 @@ func ParseFilter(s string, loc *time.Location) (*Filter, error) {
 func filterError(description string) error {
 	return Invalid([]Violation{{Field: "filter", Reason: "FILTER_INVALID", Description: description +
 		`; for example: state = SUBMITTED AND (applicant = 940931002 OR municipality = 3118) AND create_time >= 2026-01-01`}})
-}
-
-type tokKind int
-
-const (
-	tokEOF tokKind = iota
-	tokWord
-	tokString
-	tokOp
-	tokLParen
-	tokRParen
-)
-
-type token struct {
-	kind tokKind
-	text string // a word, the unquoted string, or the operator
-	pos  int    // byte offset in the filter
-}
-
-func (t token) String() string {
-	switch t.kind {
-	case tokEOF:
-		return "the end of the filter"
-	case tokString:
-		return strconv.Quote(t.text)
-	}
-	return fmt.Sprintf("%q", t.text)
-}
-
-// wordBreaks end an unquoted word.
-const wordBreaks = `()=<>!"`
-
-// tokenize splits a filter into words, quoted strings, operators and parentheses.
-func tokenize(s string) ([]token, error) {
-	var tokens []token
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case unicode.IsSpace(r):
-			i += size
-		case r == '(':
-			tokens = append(tokens, token{tokLParen, "(", i})
-			i++
-		case r == ')':
-			tokens = append(tokens, token{tokRParen, ")", i})
-			i++
-		case r == '=':
-			tokens = append(tokens, token{tokOp, "=", i})
-			i++
-		case r == '<' || r == '>' || r == '!':
-			op := s[i : i+1]
-			if i+1 < len(s) && s[i+1] == '=' {
-				op = s[i : i+2]
-			}
-			if op == "!" {
-				return nil, fmt.Errorf("at character %d: ! must be followed by = (write != for not equal, or NOT before a comparison)", i+1)
-			}
-			tokens = append(tokens, token{tokOp, op, i})
-			i += len(op)
-		case r == '"':
-			var b strings.Builder
-			j := i + 1
-			for ; j < len(s) && s[j] != '"'; j++ {
-				if s[j] == '\\' && j+1 < len(s) {
-					j++
-				}
-				b.WriteByte(s[j])
-			}
-			if j >= len(s) {
-				return nil, fmt.Errorf("at character %d: the quoted value is not closed: end it with \"", i+1)
-			}
-			tokens = append(tokens, token{tokString, b.String(), i})
-			i = j + 1
-		default:
-			j := i
-			for j < len(s) {
-				r, size := utf8.DecodeRuneInString(s[j:])
-				if unicode.IsSpace(r) || strings.ContainsRune(wordBreaks, r) {
-					break
-				}
-				j += size
-			}
-			tokens = append(tokens, token{tokWord, s[i:j], i})
-			i = j
-		}
-	}
-	return append(tokens, token{kind: tokEOF, pos: len(s)}), nil
 }
 
 type filterParser struct {
@@ -450,6 +366,16 @@ func canonicalValue(field, v string) (string, error) {
 			return "", fmt.Errorf("case_number %q is not a case number: write it as in case_number = \"2026/42\"", v)
 		}
 		return FormatCaseNumber(year, n), nil
+	case FilterFieldCall:
+		id := strings.TrimPrefix(v, "calls/")
+		if !ValidCallID(id) {
+			return "", fmt.Errorf("call %q is not a call's id: write it as in call = 2027-01", v)
+		}
+		return id, nil
+	case FilterFieldStage:
+		if v != string(StagePreliminary) && v != string(StageFinal) {
+			return "", fmt.Errorf("unknown stage %q: use PRELIMINARY or FINAL", v)
+		}
 	case FilterFieldEndsWithinDays, FilterFieldEvaluationDueWithinDays:
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 || n > MaxFilterDays {

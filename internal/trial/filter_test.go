@@ -222,6 +222,7 @@ func TestListKeysOf(t *testing.T) {
 		Ministries:     []string{"HOD", "KD"},
 		Counties:       []string{"31"},
 		EvaluationDue:  "2030-01-31",
+		Stage:          trial.StageFinal,
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v\nwant %+v", got, want)

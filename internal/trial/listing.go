@@ -31,6 +31,10 @@ type ListKeys struct {
 	// EvaluationDue is the report's due date of an evaluating case without its report;
 	// "" otherwise.
 	EvaluationDue string
+	// Call is the id of the case's call for applications, "" for a direct application;
+	// Stage its stage (StageOf: FINAL when unset).
+	Call  string
+	Stage Stage
 }
 
 // ListKeysOf returns the list keys of the case with its consultations.
@@ -38,6 +42,7 @@ func ListKeysOf(app *Application, cons []*Consultation) ListKeys {
 	k := ListKeys{
 		State: app.State, Category: app.Category, CaseNumber: app.CaseNumber,
 		Flags: sortedSet(app.Flags), CreateTime: app.CreateTime, UpdateTime: app.UpdateTime,
+		Call: app.Call, Stage: StageOf(app),
 	}
 	var orgs, municipalities, laws, ministries, counties []string
 	for _, a := range app.Applicants {
@@ -127,6 +132,10 @@ func (f *Filter) Match(k ListKeys, today time.Time) bool {
 		has = slices.Contains(k.Ministries, f.Value)
 	case FilterFieldFlag:
 		has = slices.Contains(k.Flags, CaseFlag(f.Value))
+	case FilterFieldCall:
+		has = k.Call == f.Value
+	case FilterFieldStage:
+		has = string(k.Stage) == f.Value
 	case FilterFieldCounty:
 		has = slices.Contains(k.Counties, f.Value)
 	case FilterFieldTitle:

@@ -42,11 +42,13 @@ var transitions = []Transition{
 
 	{ActionUpdate, StateDraft, StateDraft},
 	{ActionUpdate, StateChangesRequested, StateChangesRequested},
+	{ActionUpdate, StateSelected, StateSelected}, // completing the final application (R20)
 
 	{ActionDelete, StateDraft, StateNone},
 
 	{ActionConfirmParticipation, StateDraft, StateDraft},
 	{ActionConfirmParticipation, StateChangesRequested, StateChangesRequested},
+	{ActionConfirmParticipation, StateSelected, StateSelected},
 	// A co-applicant of a running joint trial records its council's decision to ask for
 	// an extension (R8+).
 	{ActionConfirmParticipation, StateActive, StateActive},
@@ -54,12 +56,15 @@ var transitions = []Transition{
 	{ActionSubmit, StateDraft, StateSubmitted},
 	// A resubmission goes straight back to the handler who asked for the changes.
 	{ActionSubmit, StateChangesRequested, StateInReview},
+	// The final application of a selected one starts the ordinary workflow (R20).
+	{ActionSubmit, StateSelected, StateSubmitted},
 
 	{ActionWithdraw, StateSubmitted, StateWithdrawn},
 	{ActionWithdraw, StateInReview, StateWithdrawn},
 	{ActionWithdraw, StateChangesRequested, StateWithdrawn},
 	{ActionWithdraw, StateInConsultation, StateWithdrawn},
 	{ActionWithdraw, StateReadyForDecision, StateWithdrawn},
+	{ActionWithdraw, StateSelected, StateWithdrawn},
 
 	{ActionAssign, StateSubmitted, StateInReview},
 	{ActionAssign, StateInReview, StateInReview},
@@ -129,6 +134,21 @@ var transitions = []Transition{
 	{ActionWithdrawParticipation, StateChangesRequested, StateChangesRequested},
 	{ActionWithdrawParticipation, StateInConsultation, StateInConsultation},
 	{ActionWithdrawParticipation, StateReadyForDecision, StateReadyForDecision},
+
+	// Calls for applications (R20, call.go). KDD answers a preliminary application by
+	// selecting or declining it; a selected one is the applicants' again until they
+	// submit it as final, from where the workflow above runs. StageGuards decides which
+	// cases these apply to.
+	{ActionSelect, StateSubmitted, StateSelected},
+	{ActionSelect, StateInReview, StateSelected},
+	{ActionSelect, StateReadyForDecision, StateSelected},
+
+	{ActionDecline, StateSubmitted, StateNotSelected},
+	{ActionDecline, StateInReview, StateNotSelected},
+	{ActionDecline, StateChangesRequested, StateNotSelected},
+	{ActionDecline, StateReadyForDecision, StateNotSelected},
+	// A selected application that missed its final deadline (FINAL_DEADLINE_MISSED).
+	{ActionDecline, StateSelected, StateNotSelected},
 }
 
 // settleTransition is the automatic step of EventConsultationsSettled.
@@ -144,6 +164,7 @@ var actions = []Action{
 	ActionRequestExtension, ActionDecideExtension, ActionEndPeriod, ActionTerminate,
 	ActionSubmitEvaluation, ActionClose,
 	ActionConfirmLawOwner, ActionRecordLegalReview, ActionWithdrawParticipation,
+	ActionSelect, ActionDecline,
 }
 
 // mermaidNone is StateNone's name in the diagram: Mermaid's start/end pseudo state.

@@ -27,12 +27,16 @@ var wantWorkflow = map[State]map[Action]State{
 		ActionWithdrawParticipation: StateDraft,
 	},
 	StateSubmitted: {
+		ActionSelect:                StateSelected,
+		ActionDecline:               StateNotSelected,
 		ActionWithdrawParticipation: StateSubmitted,
 		ActionWithdraw:              StateWithdrawn,
 		ActionAssign:                StateInReview,
 		ActionRecordInterimReply:    StateSubmitted,
 	},
 	StateInReview: {
+		ActionSelect:             StateSelected,
+		ActionDecline:            StateNotSelected,
 		ActionWithdraw:           StateWithdrawn,
 		ActionAssign:             StateInReview,
 		ActionRecordInterimReply: StateInReview,
@@ -46,6 +50,7 @@ var wantWorkflow = map[State]map[Action]State{
 		ActionWithdrawParticipation: StateInReview,
 	},
 	StateChangesRequested: {
+		ActionDecline:               StateNotSelected,
 		ActionWithdrawParticipation: StateChangesRequested,
 		ActionUpdate:                StateChangesRequested,
 		ActionConfirmParticipation:  StateChangesRequested,
@@ -66,6 +71,8 @@ var wantWorkflow = map[State]map[Action]State{
 		ActionWithdrawParticipation: StateInConsultation,
 	},
 	StateReadyForDecision: {
+		ActionSelect:                StateSelected,
+		ActionDecline:               StateNotSelected,
 		ActionWithdraw:              StateWithdrawn,
 		ActionAssign:                StateReadyForDecision,
 		ActionRecordInterimReply:    StateReadyForDecision,
@@ -102,6 +109,14 @@ var wantWorkflow = map[State]map[Action]State{
 		ActionClose:            StateClosed,
 	},
 	StateClosed: {},
+	StateSelected: {
+		ActionUpdate:               StateSelected,
+		ActionConfirmParticipation: StateSelected,
+		ActionSubmit:               StateSubmitted,
+		ActionWithdraw:             StateWithdrawn,
+		ActionDecline:              StateNotSelected,
+	},
+	StateNotSelected: {},
 }
 
 // allStates is every state a case can be in, the pseudo state, and one no case has.
@@ -252,8 +267,8 @@ func TestTransitions(t *testing.T) {
 func TestActions(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
 		got := Actions()
-		if len(got) != 25 {
-			t.Errorf("got %d actions, want 25", len(got))
+		if len(got) != 27 {
+			t.Errorf("got %d actions, want 27", len(got))
 		}
 		seen := map[Action]bool{}
 		for _, a := range got {
@@ -269,9 +284,10 @@ func TestActions(t *testing.T) {
 				}
 			}
 		}
-		// domain.md's Actions table first, then the actions of its sharper readings.
-		if got[0] != ActionCreate || got[21] != ActionClose || got[22] != ActionConfirmLawOwner {
-			t.Errorf("order: got %s…%s, %s, want create…close, confirmLawOwner", got[0], got[21], got[22])
+		// domain.md's Actions table first, then the actions of its sharper readings,
+		// then those of calls for applications (R20).
+		if got[0] != ActionCreate || got[21] != ActionClose || got[22] != ActionConfirmLawOwner || got[len(got)-1] != ActionDecline {
+			t.Errorf("order: got %s…%s, %s…%s, want create…close, confirmLawOwner…decline", got[0], got[21], got[22], got[len(got)-1])
 		}
 	})
 }

@@ -141,6 +141,15 @@ func TestLoadReference(t *testing.T) {
 		{"ErrKDDOrganisationNumber", func(r *Reference) { r.KDDOrganisationNumber = "972417857" }, "kddOrganisationNumber"},
 		{"ErrKDDMinistryCode", func(r *Reference) { r.KDDMinistryCode = "XYZ" }, "kddMinistryCode"},
 		{"ErrKDDNumbersDiffer", func(r *Reference) { r.KDDOrganisationNumber = "940931002" }, "differs"},
+		{"ErrR2PlusRegisterMissing", func(r *Reference) { r.Register = Register{} }, "no municipalities"},
+		{"ErrR2PlusSuccessorUnknown", func(r *Reference) {
+			r.Register.Municipalities = append(r.Register.Municipalities, RegisterEntry{Number: "3099", Name: "X", ValidTo: "2023-12-31", Successors: []string{"3198"}})
+		}, "successor 3198 is not in the register"},
+		{"ErrR2PlusDuplicateNumber", func(r *Reference) {
+			r.Register.Counties = append(r.Register.Counties, r.Register.Counties[0])
+		}, "listed twice"},
+		{"ErrR16LawOwnerMinistryUnknown", func(r *Reference) { r.LawOwners[0].Ministry = "XYZ" }, "is not one of the ministries"},
+		{"ErrR16LawOwnerTwice", func(r *Reference) { r.LawOwners = append(r.LawOwners, r.LawOwners[0]) }, "listed twice"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := LoadReference(writeReference(t, tc.edit))

@@ -1,6 +1,7 @@
 package trial
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -60,6 +61,11 @@ func (g Register) clone() Register {
 // in the register, every municipality in a county of the register.
 func (g Register) validate() []error {
 	var errs []error
+	// Without a register R2+ could not be judged: a file without one is refused, not
+	// silently read as "every number is in force".
+	if len(g.Municipalities) == 0 || len(g.Counties) == 0 {
+		errs = append(errs, errors.New("register: no municipalities or no counties (R2+ needs the register in force)"))
+	}
 	if g.ValidFrom != "" {
 		if _, err := ParseDate(g.ValidFrom); err != nil {
 			errs = append(errs, fmt.Errorf("register.validFrom: %q is not a date", g.ValidFrom))
@@ -141,8 +147,8 @@ func (r *Reference) County(number string) (RegisterEntry, bool) {
 // RegisterViolations checks each applicant's municipality or county number against the
 // register on day (R2+): the number must be in the register and in force that day; a
 // number that ceased is refused naming its successors. A malformed number is R2's and
-// not reported again. Without a register (an operator's file without one) nothing is
-// checked beyond R2.
+// not reported again. Reference data always has a register (validate); a nil Reference
+// checks nothing beyond R2.
 func RegisterViolations(applicants []Applicant, ref *Reference, day time.Time) []Violation {
 	var vs violations
 	if ref == nil || len(ref.Register.Municipalities) == 0 {

@@ -396,6 +396,8 @@ var hiddenFilterFields = map[string]string{
 	FilterFieldMinistry:                "which ministries were consulted",
 	FilterFieldFlag:                    "the case's internal flags",
 	FilterFieldEvaluationDueWithinDays: "when an evaluation report is due",
+	FilterFieldCall:                    "which call for applications a case answered",
+	FilterFieldStage:                   "the stage of an application in a call",
 }
 
 // PublicFilterViolations checks a list filter of a caller with the public view (R22):

@@ -29,7 +29,7 @@ const (
 )
 
 // CaseFlags lists every flag.
-var CaseFlags = []CaseFlag{FlagNeedsInterimReply, FlagConsultationOverdue, FlagPublicationMissing, FlagEvaluationOverdue}
+var CaseFlags = []CaseFlag{FlagNeedsInterimReply, FlagConsultationOverdue, FlagPublicationMissing, FlagEvaluationOverdue, FlagFinalDeadlineMissed}
 
 // HasFlag reports whether the case carries the flag.
 func (a *Application) HasFlag(f CaseFlag) bool { return slices.Contains(a.Flags, f) }
@@ -106,6 +106,9 @@ type Schedule struct {
 	// EvaluationDueSoonDays is how many days before its due date the report is noted
 	// as due soon.
 	EvaluationDueSoonDays int
+	// DeadlineSoonDays is how many days before a call's deadline the applicants are
+	// reminded (R20, call.go); 0 means 7.
+	DeadlineSoonDays int
 }
 
 // DefaultSchedule returns the deadlines the service runs with unless configured.
@@ -155,6 +158,7 @@ func (s Schedule) Timers(app *Application, cons []*Consultation) []Timer {
 			add(TimerConsultationOverdue, c.ID, c.DueDate, 1)
 		}
 	}
+	ts = append(ts, s.stageTimers(app)...)
 	switch app.State {
 	case StateApproved:
 		if d := app.Decision; d != nil {

@@ -3,6 +3,7 @@ package trial
 import (
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -57,21 +58,6 @@ type Tally struct {
 	ByCategory map[Category]int `json:"byCategory,omitempty"`
 	ByCounty   map[string]int   `json:"byCounty,omitempty"`
 	ByYear     map[int]int      `json:"byYear,omitempty"`
-}
-
-func (t *Tally) add(f *CaseFacts, year, n int) {
-	if t.ByState == nil {
-		t.ByState, t.ByCategory, t.ByCounty, t.ByYear = map[State]int{}, map[Category]int{}, map[string]int{}, map[int]int{}
-	}
-	t.Total += n
-	bump(t.ByState, f.State, n)
-	if f.Category != "" {
-		bump(t.ByCategory, f.Category, n)
-	}
-	for _, c := range f.Counties {
-		bump(t.ByCounty, c, n)
-	}
-	bump(t.ByYear, year, n)
 }
 
 // bump adds n to m[k] and forgets k at zero, so that an aggregate's encoding depends
@@ -168,85 +154,164 @@ func (a Applicant) County() string {
 // answers are the actions that answer the applicant and stop R14's clock.
 var answers = []Action{ActionRecordInterimReply, ActionRequestChanges, ActionApprove, ActionReject}
 
+// Delta is what an event changes in the statistics: counter → amount. A counter's key
+// names where it counts (Statistics.Apply): "applications/state/APPROVED",
+// "trials/county/46", "processing/2026/14" (decisions in 2026 that took 14 days),
+// "answers/2026/onTime", "consultations/KD/answered", "outcomes/DISCONTINUED". A store
+// keeps the counters one key each, so an event touches a handful of small values
+// instead of rewriting the aggregate.
+type Delta map[string]int
+
+func (d Delta) add(n int, parts ...string) {
+	k := strings.Join(parts, "/")
+	d[k] += n
+	if d[k] == 0 {
+		delete(d, k)
+	}
+}
+
 // Observe folds event e into the statistics: the case's contribution changes from prev
 // (nil for none) to next, and the event's own measures are counted. app is the case as
 // the event leaves it and cons its consultations.
 func (s *Statistics) Observe(e *Event, app *Application, cons []*Consultation, prev, next *CaseFacts, loc *time.Location) {
 	s.LastSequence = max(s.LastSequence, e.Sequence)
+	for k, n := range ObserveDelta(e, app, cons, prev, next, loc) {
+		s.Apply(k, n)
+	}
+}
+
+// ObserveDelta returns what event e changes in the statistics (Observe).
+func ObserveDelta(e *Event, app *Application, cons []*Consultation, prev, next *CaseFacts, loc *time.Location) Delta {
+	d := Delta{}
 	if prev == nil {
 		prev = &CaseFacts{}
 	}
-	s.count(prev, -1)
-	s.count(next, 1)
+	d.count(prev, -1)
+	d.count(next, 1)
 	day := e.Time.In(loc)
 	switch e.Action {
 	case ActionApprove, ActionReject:
 		if !next.FirstSubmit.IsZero() {
-			if s.ProcessingDays == nil {
-				s.ProcessingDays = map[int]map[int]int{}
-			}
-			y := day.Year()
-			if s.ProcessingDays[y] == nil {
-				s.ProcessingDays[y] = map[int]int{}
-			}
-			s.ProcessingDays[y][CalendarDays(next.FirstSubmit.In(loc), day)]++
+			d.add(1, "processing", strconv.Itoa(day.Year()), strconv.Itoa(CalendarDays(next.FirstSubmit.In(loc), day)))
 		}
 	case ActionRespondToConsultation:
 		for _, c := range cons {
 			if c.ID == e.ConsultationID && c.Response != nil {
-				if s.Consultations == nil {
-					s.Consultations = map[string]*ConsultationTally{}
-				}
-				t := s.Consultations[c.Ministry]
-				if t == nil {
-					t = &ConsultationTally{}
-					s.Consultations[c.Ministry] = t
-				}
-				t.Answered++
+				d.add(1, "consultations", c.Ministry, "answered")
 				if FormatDate(c.Response.Time.In(loc)) <= c.DueDate {
-					t.OnTime++
+					d.add(1, "consultations", c.Ministry, "onTime")
 				}
 			}
 		}
 	}
 	// R14: a clock counts once, as late when it ran out unanswered (the scheduler's
 	// flag) or as answered on time or late when KDD answered.
+	year := strconv.Itoa(prev.AnswerYear)
 	switch {
 	case prev.AnswerDue != "" && !prev.AnswerLate && next.AnswerLate && next.AnswerDue == prev.AnswerDue:
-		s.answer(prev.AnswerYear).Late++
+		d.add(1, "answers", year, "late")
 	case prev.AnswerDue != "" && !prev.AnswerLate && slices.Contains(answers, e.Action):
 		if FormatDate(day) <= prev.AnswerDue {
-			s.answer(prev.AnswerYear).OnTime++
+			d.add(1, "answers", year, "onTime")
 		} else {
-			s.answer(prev.AnswerYear).Late++
+			d.add(1, "answers", year, "late")
 		}
 	}
-}
-
-func (s *Statistics) answer(year int) *AnswerTally {
-	if s.Answers == nil {
-		s.Answers = map[int]*AnswerTally{}
-	}
-	if s.Answers[year] == nil {
-		s.Answers[year] = &AnswerTally{}
-	}
-	return s.Answers[year]
+	return d
 }
 
 // count adds (n = 1) or removes (n = -1) a case's contribution.
-func (s *Statistics) count(f *CaseFacts, n int) {
+func (d Delta) count(f *CaseFacts, n int) {
 	if !f.Counted {
 		return
 	}
-	s.Applications.add(f, f.Year, n)
+	tally := func(name string, year int) {
+		d.add(n, name, "total")
+		d.add(n, name, "state", string(f.State))
+		if f.Category != "" {
+			d.add(n, name, "category", string(f.Category))
+		}
+		for _, c := range f.Counties {
+			d.add(n, name, "county", c)
+		}
+		d.add(n, name, "year", strconv.Itoa(year))
+	}
+	tally("applications", f.Year)
 	if f.TrialYear != 0 {
-		s.Trials.add(f, f.TrialYear, n)
+		tally("trials", f.TrialYear)
 	}
 	if f.Outcome != "" {
+		d.add(n, "outcomes", string(f.Outcome))
+	}
+}
+
+// Apply adds n to the counter key (Delta). Keys it does not know are ignored, so that
+// an older program reads a newer store's statistics.
+func (s *Statistics) Apply(key string, n int) {
+	p := strings.Split(key, "/")
+	atoi := func(v string) int { i, _ := strconv.Atoi(v); return i }
+	switch {
+	case len(p) >= 2 && (p[0] == "applications" || p[0] == "trials"):
+		t := &s.Applications
+		if p[0] == "trials" {
+			t = &s.Trials
+		}
+		if t.ByState == nil {
+			t.ByState, t.ByCategory, t.ByCounty, t.ByYear = map[State]int{}, map[Category]int{}, map[string]int{}, map[int]int{}
+		}
+		switch {
+		case p[1] == "total":
+			t.Total += n
+		case len(p) == 3 && p[1] == "state":
+			bump(t.ByState, State(p[2]), n)
+		case len(p) == 3 && p[1] == "category":
+			bump(t.ByCategory, Category(p[2]), n)
+		case len(p) == 3 && p[1] == "county":
+			bump(t.ByCounty, p[2], n)
+		case len(p) == 3 && p[1] == "year":
+			bump(t.ByYear, atoi(p[2]), n)
+		}
+	case len(p) == 3 && p[0] == "processing":
+		if s.ProcessingDays == nil {
+			s.ProcessingDays = map[int]map[int]int{}
+		}
+		y := atoi(p[1])
+		if s.ProcessingDays[y] == nil {
+			s.ProcessingDays[y] = map[int]int{}
+		}
+		bump(s.ProcessingDays[y], atoi(p[2]), n)
+	case len(p) == 3 && p[0] == "answers":
+		if s.Answers == nil {
+			s.Answers = map[int]*AnswerTally{}
+		}
+		y := atoi(p[1])
+		if s.Answers[y] == nil {
+			s.Answers[y] = &AnswerTally{}
+		}
+		if p[2] == "onTime" {
+			s.Answers[y].OnTime += n
+		} else {
+			s.Answers[y].Late += n
+		}
+	case len(p) == 3 && p[0] == "consultations":
+		if s.Consultations == nil {
+			s.Consultations = map[string]*ConsultationTally{}
+		}
+		c := s.Consultations[p[1]]
+		if c == nil {
+			c = &ConsultationTally{}
+			s.Consultations[p[1]] = c
+		}
+		if p[2] == "answered" {
+			c.Answered += n
+		} else {
+			c.OnTime += n
+		}
+	case len(p) == 2 && p[0] == "outcomes":
 		if s.Outcomes == nil {
 			s.Outcomes = map[Outcome]int{}
 		}
-		bump(s.Outcomes, f.Outcome, n)
+		bump(s.Outcomes, Outcome(p[1]), n)
 	}
 }
 
@@ -332,6 +397,9 @@ func (s *Statistics) Report() Report {
 	r := Report{Applications: s.Applications.report(), Trials: s.Trials.report(), Outcomes: rows(s.Outcomes, func(o Outcome) string { return string(o) })}
 	for _, y := range sortedKeys(s.ProcessingDays) {
 		h := s.ProcessingDays[y]
+		if len(h) == 0 {
+			continue
+		}
 		med, _ := Percentile(h, 50)
 		p90, _ := Percentile(h, 90)
 		n := 0
@@ -407,15 +475,17 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // it.
 type StatisticsReplay struct {
 	Stats *Statistics
-	Facts map[string]*CaseFacts
-	loc   *time.Location
+	// Counters is the same as Stats, as counters (Delta).
+	Counters Delta
+	Facts    map[string]*CaseFacts
+	loc      *time.Location
 	// past holds the replayed case's submission time, answer due date and late flag.
 	past map[string]*Application
 }
 
 // NewStatisticsReplay starts a replay in the calendar loc.
 func NewStatisticsReplay(loc *time.Location) *StatisticsReplay {
-	return &StatisticsReplay{Stats: &Statistics{}, Facts: map[string]*CaseFacts{}, loc: loc, past: map[string]*Application{}}
+	return &StatisticsReplay{Stats: &Statistics{}, Counters: Delta{}, Facts: map[string]*CaseFacts{}, loc: loc, past: map[string]*Application{}}
 }
 
 // Event folds in e; app is its case now (nil for a deleted draft) and cons its
@@ -445,6 +515,10 @@ func (r *StatisticsReplay) Event(e *Event, app *Application, cons []*Consultatio
 	then.State, then.SubmitTime, then.AnswerDue, then.Flags = e.ToState, p.SubmitTime, p.AnswerDue, p.Flags
 	prev := r.Facts[e.ApplicationID]
 	next := FactsOf(&then, prev, e, r.loc)
-	r.Stats.Observe(e, &then, cons, prev, next, r.loc)
+	for k, n := range ObserveDelta(e, &then, cons, prev, next, r.loc) {
+		r.Counters.add(n, k)
+		r.Stats.Apply(k, n)
+	}
+	r.Stats.LastSequence = max(r.Stats.LastSequence, e.Sequence)
 	r.Facts[e.ApplicationID] = next
 }

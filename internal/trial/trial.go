@@ -28,18 +28,24 @@ const (
 	StateExtensionRequested State = "EXTENSION_REQUESTED"
 	StateEvaluating         State = "EVALUATING"
 	StateClosed             State = "CLOSED"
+	// StateSelected: a preliminary application KDD selected in a call (R20); the
+	// applicants complete and submit the final application.
+	StateSelected State = "SELECTED"
+	// StateNotSelected: a preliminary (or overdue selected) application KDD declined.
+	// Terminal.
+	StateNotSelected State = "NOT_SELECTED"
 )
 
 // States lists every state in workflow order.
 var States = []State{
 	StateDraft, StateSubmitted, StateInReview, StateChangesRequested, StateInConsultation,
 	StateReadyForDecision, StateApproved, StateRejected, StateWithdrawn, StateActive,
-	StateExtensionRequested, StateEvaluating, StateClosed,
+	StateExtensionRequested, StateEvaluating, StateClosed, StateSelected, StateNotSelected,
 }
 
 // Terminal reports whether no action leads out of s.
 func (s State) Terminal() bool {
-	return s == StateRejected || s == StateWithdrawn || s == StateClosed
+	return s == StateRejected || s == StateWithdrawn || s == StateClosed || s == StateNotSelected
 }
 
 // Public reports whether a case in state s belongs to the public register.
@@ -79,6 +85,10 @@ const (
 	ActionTerminate             Action = "terminate"
 	ActionSubmitEvaluation      Action = "submitEvaluation"
 	ActionClose                 Action = "close"
+	// ActionSelect and ActionDecline are KDD's answers to a preliminary application in a
+	// call (R20, call.go).
+	ActionSelect  Action = "select"
+	ActionDecline Action = "decline"
 
 	// The actions of domain.md's "Further rules and sharper readings".
 
@@ -394,6 +404,21 @@ type Application struct {
 
 	// ChainHead is the case's last event and its hash (chain.go), written with the event.
 	ChainHead *ChainHead `json:"chainHead,omitempty"`
+
+	// Call is the id of the call for applications the case answers ("2027-01"), ""
+	// for a direct application (call.go).
+	Call string `json:"call,omitempty"`
+	// Stage is PRELIMINARY or FINAL; "" reads as FINAL (cases from before calls).
+	Stage Stage `json:"stage,omitempty"`
+	// Themes are the call's themes the application answers (CallStatistics).
+	Themes []string `json:"themes,omitempty"`
+	// ProgressPlan is the final application's plan for the trial's progress (R20).
+	ProgressPlan string `json:"progressPlan,omitempty"`
+	// Deadline is the last day to submit at the current stage of a call (R20):
+	// the call's preliminary deadline, then the final deadline set at selection.
+	Deadline string `json:"deadline,omitempty"`
+	// Selection is KDD's answer to the preliminary application (select or decline).
+	Selection *Selection `json:"selection,omitempty"`
 }
 
 // Lead returns the lead applicant, or nil for an application without one.
@@ -478,6 +503,9 @@ type Event struct {
 	Changes []string `json:"changes,omitempty"`
 	// ConsultationID is set for consultation actions.
 	ConsultationID string `json:"consultationId,omitempty"`
+	// Call is set, and ApplicationID empty, for an event of a call for applications
+	// (call.go); such an event is in the call's own hash chain.
+	Call string `json:"call,omitempty"`
 	// PrevHash is the Hash of the case's previous event, empty for its first; Hash is
 	// EventHash over this event, PrevHash included (chain.go). Both are set by the store
 	// when it appends the event.

@@ -6,12 +6,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/forsok/forsok/internal/boltstore"
+	"github.com/forsok/forsok/internal/boltstore/bolttest"
 	"github.com/forsok/forsok/internal/trial"
 	"github.com/forsok/forsok/internal/trial/trialtest"
 	"github.com/forsok/forsok/internal/web"
@@ -49,11 +49,7 @@ type site struct {
 
 func newSite(t testing.TB) *site {
 	t.Helper()
-	store, err := boltstore.Open(filepath.Join(t.TempDir(), "forsok.db"), boltstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = store.Close() })
+	store := bolttest.Open(t, boltstore.Options{})
 	svc, err := workflow.NewService(store, trial.DefaultReference())
 	if err != nil {
 		t.Fatal(err)

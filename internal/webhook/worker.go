@@ -328,7 +328,7 @@ func (w *Worker) cloudEvent(e *trial.Event) ([]byte, error) {
 	ce.SetID(EventID(e.Sequence))
 	ce.SetSource(w.Source)
 	ce.SetType(EventTypePrefix + string(e.Action))
-	ce.SetSubject(trial.ApplicationName(e.ApplicationID))
+	ce.SetSubject(trial.EventParentName(e))
 	ce.SetTime(e.Time.UTC())
 	if err := ce.SetData(cloudevents.ApplicationJSON, json.RawMessage(data)); err != nil {
 		return nil, fmt.Errorf("cloudevent %d: %w", e.Sequence, err)

@@ -17,6 +17,7 @@ import (
 var draftFields = []string{
 	"title", "summary", "applicants", "category", "purposes", "exemptions", "planned_start",
 	"planned_end", "evaluation_plan", "employee_involvement", "draft_regulation",
+	"themes", "progress_plan",
 }
 
 // DraftFields returns the update_mask paths UpdateApplication accepts.
@@ -61,7 +62,15 @@ func (s *Service) CreateApplication(ctx context.Context, call Call, in *trial.Ap
 		}
 		app.ID, app.State, app.Revision = id, trial.StateDraft, 1
 		app.CreateTime, app.UpdateTime = now, now
-		ev := &trial.Event{ApplicationID: id, Time: now, Actor: call.Actor, Action: trial.ActionCreate, ToState: trial.StateDraft, Changes: populatedFields(app)}
+		changes := populatedFields(app)
+		app.Stage = trial.StageFinal // a direct application is final from the start (R20)
+		if in.Call != "" {
+			if err := s.joinCall(tx, call.Actor, app, in.Call); err != nil {
+				return err
+			}
+			changes = append(changes, "call", "stage")
+		}
+		ev := &trial.Event{ApplicationID: id, Time: now, Actor: call.Actor, Action: trial.ActionCreate, ToState: trial.StateDraft, Changes: changes}
 		if err := s.record(tx, app, nil, ev); err != nil {
 			return err
 		}
@@ -87,6 +96,7 @@ func draftOf(in *trial.Application) *trial.Application {
 		PlannedStart: in.PlannedStart, PlannedEnd: in.PlannedEnd,
 		EvaluationPlan: in.EvaluationPlan, EmployeeInvolvement: in.EmployeeInvolvement,
 		DraftRegulation: in.DraftRegulation,
+		Themes:          slices.Clone(in.Themes), ProgressPlan: in.ProgressPlan,
 	}
 	for _, a := range in.Applicants {
 		if a.CouncilDecision != nil {
@@ -142,6 +152,7 @@ func populatedFields(app *trial.Application) []string {
 		"planned_start": app.PlannedStart != "", "planned_end": app.PlannedEnd != "",
 		"evaluation_plan": app.EvaluationPlan != "", "employee_involvement": app.EmployeeInvolvement != "",
 		"draft_regulation": app.DraftRegulation != "",
+		"themes":           len(app.Themes) > 0, "progress_plan": app.ProgressPlan != "",
 	}
 	for _, f := range draftFields {
 		if set[f] {
@@ -218,6 +229,10 @@ func applyMask(dst, src *trial.Application, paths []string) {
 			dst.EmployeeInvolvement = src.EmployeeInvolvement
 		case "draft_regulation":
 			dst.DraftRegulation = src.DraftRegulation
+		case "themes":
+			dst.Themes = src.Themes
+		case "progress_plan":
+			dst.ProgressPlan = src.ProgressPlan
 		}
 	}
 }
@@ -265,7 +280,7 @@ func (s *Service) ConfirmParticipation(ctx context.Context, call Call, id string
 func (s *Service) SubmitApplication(ctx context.Context, call Call, id, comment string) (*trial.Application, error) {
 	return decodeApplication(s.run(ctx, call, step{
 		action: trial.ActionSubmit, id: id,
-		guards: func(a *action) []trial.Violation { return trial.SubmitGuards(a.app, s.Reference, a.today) },
+		guards: func(a *action) []trial.Violation { return trial.StageSubmitGuards(a.app, s.Reference, a.today) },
 		apply: func(a *action) error {
 			for i := range a.app.Exemptions {
 				a.app.Exemptions[i].Flags = trial.ExemptionFlags(a.app.Exemptions[i], a.app.Category, s.Reference)

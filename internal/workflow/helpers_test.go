@@ -392,19 +392,25 @@ func (e *svcEnv) lastEvent(t *testing.T, id string) *trial.Event {
 	return evs[len(evs)-1]
 }
 
-// allEvents returns every event of every case ever created, in sequence order. Ids are
-// allocated per year without gaps, and every created case has its create event (deleted
-// drafts too), so the cases are found by counting up each year's ids.
+// allEvents returns every event of every case and every call for applications ever
+// created, in sequence order. Ids are allocated per year without gaps, and every created
+// case has its create event (deleted drafts too), as every call has, so they are found
+// by counting up each year's ids; a call's events are in its own chain (calls/{id}).
 func (e *svcEnv) allEvents(t *testing.T) []*trial.Event {
 	t.Helper()
 	var all []*trial.Event
 	for year := svcStart.Year(); year <= e.clock.Now().Year(); year++ {
-		for n := 1; ; n++ {
-			evs := e.events(t, fmt.Sprintf("%04d-%06d", year, n))
-			if len(evs) == 0 {
-				break
+		for _, key := range []func(int) string{
+			func(n int) string { return fmt.Sprintf("%04d-%06d", year, n) },
+			func(n int) string { return trial.CallName(trial.FormatCallID(year, uint64(n))) },
+		} {
+			for n := 1; ; n++ {
+				evs := e.events(t, key(n))
+				if len(evs) == 0 {
+					break
+				}
+				all = append(all, evs...)
 			}
-			all = append(all, evs...)
 		}
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].Sequence < all[j].Sequence })

@@ -3,6 +3,7 @@ package workflow
 import (
 	"crypto/hmac"
 	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"fmt"
 
@@ -121,6 +122,25 @@ func openToken(tx ReadTx, scope []byte, token string) ([]byte, error) {
 		return nil, pageTokenInvalid()
 	}
 	return position, nil
+}
+
+// sealSeqToken is sealToken for a list in sequence order (a case's events, a
+// subscription's deliveries): the position is the sequence number.
+func sealSeqToken(tx ReadTx, scope []byte, seq uint64) (string, error) {
+	return sealToken(tx, scope, binary.BigEndian.AppendUint64(nil, seq))
+}
+
+// openSeqToken is openToken for a list in sequence order: the sequence number the token
+// continues from, 0 for no token.
+func openSeqToken(tx ReadTx, scope []byte, token string) (uint64, error) {
+	position, err := openToken(tx, scope, token)
+	switch {
+	case err != nil || position == nil:
+		return 0, err
+	case len(position) != 8:
+		return 0, pageTokenInvalid()
+	}
+	return binary.BigEndian.Uint64(position), nil
 }
 
 func pageTokenInvalid() error {

@@ -50,6 +50,8 @@ type propRun struct {
 	// done counts the actions carried out, and reached the states cases were in.
 	done    map[string]int
 	reached map[trial.State]bool
+	// call is an open call for applications some cases answer (R20).
+	call string
 }
 
 var propCallers = []trial.Actor{svcLead, svcCo, svcOther, svcHandler, svcHandler2, svcApprover, svcKD, svcHOD, svcPublic, svcAdmin, svcSystem}
@@ -227,6 +229,14 @@ var propActions = []propAction{
 		_, err := p.e.svc.SubmitEvaluation(svcCtx, c, app.ID, trial.EvaluationInput{ReportReference: "Rapport 2030:1", Summary: "Forsøket virket."})
 		return err
 	}},
+	{"select", 6, approverActor, func(p *propRun, c workflow.Call, app *trial.Application) error {
+		_, err := p.e.svc.SelectApplication(svcCtx, c, app.ID, trial.SelectInput{Reasons: "Utvalgt.", FinalDeadline: propPick(p, "", "", p.dateIn(60))})
+		return err
+	}},
+	{"decline", 6, approverActor, func(p *propRun, c workflow.Call, app *trial.Application) error {
+		_, err := p.e.svc.DeclineApplication(svcCtx, c, app.ID, trial.DeclineInput{ReasonCodes: []trial.RejectReason{trial.RejectNotPrioritised}, Reasons: "Ikke prioritert."})
+		return err
+	}},
 	{"close", 6, approverActor, func(p *propRun, c workflow.Call, app *trial.Application) error {
 		in := trial.CloseInput{Outcome: propPick(p, trial.OutcomeMadePermanent, trial.OutcomeLawChangeProposed, trial.OutcomeDiscontinued), Reasons: "Ferdig.", WithoutEvaluation: p.chance(3)}
 		_, err := p.e.svc.CloseApplication(svcCtx, c, app.ID, in)
@@ -239,7 +249,7 @@ var propFixtures = []func() *trial.Application{svcFixture, svcJointFixture, svcO
 
 func TestService_Properties(t *testing.T) {
 	const seeds = 3
-	steps := 200
+	steps := 300 // deep enough for every state since calls (R20) opened a second road to them
 	if testing.Short() {
 		steps = 50
 	}
@@ -247,6 +257,11 @@ func TestService_Properties(t *testing.T) {
 	for seed := range uint64(seeds) {
 		t.Run(fmt.Sprint("Seed", seed), func(t *testing.T) {
 			p := &propRun{t: t, e: svcSetup(t), rng: rand.New(rand.NewPCG(seed, 0x5eed)), done: map[string]int{}, reached: map[trial.State]bool{}}
+			// Intake for about the first third of the walk, assessment after it.
+			in := svcCallInput()
+			in.PreliminaryDeadline, in.FinalDeadline = "2026-07-31", "2027-06-30"
+			c := svcTry(p.e.svc.CreateCall(svcCtx, svcCall(svcApprover), in)).must(t)
+			p.call = svcTry(p.e.svc.PublishCall(svcCtx, svcCall(svcHandler), c.ID, "")).must(t).ID
 			for step := range steps {
 				p.step(step)
 			}
@@ -297,6 +312,11 @@ func (p *propRun) step(step int) {
 		// Planned from a few months on, whatever the clock says by now.
 		start := p.today().AddDate(0, 2+p.rng.IntN(4), 0)
 		in.PlannedStart, in.PlannedEnd = trial.FormatDate(start), trial.FormatDate(start.AddDate(3, 0, -1))
+		if p.chance(3) {
+			// A preliminary application to the call (R20), with the progress plan its
+			// final application will need.
+			in.Call, in.ProgressPlan = trial.CallName(p.call), "Oppstart om tre måneder, statusrapport hvert år."
+		}
 		actor := svcMunicipality(in.Applicants[0].OrganisationNumber)
 		if p.chance(4) {
 			actor = propPick(p, propCallers...)

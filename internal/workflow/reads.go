@@ -2,7 +2,6 @@ package workflow
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -143,7 +142,9 @@ func violationsOf(err error) []trial.Violation {
 
 // ListConsultations lists the case's consultations as the caller may see them: KDD all,
 // a ministry its own, the applicants each one's ministry, question, status and due date.
-func (s *Service) ListConsultations(ctx context.Context, actor trial.Actor, appID string) ([]*trial.Consultation, error) {
+// A case has a handful, so they come in one page: a page token is refused, after the
+// visibility and role checks (api.md's order).
+func (s *Service) ListConsultations(ctx context.Context, actor trial.Actor, appID, pageToken string) ([]*trial.Consultation, error) {
 	if err := requireCaller(actor); err != nil {
 		return nil, err
 	}
@@ -170,7 +171,13 @@ func (s *Service) ListConsultations(ctx context.Context, actor trial.Actor, appI
 		}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	if pageToken != "" {
+		return nil, trial.Invalid([]trial.Violation{badPageToken("consultations come in one page; there is no next page to ask for")})
+	}
+	return out, nil
 }
 
 // ListApplicationEvents returns a page of the case's history in sequence order, as far
@@ -194,21 +201,15 @@ func (s *Service) ListApplicationEvents(ctx context.Context, actor trial.Actor, 
 			return err
 		}
 		scope := tokenScope("events", actor, appID)
-		position, err := openToken(tx, scope, pageToken)
+		after, err := openSeqToken(tx, scope, pageToken)
 		if err != nil {
 			return err
-		}
-		var after uint64
-		if len(position) == 8 {
-			after = binary.BigEndian.Uint64(position)
-		} else if position != nil {
-			return pageTokenInvalid()
 		}
 		if events, after, err = s.visibleEvents(tx, actor, appID, after, size); err != nil {
 			return err
 		}
 		if after != 0 {
-			next, err = sealToken(tx, scope, binary.BigEndian.AppendUint64(nil, after))
+			next, err = sealSeqToken(tx, scope, after)
 		}
 		return err
 	})
@@ -274,12 +275,18 @@ func (s *Service) ListAllowedActions(ctx context.Context, actor trial.Actor, app
 		if err != nil {
 			return err
 		}
+		var c *trial.Call
+		if app.Call != "" {
+			if c, err = tx.Call(app.Call); err != nil {
+				return err
+			}
+		}
 		today := s.today(s.now())
 		for _, action := range trial.Actions() {
 			if action == trial.ActionCreate {
 				continue
 			}
-			out = append(out, s.preview(actor, view, app, cons, action, today))
+			out = append(out, s.preview(actor, view, app, cons, c, action, today))
 		}
 		out = append(out, previewDocumentActions(actor, app, cons, view)...)
 		return nil
@@ -290,7 +297,7 @@ func (s *Service) ListAllowedActions(ctx context.Context, actor trial.Actor, app
 // preview says whether actor may take action now and, if not, why. A caller with the
 // public view learns the role and state reasons only: the guards would tell what the
 // public register hides, such as whether an evaluation report has come (R22).
-func (s *Service) preview(actor trial.Actor, view trial.View, app *trial.Application, cons []*trial.Consultation, action trial.Action, today time.Time) AllowedAction {
+func (s *Service) preview(actor trial.Actor, view trial.View, app *trial.Application, cons []*trial.Consultation, c *trial.Call, action trial.Action, today time.Time) AllowedAction {
 	var failing []trial.Violation
 	ministry := ""
 	full := view == trial.ViewFull
@@ -314,6 +321,7 @@ func (s *Service) preview(actor trial.Actor, view trial.View, app *trial.Applica
 			failing = append(failing, e.Violations...)
 		}
 	} else if full {
+		failing = append(failing, trial.StageGuards(app, c, action, today)...)
 		failing = append(failing, s.previewGuards(app, cons, action, today)...)
 	}
 	return AllowedAction{Action: action, Allowed: len(failing) == 0, Failing: failing}
@@ -322,7 +330,7 @@ func (s *Service) preview(actor trial.Actor, view trial.View, app *trial.Applica
 func (s *Service) previewGuards(app *trial.Application, cons []*trial.Consultation, action trial.Action, today time.Time) []trial.Violation {
 	switch action {
 	case trial.ActionSubmit:
-		return trial.SubmitGuards(app, s.Reference, today)
+		return trial.StageSubmitGuards(app, s.Reference, today)
 	case trial.ActionApprove:
 		// Previewed as approving the period applied for, from today at the earliest (R18).
 		start := app.PlannedStart

@@ -279,7 +279,7 @@ func TestService_ListConsultations(t *testing.T) {
 		{name: "ErrOtherMunicipality", actor: svcOther, code: trial.CodeNotFound},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cons, err := e.svc.ListConsultations(svcCtx, tc.actor, app.ID)
+			cons, err := e.svc.ListConsultations(svcCtx, tc.actor, app.ID, "")
 			if tc.code != 0 {
 				svcWantErr(t, err, tc.code, "")
 				return
@@ -304,7 +304,7 @@ func TestService_ListConsultations(t *testing.T) {
 	}
 	t.Run("ErrPublicRegisterCase", func(t *testing.T) {
 		approved := svcDrive(t, e, trial.StateApproved)
-		_, err := e.svc.ListConsultations(svcCtx, svcAdmin, approved.ID)
+		_, err := e.svc.ListConsultations(svcCtx, svcAdmin, approved.ID, "")
 		svcWantErr(t, err, trial.CodePermissionDenied, "")
 	})
 }

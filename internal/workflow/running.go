@@ -170,14 +170,33 @@ func (s *Service) CloseApplication(ctx context.Context, call Call, id string, in
 // (R13: in 2014 one regulation repealed all the local snowmobile-trail trials). Either
 // every case is terminated or none is.
 func (s *Service) BatchTerminateTrials(ctx context.Context, call Call, names []string, in trial.TerminateInput) ([]*trial.Application, error) {
+	return s.batch(ctx, call, trial.ActionTerminate, batchNames("names", names), func(item Call, id string) step { return s.terminateStep(item, id, in) })
+}
+
+// batchName is one application name of a batch request with the field it came in.
+type batchName struct{ field, name string }
+
+// batchNames pairs each name with its field, "names[i]".
+func batchNames(field string, names []string) []batchName {
+	out := make([]batchName, len(names))
+	for i, n := range names {
+		out[i] = batchName{fmt.Sprintf("%s[%d]", field, i), n}
+	}
+	return out
+}
+
+// batch runs action on several cases in one write: every case changes or none does,
+// and the first refusal, naming its case, is the answer. The requestId covers the whole
+// batch.
+func (s *Service) batch(ctx context.Context, call Call, action trial.Action, names []batchName, stepFor func(item Call, id string) step) ([]*trial.Application, error) {
 	// The request order holds for each case in the transaction: visibility, role,
 	// fields. The names themselves are checked first, since they say which cases; a
-	// caller whose role can never terminate learns nothing of its fields but that.
+	// caller whose role can never take the action learns nothing of its fields but that.
 	if err := requireCaller(call.Actor); err != nil {
 		return nil, err
 	}
 	refuse := func(vs []trial.Violation) error {
-		if err := trial.Permitted(call.Actor, trial.ActionTerminate, &trial.Application{}, ""); err != nil {
+		if err := trial.Permitted(call.Actor, action, &trial.Application{}, ""); err != nil {
 			return err
 		}
 		return trial.Invalid(vs)
@@ -188,18 +207,17 @@ func (s *Service) BatchTerminateTrials(ctx context.Context, call Call, names []s
 	seen := map[string]bool{}
 	var vs []trial.Violation
 	if len(names) == 0 {
-		vs = append(vs, trial.Violation{Field: "names", Reason: "FIELD_REQUIRED", Description: "name at least one application to terminate"})
+		vs = append(vs, trial.Violation{Field: "names", Reason: "FIELD_REQUIRED", Description: "name at least one application to " + string(action)})
 	}
 	ids := make([]string, 0, len(names))
-	for i, name := range names {
-		field := fmt.Sprintf("names[%d]", i)
-		id, err := trial.ParseApplicationName(name, field)
+	for _, n := range names {
+		id, err := trial.ParseApplicationName(n.name, n.field)
 		switch {
 		case err != nil:
-			vs = append(vs, trial.Violation{Field: field, Reason: "INVALID_NAME", Description: field + " is not an application name; want applications/{id} such as applications/2026-000042"})
+			vs = append(vs, trial.Violation{Field: n.field, Reason: "INVALID_NAME", Description: n.field + " is not an application name; want applications/{id} such as applications/2026-000042"})
 			continue
 		case seen[id]:
-			vs = append(vs, trial.Violation{Field: field, Reason: "DUPLICATE_NAME", Description: trial.ApplicationName(id) + " is named twice"})
+			vs = append(vs, trial.Violation{Field: n.field, Reason: "DUPLICATE_NAME", Description: trial.ApplicationName(id) + " is named twice"})
 		}
 		seen[id] = true
 		ids = append(ids, id)
@@ -221,7 +239,7 @@ func (s *Service) BatchTerminateTrials(ctx context.Context, call Call, names []s
 		for _, id := range ids {
 			item := call
 			item.RequestID, item.Etag = "", ""
-			b, err := s.runIn(tx, now, item, s.terminateStep(item, id, in))
+			b, err := s.runIn(tx, now, item, stepFor(item, id))
 			if err != nil {
 				return prefixError(trial.ApplicationName(id), err)
 			}

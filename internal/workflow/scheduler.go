@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/forsok/forsok/internal/trial"
@@ -72,6 +73,9 @@ func (s *Service) RunScheduler(ctx context.Context, interval time.Duration, logE
 // fire runs one timer in one write transaction.
 func (s *Service) fire(ctx context.Context, t trial.Timer) error {
 	return s.update(ctx, func(tx Tx) error {
+		if strings.HasPrefix(t.ApplicationID, "calls/") {
+			return s.fireCallTimer(tx, t)
+		}
 		app, err := tx.Application(t.ApplicationID)
 		if errors.Is(err, trial.ErrNotFound) {
 			return tx.PutTimers(t.ApplicationID, nil)
@@ -113,6 +117,11 @@ func (s *Service) fire(ctx context.Context, t trial.Timer) error {
 			err = s.notice(a, trial.NoticeEvaluationDueSoon, "", "", "the evaluation report is due on "+app.EvaluationDue)
 		case trial.TimerEvaluationOverdue:
 			err = s.notice(a, trial.NoticeEvaluationOverdue, "", trial.FlagEvaluationOverdue, "the evaluation report was due on "+app.EvaluationDue)
+		case trial.TimerDeadlineSoon:
+			err = s.notice(a, trial.NoticeDeadlineSoon, t.Subject, "", "reminder: the deadline to submit this application is "+t.Subject+" (R20)")
+		case trial.TimerFinalDeadlineMissed:
+			err = s.notice(a, trial.NoticeFinalDeadlineMissed, "", trial.FlagFinalDeadlineMissed,
+				"the final deadline "+app.Deadline+" has ended without a final application (R20); KDD may decline it")
 		default:
 			return fmt.Errorf("unknown timer kind %q", t.Kind)
 		}

@@ -97,6 +97,8 @@ type action struct {
 	event *trial.Event
 	// result is what an action outside the state machine answers (documents.go).
 	result any
+	// call is the case's call for applications, nil for a direct application (R20).
+	call *trial.Call
 }
 
 // openConsultations returns the consultations still awaiting an answer.
@@ -225,10 +227,18 @@ func (s *Service) runIn(tx Tx, now time.Time, call Call, st step) ([]byte, error
 			return nil, err
 		}
 	}
-	if st.guards != nil {
-		if err := trial.Precondition(fmt.Sprintf("cannot %s %s", st.action, trial.ApplicationName(st.id)), st.guards(a)); err != nil {
-			return nil, err
+	if app.Call != "" {
+		if a.call, err = tx.Call(app.Call); err != nil {
+			return nil, fmt.Errorf("call %s of %s: %w", app.Call, trial.ApplicationName(st.id), err)
 		}
+	}
+	// R20 first: the call's deadlines and stages decide before the action's own guards.
+	failing := trial.StageGuards(app, a.call, st.action, a.today)
+	if st.guards != nil {
+		failing = append(failing, st.guards(a)...)
+	}
+	if err := trial.Precondition(fmt.Sprintf("cannot %s %s", st.action, trial.ApplicationName(st.id)), failing); err != nil {
+		return nil, err
 	}
 	app.State = to
 	a.event = &trial.Event{ApplicationID: st.id, Time: now, Actor: call.Actor, Action: st.action, FromState: a.from, ConsultationID: st.consultationID}

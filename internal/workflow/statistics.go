@@ -7,20 +7,15 @@ import (
 )
 
 // observe folds the event e, just appended, into the public statistics in the same
-// transaction: the aggregate is always exactly the history's, and reading it costs one
-// key, however many cases there are.
+// transaction: the aggregate is always exactly the history's, an event changes a few
+// counters, and reading them costs the same however many cases there are.
 func (s *Service) observe(tx Tx, app *trial.Application, cons []*trial.Consultation, e *trial.Event) error {
 	prev, err := tx.CaseFacts(e.ApplicationID)
 	if err != nil {
 		return err
 	}
-	stats, err := tx.Statistics()
-	if err != nil {
-		return err
-	}
 	next := trial.FactsOf(app, prev, e, s.Location)
-	stats.Observe(e, app, cons, prev, next, s.Location)
-	return tx.PutStatistics(stats, e.ApplicationID, next)
+	return tx.PutStatistics(trial.ObserveDelta(e, app, cons, prev, next, s.Location), e.Sequence, e.ApplicationID, next)
 }
 
 // GetStatistics returns the public statistics. They are aggregates over every case and

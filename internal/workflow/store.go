@@ -69,6 +69,14 @@ type ReadTx interface {
 	// Deliveries returns up to limit deliveries of the subscription with a sequence
 	// below before (0: no bound), newest first.
 	Deliveries(subscriptionID string, before uint64, limit int) ([]*trial.Delivery, error)
+	// Call returns the call for applications, or ErrNotFound.
+	Call(id string) (*trial.Call, error)
+	// ListCalls returns up to limit calls with an id above after ("" from the first),
+	// in id order (creation order); published only unless drafts is set.
+	ListCalls(drafts bool, after string, limit int) ([]*trial.Call, error)
+	// CallApplications returns the applications naming the call, in id order.
+	CallApplications(callID string) ([]*trial.Application, error)
+
 	// PendingDeliveries returns the oldest PENDING delivery of each subscription that has
 	// one, up to limit subscriptions, starting after the subscription id after ("": from
 	// the first).
@@ -112,8 +120,14 @@ type Tx interface {
 	AppendEvent(e *trial.Event) error
 	// PutRequest remembers the answer to a request for replay.
 	PutRequest(key string, rec *RequestRecord) error
-	// PutTimers replaces the case's timers with timers (none when empty).
+	// PutTimers replaces the case's timers with timers (none when empty). A call's
+	// timers are stored the same way under the call's resource name (trial.CallName).
 	PutTimers(applicationID string, timers []trial.Timer) error
+
+	// NextCallID allocates the next call id of the year, "2027-01".
+	NextCallID(year int) (string, error)
+	// PutCall stores a call.
+	PutCall(c *trial.Call) error
 
 	// IndexEvent records the parties who see the appended event seq in the feed.
 	IndexEvent(seq uint64, audience []trial.Party) error
@@ -139,8 +153,9 @@ type Tx interface {
 	// transaction on they belong to the document that names them.
 	CommitContent(uploadID string) error
 
-	// PutStatistics stores the aggregate and the case's new contribution to it.
-	PutStatistics(s *trial.Statistics, applicationID string, f *trial.CaseFacts) error
+	// PutStatistics adds the event seq's delta to the statistics' counters and stores
+	// the case's new contribution.
+	PutStatistics(d trial.Delta, seq uint64, applicationID string, f *trial.CaseFacts) error
 }
 
 // ContentStore holds documents' bytes as content-addressed chunks of ChunkSize bytes

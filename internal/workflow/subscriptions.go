@@ -2,7 +2,6 @@ package workflow
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -209,21 +208,15 @@ func (s *Service) ListDeliveries(ctx context.Context, actor trial.Actor, subscri
 			return err
 		}
 		scope := tokenScope("deliveries", actor, subscriptionID)
-		position, err := openToken(tx, scope, pageToken)
+		before, err := openSeqToken(tx, scope, pageToken)
 		if err != nil {
 			return err
-		}
-		var before uint64
-		if len(position) == 8 {
-			before = binary.BigEndian.Uint64(position)
-		} else if position != nil {
-			return pageTokenInvalid()
 		}
 		if out, err = tx.Deliveries(subscriptionID, before, size+1); err != nil || len(out) <= size {
 			return err
 		}
 		out = out[:size]
-		next, err = sealToken(tx, scope, binary.BigEndian.AppendUint64(nil, out[size-1].Sequence))
+		next, err = sealSeqToken(tx, scope, out[size-1].Sequence)
 		return err
 	})
 	if err != nil {
@@ -274,7 +267,8 @@ func (s *Service) enqueueDeliveries(tx Tx, audience []trial.Party, e *trial.Even
 			if !sub.Matches(e.Action) {
 				continue
 			}
-			d := &trial.Delivery{SubscriptionID: sub.ID, Sequence: e.Sequence, ApplicationID: e.ApplicationID, Action: e.Action,
+			// A call's event is delivered under its chain key, "calls/2027-01".
+			d := &trial.Delivery{SubscriptionID: sub.ID, Sequence: e.Sequence, ApplicationID: e.ChainKey(), Action: e.Action,
 				State: trial.DeliveryPending, NextAttemptTime: e.Time, CreateTime: e.Time, UpdateTime: e.Time}
 			if err := tx.PutDelivery(d); err != nil {
 				return err

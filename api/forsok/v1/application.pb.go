@@ -61,6 +61,12 @@ const (
 	Application_EVALUATING Application_State = 12
 	// Closed with an outcome. Terminal.
 	Application_CLOSED Application_State = 13
+	// A preliminary application KDD selected in a call (R20); the applicants complete
+	// and submit the final application before the final deadline.
+	Application_SELECTED Application_State = 14
+	// A preliminary application KDD declined, or a selected one that missed its final
+	// deadline (R20). Terminal.
+	Application_NOT_SELECTED Application_State = 15
 )
 
 // Enum value maps for Application_State.
@@ -80,6 +86,8 @@ var (
 		11: "EXTENSION_REQUESTED",
 		12: "EVALUATING",
 		13: "CLOSED",
+		14: "SELECTED",
+		15: "NOT_SELECTED",
 	}
 	Application_State_value = map[string]int32{
 		"STATE_UNSPECIFIED":   0,
@@ -96,6 +104,8 @@ var (
 		"EXTENSION_REQUESTED": 11,
 		"EVALUATING":          12,
 		"CLOSED":              13,
+		"SELECTED":            14,
+		"NOT_SELECTED":        15,
 	}
 )
 
@@ -124,6 +134,60 @@ func (x Application_State) Number() protoreflect.EnumNumber {
 // Deprecated: Use Application_State.Descriptor instead.
 func (Application_State) EnumDescriptor() ([]byte, []int) {
 	return file_forsok_v1_application_proto_rawDescGZIP(), []int{0, 0}
+}
+
+// The stage of an application in a call for applications (R20).
+type Application_Stage int32
+
+const (
+	// Not set; read as FINAL (AIP-126).
+	Application_STAGE_UNSPECIFIED Application_Stage = 0
+	// A preliminary application to a call: no council decision (R8) and no draft
+	// regulation (R9) yet.
+	Application_PRELIMINARY Application_Stage = 1
+	// A final application: a selected one, or a direct application outside a call.
+	Application_FINAL Application_Stage = 2
+)
+
+// Enum value maps for Application_Stage.
+var (
+	Application_Stage_name = map[int32]string{
+		0: "STAGE_UNSPECIFIED",
+		1: "PRELIMINARY",
+		2: "FINAL",
+	}
+	Application_Stage_value = map[string]int32{
+		"STAGE_UNSPECIFIED": 0,
+		"PRELIMINARY":       1,
+		"FINAL":             2,
+	}
+)
+
+func (x Application_Stage) Enum() *Application_Stage {
+	p := new(Application_Stage)
+	*p = x
+	return p
+}
+
+func (x Application_Stage) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Application_Stage) Descriptor() protoreflect.EnumDescriptor {
+	return file_forsok_v1_application_proto_enumTypes[1].Descriptor()
+}
+
+func (Application_Stage) Type() protoreflect.EnumType {
+	return &file_forsok_v1_application_proto_enumTypes[1]
+}
+
+func (x Application_Stage) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Application_Stage.Descriptor instead.
+func (Application_Stage) EnumDescriptor() ([]byte, []int) {
+	return file_forsok_v1_application_proto_rawDescGZIP(), []int{0, 1}
 }
 
 // The kind of trial under § 3 (R3).
@@ -172,11 +236,11 @@ func (x Application_Category) String() string {
 }
 
 func (Application_Category) Descriptor() protoreflect.EnumDescriptor {
-	return file_forsok_v1_application_proto_enumTypes[1].Descriptor()
+	return file_forsok_v1_application_proto_enumTypes[2].Descriptor()
 }
 
 func (Application_Category) Type() protoreflect.EnumType {
-	return &file_forsok_v1_application_proto_enumTypes[1]
+	return &file_forsok_v1_application_proto_enumTypes[2]
 }
 
 func (x Application_Category) Number() protoreflect.EnumNumber {
@@ -185,7 +249,7 @@ func (x Application_Category) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Application_Category.Descriptor instead.
 func (Application_Category) EnumDescriptor() ([]byte, []int) {
-	return file_forsok_v1_application_proto_rawDescGZIP(), []int{0, 1}
+	return file_forsok_v1_application_proto_rawDescGZIP(), []int{0, 2}
 }
 
 // A purpose from § 1 (R1).
@@ -237,11 +301,11 @@ func (x Application_Purpose) String() string {
 }
 
 func (Application_Purpose) Descriptor() protoreflect.EnumDescriptor {
-	return file_forsok_v1_application_proto_enumTypes[2].Descriptor()
+	return file_forsok_v1_application_proto_enumTypes[3].Descriptor()
 }
 
 func (Application_Purpose) Type() protoreflect.EnumType {
-	return &file_forsok_v1_application_proto_enumTypes[2]
+	return &file_forsok_v1_application_proto_enumTypes[3]
 }
 
 func (x Application_Purpose) Number() protoreflect.EnumNumber {
@@ -250,7 +314,7 @@ func (x Application_Purpose) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Application_Purpose.Descriptor instead.
 func (Application_Purpose) EnumDescriptor() ([]byte, []int) {
-	return file_forsok_v1_application_proto_rawDescGZIP(), []int{0, 2}
+	return file_forsok_v1_application_proto_rawDescGZIP(), []int{0, 3}
 }
 
 // What needs someone's attention on a case.
@@ -267,6 +331,8 @@ const (
 	Application_PUBLICATION_MISSING Application_Flag = 3
 	// The evaluation report is past its due date (R12).
 	Application_EVALUATION_OVERDUE Application_Flag = 4
+	// A selected application's final deadline ended without a final application (R20).
+	Application_FINAL_DEADLINE_MISSED Application_Flag = 5
 )
 
 // Enum value maps for Application_Flag.
@@ -277,13 +343,15 @@ var (
 		2: "CONSULTATION_OVERDUE",
 		3: "PUBLICATION_MISSING",
 		4: "EVALUATION_OVERDUE",
+		5: "FINAL_DEADLINE_MISSED",
 	}
 	Application_Flag_value = map[string]int32{
-		"FLAG_UNSPECIFIED":     0,
-		"NEEDS_INTERIM_REPLY":  1,
-		"CONSULTATION_OVERDUE": 2,
-		"PUBLICATION_MISSING":  3,
-		"EVALUATION_OVERDUE":   4,
+		"FLAG_UNSPECIFIED":      0,
+		"NEEDS_INTERIM_REPLY":   1,
+		"CONSULTATION_OVERDUE":  2,
+		"PUBLICATION_MISSING":   3,
+		"EVALUATION_OVERDUE":    4,
+		"FINAL_DEADLINE_MISSED": 5,
 	}
 )
 
@@ -298,11 +366,11 @@ func (x Application_Flag) String() string {
 }
 
 func (Application_Flag) Descriptor() protoreflect.EnumDescriptor {
-	return file_forsok_v1_application_proto_enumTypes[3].Descriptor()
+	return file_forsok_v1_application_proto_enumTypes[4].Descriptor()
 }
 
 func (Application_Flag) Type() protoreflect.EnumType {
-	return &file_forsok_v1_application_proto_enumTypes[3]
+	return &file_forsok_v1_application_proto_enumTypes[4]
 }
 
 func (x Application_Flag) Number() protoreflect.EnumNumber {
@@ -311,7 +379,7 @@ func (x Application_Flag) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Application_Flag.Descriptor instead.
 func (Application_Flag) EnumDescriptor() ([]byte, []int) {
-	return file_forsok_v1_application_proto_rawDescGZIP(), []int{0, 3}
+	return file_forsok_v1_application_proto_rawDescGZIP(), []int{0, 4}
 }
 
 // How a closed case ended.
@@ -355,11 +423,11 @@ func (x Application_Outcome) String() string {
 }
 
 func (Application_Outcome) Descriptor() protoreflect.EnumDescriptor {
-	return file_forsok_v1_application_proto_enumTypes[4].Descriptor()
+	return file_forsok_v1_application_proto_enumTypes[5].Descriptor()
 }
 
 func (Application_Outcome) Type() protoreflect.EnumType {
-	return &file_forsok_v1_application_proto_enumTypes[4]
+	return &file_forsok_v1_application_proto_enumTypes[5]
 }
 
 func (x Application_Outcome) Number() protoreflect.EnumNumber {
@@ -368,7 +436,7 @@ func (x Application_Outcome) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Application_Outcome.Descriptor instead.
 func (Application_Outcome) EnumDescriptor() ([]byte, []int) {
-	return file_forsok_v1_application_proto_rawDescGZIP(), []int{0, 4}
+	return file_forsok_v1_application_proto_rawDescGZIP(), []int{0, 5}
 }
 
 // The kind of body applying. The Act also covers the state; this service handles
@@ -409,11 +477,11 @@ func (x Applicant_Kind) String() string {
 }
 
 func (Applicant_Kind) Descriptor() protoreflect.EnumDescriptor {
-	return file_forsok_v1_application_proto_enumTypes[5].Descriptor()
+	return file_forsok_v1_application_proto_enumTypes[6].Descriptor()
 }
 
 func (Applicant_Kind) Type() protoreflect.EnumType {
-	return &file_forsok_v1_application_proto_enumTypes[5]
+	return &file_forsok_v1_application_proto_enumTypes[6]
 }
 
 func (x Applicant_Kind) Number() protoreflect.EnumNumber {
@@ -422,7 +490,7 @@ func (x Applicant_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Applicant_Kind.Descriptor instead.
 func (Applicant_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_forsok_v1_application_proto_rawDescGZIP(), []int{1, 0}
+	return file_forsok_v1_application_proto_rawDescGZIP(), []int{2, 0}
 }
 
 // A mark for KDD's legal review, set at submission (R5).
@@ -463,11 +531,11 @@ func (x Exemption_Flag) String() string {
 }
 
 func (Exemption_Flag) Descriptor() protoreflect.EnumDescriptor {
-	return file_forsok_v1_application_proto_enumTypes[6].Descriptor()
+	return file_forsok_v1_application_proto_enumTypes[7].Descriptor()
 }
 
 func (Exemption_Flag) Type() protoreflect.EnumType {
-	return &file_forsok_v1_application_proto_enumTypes[6]
+	return &file_forsok_v1_application_proto_enumTypes[7]
 }
 
 func (x Exemption_Flag) Number() protoreflect.EnumNumber {
@@ -476,7 +544,7 @@ func (x Exemption_Flag) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Exemption_Flag.Descriptor instead.
 func (Exemption_Flag) EnumDescriptor() ([]byte, []int) {
-	return file_forsok_v1_application_proto_rawDescGZIP(), []int{3, 0}
+	return file_forsok_v1_application_proto_rawDescGZIP(), []int{4, 0}
 }
 
 // Where the request stands.
@@ -520,11 +588,11 @@ func (x Extension_State) String() string {
 }
 
 func (Extension_State) Descriptor() protoreflect.EnumDescriptor {
-	return file_forsok_v1_application_proto_enumTypes[7].Descriptor()
+	return file_forsok_v1_application_proto_enumTypes[8].Descriptor()
 }
 
 func (Extension_State) Type() protoreflect.EnumType {
-	return &file_forsok_v1_application_proto_enumTypes[7]
+	return &file_forsok_v1_application_proto_enumTypes[8]
 }
 
 func (x Extension_State) Number() protoreflect.EnumNumber {
@@ -533,7 +601,7 @@ func (x Extension_State) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Extension_State.Descriptor instead.
 func (Extension_State) EnumDescriptor() ([]byte, []int) {
-	return file_forsok_v1_application_proto_rawDescGZIP(), []int{6, 0}
+	return file_forsok_v1_application_proto_rawDescGZIP(), []int{7, 0}
 }
 
 // The review's conclusion.
@@ -573,11 +641,11 @@ func (x LegalReview_Conclusion) String() string {
 }
 
 func (LegalReview_Conclusion) Descriptor() protoreflect.EnumDescriptor {
-	return file_forsok_v1_application_proto_enumTypes[8].Descriptor()
+	return file_forsok_v1_application_proto_enumTypes[9].Descriptor()
 }
 
 func (LegalReview_Conclusion) Type() protoreflect.EnumType {
-	return &file_forsok_v1_application_proto_enumTypes[8]
+	return &file_forsok_v1_application_proto_enumTypes[9]
 }
 
 func (x LegalReview_Conclusion) Number() protoreflect.EnumNumber {
@@ -586,7 +654,7 @@ func (x LegalReview_Conclusion) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use LegalReview_Conclusion.Descriptor instead.
 func (LegalReview_Conclusion) EnumDescriptor() ([]byte, []int) {
-	return file_forsok_v1_application_proto_rawDescGZIP(), []int{13, 0}
+	return file_forsok_v1_application_proto_rawDescGZIP(), []int{14, 0}
 }
 
 // An application for a trial (the case). Its state changes only through the custom
@@ -683,8 +751,24 @@ type Application struct {
 	// The co-applicants that withdrew their participation before the decision (R8+).
 	// Not in the public register.
 	WithdrawnParticipants []*WithdrawnParticipant `protobuf:"bytes,73,rep,name=withdrawn_participants,json=withdrawnParticipants,proto3" json:"withdrawn_participants,omitempty"`
-	unknownFields         protoimpl.UnknownFields
-	sizeCache             protoimpl.SizeCache
+	// The call for applications the case answers, "calls/2027-01" (R20); set at create
+	// only, empty for a direct application.
+	Call string `protobuf:"bytes,33,opt,name=call,proto3" json:"call,omitempty"`
+	// PRELIMINARY in a call until KDD selects it, then FINAL; a direct application is
+	// FINAL from the start (R20).
+	Stage Application_Stage `protobuf:"varint,34,opt,name=stage,proto3,enum=forsok.v1.Application_Stage" json:"stage,omitempty"`
+	// The call's themes the application answers; each must be one of the call's.
+	Themes []string `protobuf:"bytes,35,rep,name=themes,proto3" json:"themes,omitempty"`
+	// The final application's plan for the trial's progress: milestones and when they are
+	// reached (R20; required to submit a selected application as final).
+	ProgressPlan string `protobuf:"bytes,36,opt,name=progress_plan,json=progressPlan,proto3" json:"progress_plan,omitempty"`
+	// The last day to submit at the current stage, an ISO date ending 24:00
+	// Europe/Oslo: the call's preliminary deadline, then the final deadline (R20).
+	Deadline string `protobuf:"bytes,37,opt,name=deadline,proto3" json:"deadline,omitempty"`
+	// KDD's selection or decline of the preliminary application (R11, R20).
+	Selection     *Selection `protobuf:"bytes,38,opt,name=selection,proto3" json:"selection,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Application) Reset() {
@@ -969,6 +1053,148 @@ func (x *Application) GetWithdrawnParticipants() []*WithdrawnParticipant {
 	return nil
 }
 
+func (x *Application) GetCall() string {
+	if x != nil {
+		return x.Call
+	}
+	return ""
+}
+
+func (x *Application) GetStage() Application_Stage {
+	if x != nil {
+		return x.Stage
+	}
+	return Application_STAGE_UNSPECIFIED
+}
+
+func (x *Application) GetThemes() []string {
+	if x != nil {
+		return x.Themes
+	}
+	return nil
+}
+
+func (x *Application) GetProgressPlan() string {
+	if x != nil {
+		return x.ProgressPlan
+	}
+	return ""
+}
+
+func (x *Application) GetDeadline() string {
+	if x != nil {
+		return x.Deadline
+	}
+	return ""
+}
+
+func (x *Application) GetSelection() *Selection {
+	if x != nil {
+		return x.Selection
+	}
+	return nil
+}
+
+// KDD's answer to a preliminary application in a call (R11, R20).
+type Selection struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// True when selected for a final application; false when declined.
+	Selected bool `protobuf:"varint,1,opt,name=selected,proto3" json:"selected,omitempty"`
+	// The decision's reasons.
+	Reasons string `protobuf:"bytes,2,opt,name=reasons,proto3" json:"reasons,omitempty"`
+	// The coded reasons of a decline.
+	ReasonCodes []string `protobuf:"bytes,3,rep,name=reason_codes,json=reasonCodes,proto3" json:"reason_codes,omitempty"`
+	// The final deadline set at selection, an ISO date.
+	FinalDeadline string `protobuf:"bytes,4,opt,name=final_deadline,json=finalDeadline,proto3" json:"final_deadline,omitempty"`
+	// The legal authority of the decision (R11).
+	Authority string `protobuf:"bytes,5,opt,name=authority,proto3" json:"authority,omitempty"`
+	// Who decided (R11).
+	DecidedBy *Person `protobuf:"bytes,6,opt,name=decided_by,json=decidedBy,proto3" json:"decided_by,omitempty"`
+	// When.
+	DecideTime    *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=decide_time,json=decideTime,proto3" json:"decide_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Selection) Reset() {
+	*x = Selection{}
+	mi := &file_forsok_v1_application_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Selection) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Selection) ProtoMessage() {}
+
+func (x *Selection) ProtoReflect() protoreflect.Message {
+	mi := &file_forsok_v1_application_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Selection.ProtoReflect.Descriptor instead.
+func (*Selection) Descriptor() ([]byte, []int) {
+	return file_forsok_v1_application_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Selection) GetSelected() bool {
+	if x != nil {
+		return x.Selected
+	}
+	return false
+}
+
+func (x *Selection) GetReasons() string {
+	if x != nil {
+		return x.Reasons
+	}
+	return ""
+}
+
+func (x *Selection) GetReasonCodes() []string {
+	if x != nil {
+		return x.ReasonCodes
+	}
+	return nil
+}
+
+func (x *Selection) GetFinalDeadline() string {
+	if x != nil {
+		return x.FinalDeadline
+	}
+	return ""
+}
+
+func (x *Selection) GetAuthority() string {
+	if x != nil {
+		return x.Authority
+	}
+	return ""
+}
+
+func (x *Selection) GetDecidedBy() *Person {
+	if x != nil {
+		return x.DecidedBy
+	}
+	return nil
+}
+
+func (x *Selection) GetDecideTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DecideTime
+	}
+	return nil
+}
+
 // One kommune or fylkeskommune applying (R2).
 type Applicant struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1000,7 +1226,7 @@ type Applicant struct {
 
 func (x *Applicant) Reset() {
 	*x = Applicant{}
-	mi := &file_forsok_v1_application_proto_msgTypes[1]
+	mi := &file_forsok_v1_application_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1012,7 +1238,7 @@ func (x *Applicant) String() string {
 func (*Applicant) ProtoMessage() {}
 
 func (x *Applicant) ProtoReflect() protoreflect.Message {
-	mi := &file_forsok_v1_application_proto_msgTypes[1]
+	mi := &file_forsok_v1_application_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1025,7 +1251,7 @@ func (x *Applicant) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Applicant.ProtoReflect.Descriptor instead.
 func (*Applicant) Descriptor() ([]byte, []int) {
-	return file_forsok_v1_application_proto_rawDescGZIP(), []int{1}
+	return file_forsok_v1_application_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Applicant) GetOrganisationNumber() string {
@@ -1106,7 +1332,7 @@ type CouncilDecision struct {
 
 func (x *CouncilDecision) Reset() {
 	*x = CouncilDecision{}
-	mi := &file_forsok_v1_application_proto_msgTypes[2]
+	mi := &file_forsok_v1_application_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1118,7 +1344,7 @@ func (x *CouncilDecision) String() string {
 func (*CouncilDecision) ProtoMessage() {}
 
 func (x *CouncilDecision) ProtoReflect() protoreflect.Message {
-	mi := &file_forsok_v1_application_proto_msgTypes[2]
+	mi := &file_forsok_v1_application_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1131,7 +1357,7 @@ func (x *CouncilDecision) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CouncilDecision.ProtoReflect.Descriptor instead.
 func (*CouncilDecision) Descriptor() ([]byte, []int) {
-	return file_forsok_v1_application_proto_rawDescGZIP(), []int{2}
+	return file_forsok_v1_application_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *CouncilDecision) GetBody() string {
@@ -1188,7 +1414,7 @@ type Exemption struct {
 
 func (x *Exemption) Reset() {
 	*x = Exemption{}
-	mi := &file_forsok_v1_application_proto_msgTypes[3]
+	mi := &file_forsok_v1_application_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1200,7 +1426,7 @@ func (x *Exemption) String() string {
 func (*Exemption) ProtoMessage() {}
 
 func (x *Exemption) ProtoReflect() protoreflect.Message {
-	mi := &file_forsok_v1_application_proto_msgTypes[3]
+	mi := &file_forsok_v1_application_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1213,7 +1439,7 @@ func (x *Exemption) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Exemption.ProtoReflect.Descriptor instead.
 func (*Exemption) Descriptor() ([]byte, []int) {
-	return file_forsok_v1_application_proto_rawDescGZIP(), []int{3}
+	return file_forsok_v1_application_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Exemption) GetLawId() string {
@@ -1302,7 +1528,7 @@ type Person struct {
 
 func (x *Person) Reset() {
 	*x = Person{}
-	mi := &file_forsok_v1_application_proto_msgTypes[4]
+	mi := &file_forsok_v1_application_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1314,7 +1540,7 @@ func (x *Person) String() string {
 func (*Person) ProtoMessage() {}
 
 func (x *Person) ProtoReflect() protoreflect.Message {
-	mi := &file_forsok_v1_application_proto_msgTypes[4]
+	mi := &file_forsok_v1_application_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1327,7 +1553,7 @@ func (x *Person) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Person.ProtoReflect.Descriptor instead.
 func (*Person) Descriptor() ([]byte, []int) {
-	return file_forsok_v1_application_proto_rawDescGZIP(), []int{4}
+	return file_forsok_v1_application_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Person) GetSubject() string {
@@ -1392,7 +1618,7 @@ type Decision struct {
 
 func (x *Decision) Reset() {
 	*x = Decision{}
-	mi := &file_forsok_v1_application_proto_msgTypes[5]
+	mi := &file_forsok_v1_application_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1404,7 +1630,7 @@ func (x *Decision) String() string {
 func (*Decision) ProtoMessage() {}
 
 func (x *Decision) ProtoReflect() protoreflect.Message {
-	mi := &file_forsok_v1_application_proto_msgTypes[5]
+	mi := &file_forsok_v1_application_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1417,7 +1643,7 @@ func (x *Decision) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Decision.ProtoReflect.Descriptor instead.
 func (*Decision) Descriptor() ([]byte, []int) {
-	return file_forsok_v1_application_proto_rawDescGZIP(), []int{5}
+	return file_forsok_v1_application_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Decision) GetApproved() bool {
@@ -1551,7 +1777,7 @@ type Extension struct {
 
 func (x *Extension) Reset() {
 	*x = Extension{}
-	mi := &file_forsok_v1_application_proto_msgTypes[6]
+	mi := &file_forsok_v1_application_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1563,7 +1789,7 @@ func (x *Extension) String() string {
 func (*Extension) ProtoMessage() {}
 
 func (x *Extension) ProtoReflect() protoreflect.Message {
-	mi := &file_forsok_v1_application_proto_msgTypes[6]
+	mi := &file_forsok_v1_application_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1576,7 +1802,7 @@ func (x *Extension) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Extension.ProtoReflect.Descriptor instead.
 func (*Extension) Descriptor() ([]byte, []int) {
-	return file_forsok_v1_application_proto_rawDescGZIP(), []int{6}
+	return file_forsok_v1_application_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Extension) GetRequestedEnd() string {
@@ -1680,7 +1906,7 @@ type InterimReply struct {
 
 func (x *InterimReply) Reset() {
 	*x = InterimReply{}
-	mi := &file_forsok_v1_application_proto_msgTypes[7]
+	mi := &file_forsok_v1_application_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1692,7 +1918,7 @@ func (x *InterimReply) String() string {
 func (*InterimReply) ProtoMessage() {}
 
 func (x *InterimReply) ProtoReflect() protoreflect.Message {
-	mi := &file_forsok_v1_application_proto_msgTypes[7]
+	mi := &file_forsok_v1_application_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1705,7 +1931,7 @@ func (x *InterimReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InterimReply.ProtoReflect.Descriptor instead.
 func (*InterimReply) Descriptor() ([]byte, []int) {
-	return file_forsok_v1_application_proto_rawDescGZIP(), []int{7}
+	return file_forsok_v1_application_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *InterimReply) GetText() string {
@@ -1751,7 +1977,7 @@ type ChangeRequest struct {
 
 func (x *ChangeRequest) Reset() {
 	*x = ChangeRequest{}
-	mi := &file_forsok_v1_application_proto_msgTypes[8]
+	mi := &file_forsok_v1_application_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1763,7 +1989,7 @@ func (x *ChangeRequest) String() string {
 func (*ChangeRequest) ProtoMessage() {}
 
 func (x *ChangeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_forsok_v1_application_proto_msgTypes[8]
+	mi := &file_forsok_v1_application_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1776,7 +2002,7 @@ func (x *ChangeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangeRequest.ProtoReflect.Descriptor instead.
 func (*ChangeRequest) Descriptor() ([]byte, []int) {
-	return file_forsok_v1_application_proto_rawDescGZIP(), []int{8}
+	return file_forsok_v1_application_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ChangeRequest) GetQuestions() string {
@@ -1820,7 +2046,7 @@ type Termination struct {
 
 func (x *Termination) Reset() {
 	*x = Termination{}
-	mi := &file_forsok_v1_application_proto_msgTypes[9]
+	mi := &file_forsok_v1_application_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1832,7 +2058,7 @@ func (x *Termination) String() string {
 func (*Termination) ProtoMessage() {}
 
 func (x *Termination) ProtoReflect() protoreflect.Message {
-	mi := &file_forsok_v1_application_proto_msgTypes[9]
+	mi := &file_forsok_v1_application_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1845,7 +2071,7 @@ func (x *Termination) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Termination.ProtoReflect.Descriptor instead.
 func (*Termination) Descriptor() ([]byte, []int) {
-	return file_forsok_v1_application_proto_rawDescGZIP(), []int{9}
+	return file_forsok_v1_application_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Termination) GetReasons() string {
@@ -1903,7 +2129,7 @@ type EvaluationReport struct {
 
 func (x *EvaluationReport) Reset() {
 	*x = EvaluationReport{}
-	mi := &file_forsok_v1_application_proto_msgTypes[10]
+	mi := &file_forsok_v1_application_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1915,7 +2141,7 @@ func (x *EvaluationReport) String() string {
 func (*EvaluationReport) ProtoMessage() {}
 
 func (x *EvaluationReport) ProtoReflect() protoreflect.Message {
-	mi := &file_forsok_v1_application_proto_msgTypes[10]
+	mi := &file_forsok_v1_application_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1928,7 +2154,7 @@ func (x *EvaluationReport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EvaluationReport.ProtoReflect.Descriptor instead.
 func (*EvaluationReport) Descriptor() ([]byte, []int) {
-	return file_forsok_v1_application_proto_rawDescGZIP(), []int{10}
+	return file_forsok_v1_application_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *EvaluationReport) GetVersion() int32 {
@@ -1987,7 +2213,7 @@ type Closure struct {
 
 func (x *Closure) Reset() {
 	*x = Closure{}
-	mi := &file_forsok_v1_application_proto_msgTypes[11]
+	mi := &file_forsok_v1_application_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1999,7 +2225,7 @@ func (x *Closure) String() string {
 func (*Closure) ProtoMessage() {}
 
 func (x *Closure) ProtoReflect() protoreflect.Message {
-	mi := &file_forsok_v1_application_proto_msgTypes[11]
+	mi := &file_forsok_v1_application_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2012,7 +2238,7 @@ func (x *Closure) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Closure.ProtoReflect.Descriptor instead.
 func (*Closure) Descriptor() ([]byte, []int) {
-	return file_forsok_v1_application_proto_rawDescGZIP(), []int{11}
+	return file_forsok_v1_application_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Closure) GetOutcome() Application_Outcome {
@@ -2076,7 +2302,7 @@ type LawOwnerConfirmation struct {
 
 func (x *LawOwnerConfirmation) Reset() {
 	*x = LawOwnerConfirmation{}
-	mi := &file_forsok_v1_application_proto_msgTypes[12]
+	mi := &file_forsok_v1_application_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2088,7 +2314,7 @@ func (x *LawOwnerConfirmation) String() string {
 func (*LawOwnerConfirmation) ProtoMessage() {}
 
 func (x *LawOwnerConfirmation) ProtoReflect() protoreflect.Message {
-	mi := &file_forsok_v1_application_proto_msgTypes[12]
+	mi := &file_forsok_v1_application_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2101,7 +2327,7 @@ func (x *LawOwnerConfirmation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LawOwnerConfirmation.ProtoReflect.Descriptor instead.
 func (*LawOwnerConfirmation) Descriptor() ([]byte, []int) {
-	return file_forsok_v1_application_proto_rawDescGZIP(), []int{12}
+	return file_forsok_v1_application_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *LawOwnerConfirmation) GetLawId() string {
@@ -2160,7 +2386,7 @@ type LegalReview struct {
 
 func (x *LegalReview) Reset() {
 	*x = LegalReview{}
-	mi := &file_forsok_v1_application_proto_msgTypes[13]
+	mi := &file_forsok_v1_application_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2172,7 +2398,7 @@ func (x *LegalReview) String() string {
 func (*LegalReview) ProtoMessage() {}
 
 func (x *LegalReview) ProtoReflect() protoreflect.Message {
-	mi := &file_forsok_v1_application_proto_msgTypes[13]
+	mi := &file_forsok_v1_application_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2185,7 +2411,7 @@ func (x *LegalReview) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LegalReview.ProtoReflect.Descriptor instead.
 func (*LegalReview) Descriptor() ([]byte, []int) {
-	return file_forsok_v1_application_proto_rawDescGZIP(), []int{13}
+	return file_forsok_v1_application_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *LegalReview) GetExemptionIndex() int32 {
@@ -2245,7 +2471,7 @@ type WithdrawnParticipant struct {
 
 func (x *WithdrawnParticipant) Reset() {
 	*x = WithdrawnParticipant{}
-	mi := &file_forsok_v1_application_proto_msgTypes[14]
+	mi := &file_forsok_v1_application_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2257,7 +2483,7 @@ func (x *WithdrawnParticipant) String() string {
 func (*WithdrawnParticipant) ProtoMessage() {}
 
 func (x *WithdrawnParticipant) ProtoReflect() protoreflect.Message {
-	mi := &file_forsok_v1_application_proto_msgTypes[14]
+	mi := &file_forsok_v1_application_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2270,7 +2496,7 @@ func (x *WithdrawnParticipant) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WithdrawnParticipant.ProtoReflect.Descriptor instead.
 func (*WithdrawnParticipant) Descriptor() ([]byte, []int) {
-	return file_forsok_v1_application_proto_rawDescGZIP(), []int{14}
+	return file_forsok_v1_application_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *WithdrawnParticipant) GetApplicant() *Applicant {
@@ -2298,7 +2524,7 @@ var File_forsok_v1_application_proto protoreflect.FileDescriptor
 
 const file_forsok_v1_application_proto_rawDesc = "" +
 	"\n" +
-	"\x1bforsok/v1/application.proto\x12\tforsok.v1\x1a\x15forsok/v1/chain.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd5\x16\n" +
+	"\x1bforsok/v1/application.proto\x12\tforsok.v1\x1a\x15forsok/v1/chain.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd6\x19\n" +
 	"\vApplication\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12$\n" +
 	"\vcase_number\x18\x02 \x01(\tB\x03\xe0A\x03R\n" +
@@ -2348,7 +2574,14 @@ const file_forsok_v1_application_proto_rawDesc = "" +
 	"\x12evaluation_reports\x18F \x03(\v2\x1b.forsok.v1.EvaluationReportB\x03\xe0A\x03R\x11evaluationReports\x12\\\n" +
 	"\x17law_owner_confirmations\x18G \x03(\v2\x1f.forsok.v1.LawOwnerConfirmationB\x03\xe0A\x03R\x15lawOwnerConfirmations\x12@\n" +
 	"\rlegal_reviews\x18H \x03(\v2\x16.forsok.v1.LegalReviewB\x03\xe0A\x03R\flegalReviews\x12[\n" +
-	"\x16withdrawn_participants\x18I \x03(\v2\x1f.forsok.v1.WithdrawnParticipantB\x03\xe0A\x03R\x15withdrawnParticipants\"\xf7\x01\n" +
+	"\x16withdrawn_participants\x18I \x03(\v2\x1f.forsok.v1.WithdrawnParticipantB\x03\xe0A\x03R\x15withdrawnParticipants\x12.\n" +
+	"\x04call\x18! \x01(\tB\x1a\xe0A\x05\xfaA\x14\n" +
+	"\x12forsok.kdd.no/CallR\x04call\x127\n" +
+	"\x05stage\x18\" \x01(\x0e2\x1c.forsok.v1.Application.StageB\x03\xe0A\x03R\x05stage\x12\x1b\n" +
+	"\x06themes\x18# \x03(\tB\x03\xe0A\x01R\x06themes\x12(\n" +
+	"\rprogress_plan\x18$ \x01(\tB\x03\xe0A\x01R\fprogressPlan\x12\x1f\n" +
+	"\bdeadline\x18% \x01(\tB\x03\xe0A\x03R\bdeadline\x127\n" +
+	"\tselection\x18& \x01(\v2\x14.forsok.v1.SelectionB\x03\xe0A\x03R\tselection\"\x97\x02\n" +
 	"\x05State\x12\x15\n" +
 	"\x11STATE_UNSPECIFIED\x10\x00\x12\t\n" +
 	"\x05DRAFT\x10\x01\x12\r\n" +
@@ -2367,7 +2600,13 @@ const file_forsok_v1_application_proto_rawDesc = "" +
 	"\n" +
 	"EVALUATING\x10\f\x12\n" +
 	"\n" +
-	"\x06CLOSED\x10\r\"p\n" +
+	"\x06CLOSED\x10\r\x12\f\n" +
+	"\bSELECTED\x10\x0e\x12\x10\n" +
+	"\fNOT_SELECTED\x10\x0f\":\n" +
+	"\x05Stage\x12\x15\n" +
+	"\x11STAGE_UNSPECIFIED\x10\x00\x12\x0f\n" +
+	"\vPRELIMINARY\x10\x01\x12\t\n" +
+	"\x05FINAL\x10\x02\"p\n" +
 	"\bCategory\x12\x18\n" +
 	"\x14CATEGORY_UNSPECIFIED\x10\x00\x12\x10\n" +
 	"\fORGANISATION\x10\x01\x12\x11\n" +
@@ -2380,19 +2619,30 @@ const file_forsok_v1_application_proto_rawDesc = "" +
 	"\x0fTASK_ALLOCATION\x10\x02\x12\x13\n" +
 	"\x0fSERVICE_QUALITY\x10\x03\x12\x10\n" +
 	"\fRESOURCE_USE\x10\x04\x12\x19\n" +
-	"\x15DEMOCRATIC_GOVERNANCE\x10\x05\"\x80\x01\n" +
+	"\x15DEMOCRATIC_GOVERNANCE\x10\x05\"\x9b\x01\n" +
 	"\x04Flag\x12\x14\n" +
 	"\x10FLAG_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13NEEDS_INTERIM_REPLY\x10\x01\x12\x18\n" +
 	"\x14CONSULTATION_OVERDUE\x10\x02\x12\x17\n" +
 	"\x13PUBLICATION_MISSING\x10\x03\x12\x16\n" +
-	"\x12EVALUATION_OVERDUE\x10\x04\"a\n" +
+	"\x12EVALUATION_OVERDUE\x10\x04\x12\x19\n" +
+	"\x15FINAL_DEADLINE_MISSED\x10\x05\"a\n" +
 	"\aOutcome\x12\x17\n" +
 	"\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eMADE_PERMANENT\x10\x01\x12\x17\n" +
 	"\x13LAW_CHANGE_PROPOSED\x10\x02\x12\x10\n" +
 	"\fDISCONTINUED\x10\x03:U\xeaAR\n" +
-	"\x19forsok.kdd.no/Application\x12\x1aapplications/{application}*\fapplications2\vapplication\"\xae\x04\n" +
+	"\x19forsok.kdd.no/Application\x12\x1aapplications/{application}*\fapplications2\vapplication\"\xbb\x02\n" +
+	"\tSelection\x12\x1f\n" +
+	"\bselected\x18\x01 \x01(\bB\x03\xe0A\x03R\bselected\x12\x1d\n" +
+	"\areasons\x18\x02 \x01(\tB\x03\xe0A\x03R\areasons\x12&\n" +
+	"\freason_codes\x18\x03 \x03(\tB\x03\xe0A\x03R\vreasonCodes\x12*\n" +
+	"\x0efinal_deadline\x18\x04 \x01(\tB\x03\xe0A\x03R\rfinalDeadline\x12!\n" +
+	"\tauthority\x18\x05 \x01(\tB\x03\xe0A\x03R\tauthority\x125\n" +
+	"\n" +
+	"decided_by\x18\x06 \x01(\v2\x11.forsok.v1.PersonB\x03\xe0A\x03R\tdecidedBy\x12@\n" +
+	"\vdecide_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
+	"decideTime\"\xae\x04\n" +
 	"\tApplicant\x124\n" +
 	"\x13organisation_number\x18\x01 \x01(\tB\x03\xe0A\x02R\x12organisationNumber\x12\x17\n" +
 	"\x04name\x18\x02 \x01(\tB\x03\xe0A\x01R\x04name\x122\n" +
@@ -2542,95 +2792,101 @@ func file_forsok_v1_application_proto_rawDescGZIP() []byte {
 	return file_forsok_v1_application_proto_rawDescData
 }
 
-var file_forsok_v1_application_proto_enumTypes = make([]protoimpl.EnumInfo, 9)
-var file_forsok_v1_application_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_forsok_v1_application_proto_enumTypes = make([]protoimpl.EnumInfo, 10)
+var file_forsok_v1_application_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_forsok_v1_application_proto_goTypes = []any{
 	(Application_State)(0),        // 0: forsok.v1.Application.State
-	(Application_Category)(0),     // 1: forsok.v1.Application.Category
-	(Application_Purpose)(0),      // 2: forsok.v1.Application.Purpose
-	(Application_Flag)(0),         // 3: forsok.v1.Application.Flag
-	(Application_Outcome)(0),      // 4: forsok.v1.Application.Outcome
-	(Applicant_Kind)(0),           // 5: forsok.v1.Applicant.Kind
-	(Exemption_Flag)(0),           // 6: forsok.v1.Exemption.Flag
-	(Extension_State)(0),          // 7: forsok.v1.Extension.State
-	(LegalReview_Conclusion)(0),   // 8: forsok.v1.LegalReview.Conclusion
-	(*Application)(nil),           // 9: forsok.v1.Application
-	(*Applicant)(nil),             // 10: forsok.v1.Applicant
-	(*CouncilDecision)(nil),       // 11: forsok.v1.CouncilDecision
-	(*Exemption)(nil),             // 12: forsok.v1.Exemption
-	(*Person)(nil),                // 13: forsok.v1.Person
-	(*Decision)(nil),              // 14: forsok.v1.Decision
-	(*Extension)(nil),             // 15: forsok.v1.Extension
-	(*InterimReply)(nil),          // 16: forsok.v1.InterimReply
-	(*ChangeRequest)(nil),         // 17: forsok.v1.ChangeRequest
-	(*Termination)(nil),           // 18: forsok.v1.Termination
-	(*EvaluationReport)(nil),      // 19: forsok.v1.EvaluationReport
-	(*Closure)(nil),               // 20: forsok.v1.Closure
-	(*LawOwnerConfirmation)(nil),  // 21: forsok.v1.LawOwnerConfirmation
-	(*LegalReview)(nil),           // 22: forsok.v1.LegalReview
-	(*WithdrawnParticipant)(nil),  // 23: forsok.v1.WithdrawnParticipant
-	(*timestamppb.Timestamp)(nil), // 24: google.protobuf.Timestamp
-	(*ChainHead)(nil),             // 25: forsok.v1.ChainHead
+	(Application_Stage)(0),        // 1: forsok.v1.Application.Stage
+	(Application_Category)(0),     // 2: forsok.v1.Application.Category
+	(Application_Purpose)(0),      // 3: forsok.v1.Application.Purpose
+	(Application_Flag)(0),         // 4: forsok.v1.Application.Flag
+	(Application_Outcome)(0),      // 5: forsok.v1.Application.Outcome
+	(Applicant_Kind)(0),           // 6: forsok.v1.Applicant.Kind
+	(Exemption_Flag)(0),           // 7: forsok.v1.Exemption.Flag
+	(Extension_State)(0),          // 8: forsok.v1.Extension.State
+	(LegalReview_Conclusion)(0),   // 9: forsok.v1.LegalReview.Conclusion
+	(*Application)(nil),           // 10: forsok.v1.Application
+	(*Selection)(nil),             // 11: forsok.v1.Selection
+	(*Applicant)(nil),             // 12: forsok.v1.Applicant
+	(*CouncilDecision)(nil),       // 13: forsok.v1.CouncilDecision
+	(*Exemption)(nil),             // 14: forsok.v1.Exemption
+	(*Person)(nil),                // 15: forsok.v1.Person
+	(*Decision)(nil),              // 16: forsok.v1.Decision
+	(*Extension)(nil),             // 17: forsok.v1.Extension
+	(*InterimReply)(nil),          // 18: forsok.v1.InterimReply
+	(*ChangeRequest)(nil),         // 19: forsok.v1.ChangeRequest
+	(*Termination)(nil),           // 20: forsok.v1.Termination
+	(*EvaluationReport)(nil),      // 21: forsok.v1.EvaluationReport
+	(*Closure)(nil),               // 22: forsok.v1.Closure
+	(*LawOwnerConfirmation)(nil),  // 23: forsok.v1.LawOwnerConfirmation
+	(*LegalReview)(nil),           // 24: forsok.v1.LegalReview
+	(*WithdrawnParticipant)(nil),  // 25: forsok.v1.WithdrawnParticipant
+	(*timestamppb.Timestamp)(nil), // 26: google.protobuf.Timestamp
+	(*ChainHead)(nil),             // 27: forsok.v1.ChainHead
 }
 var file_forsok_v1_application_proto_depIdxs = []int32{
 	0,  // 0: forsok.v1.Application.state:type_name -> forsok.v1.Application.State
-	10, // 1: forsok.v1.Application.applicants:type_name -> forsok.v1.Applicant
-	1,  // 2: forsok.v1.Application.category:type_name -> forsok.v1.Application.Category
-	2,  // 3: forsok.v1.Application.purposes:type_name -> forsok.v1.Application.Purpose
-	12, // 4: forsok.v1.Application.exemptions:type_name -> forsok.v1.Exemption
-	13, // 5: forsok.v1.Application.assigned_handler:type_name -> forsok.v1.Person
-	16, // 6: forsok.v1.Application.interim_replies:type_name -> forsok.v1.InterimReply
-	17, // 7: forsok.v1.Application.change_requests:type_name -> forsok.v1.ChangeRequest
-	14, // 8: forsok.v1.Application.decision:type_name -> forsok.v1.Decision
-	15, // 9: forsok.v1.Application.extensions:type_name -> forsok.v1.Extension
-	18, // 10: forsok.v1.Application.termination:type_name -> forsok.v1.Termination
-	19, // 11: forsok.v1.Application.evaluation_report:type_name -> forsok.v1.EvaluationReport
-	20, // 12: forsok.v1.Application.closure:type_name -> forsok.v1.Closure
-	4,  // 13: forsok.v1.Application.outcome:type_name -> forsok.v1.Application.Outcome
-	24, // 14: forsok.v1.Application.create_time:type_name -> google.protobuf.Timestamp
-	24, // 15: forsok.v1.Application.update_time:type_name -> google.protobuf.Timestamp
-	24, // 16: forsok.v1.Application.submit_time:type_name -> google.protobuf.Timestamp
-	3,  // 17: forsok.v1.Application.flags:type_name -> forsok.v1.Application.Flag
-	25, // 18: forsok.v1.Application.chain_head:type_name -> forsok.v1.ChainHead
-	19, // 19: forsok.v1.Application.evaluation_reports:type_name -> forsok.v1.EvaluationReport
-	21, // 20: forsok.v1.Application.law_owner_confirmations:type_name -> forsok.v1.LawOwnerConfirmation
-	22, // 21: forsok.v1.Application.legal_reviews:type_name -> forsok.v1.LegalReview
-	23, // 22: forsok.v1.Application.withdrawn_participants:type_name -> forsok.v1.WithdrawnParticipant
-	5,  // 23: forsok.v1.Applicant.kind:type_name -> forsok.v1.Applicant.Kind
-	11, // 24: forsok.v1.Applicant.council_decision:type_name -> forsok.v1.CouncilDecision
-	11, // 25: forsok.v1.Applicant.extension_council_decision:type_name -> forsok.v1.CouncilDecision
-	6,  // 26: forsok.v1.Exemption.flags:type_name -> forsok.v1.Exemption.Flag
-	13, // 27: forsok.v1.Decision.decided_by:type_name -> forsok.v1.Person
-	24, // 28: forsok.v1.Decision.decide_time:type_name -> google.protobuf.Timestamp
-	11, // 29: forsok.v1.Extension.council_decision:type_name -> forsok.v1.CouncilDecision
-	24, // 30: forsok.v1.Extension.request_time:type_name -> google.protobuf.Timestamp
-	7,  // 31: forsok.v1.Extension.state:type_name -> forsok.v1.Extension.State
-	13, // 32: forsok.v1.Extension.decided_by:type_name -> forsok.v1.Person
-	24, // 33: forsok.v1.Extension.decide_time:type_name -> google.protobuf.Timestamp
-	13, // 34: forsok.v1.InterimReply.author:type_name -> forsok.v1.Person
-	24, // 35: forsok.v1.InterimReply.time:type_name -> google.protobuf.Timestamp
-	13, // 36: forsok.v1.ChangeRequest.requested_by:type_name -> forsok.v1.Person
-	24, // 37: forsok.v1.ChangeRequest.time:type_name -> google.protobuf.Timestamp
-	13, // 38: forsok.v1.Termination.decided_by:type_name -> forsok.v1.Person
-	24, // 39: forsok.v1.Termination.time:type_name -> google.protobuf.Timestamp
-	13, // 40: forsok.v1.EvaluationReport.submitted_by:type_name -> forsok.v1.Person
-	24, // 41: forsok.v1.EvaluationReport.time:type_name -> google.protobuf.Timestamp
-	4,  // 42: forsok.v1.Closure.outcome:type_name -> forsok.v1.Application.Outcome
-	13, // 43: forsok.v1.Closure.decided_by:type_name -> forsok.v1.Person
-	24, // 44: forsok.v1.Closure.time:type_name -> google.protobuf.Timestamp
-	13, // 45: forsok.v1.LawOwnerConfirmation.confirmed_by:type_name -> forsok.v1.Person
-	24, // 46: forsok.v1.LawOwnerConfirmation.time:type_name -> google.protobuf.Timestamp
-	12, // 47: forsok.v1.LegalReview.exemption:type_name -> forsok.v1.Exemption
-	8,  // 48: forsok.v1.LegalReview.conclusion:type_name -> forsok.v1.LegalReview.Conclusion
-	13, // 49: forsok.v1.LegalReview.reviewed_by:type_name -> forsok.v1.Person
-	24, // 50: forsok.v1.LegalReview.time:type_name -> google.protobuf.Timestamp
-	10, // 51: forsok.v1.WithdrawnParticipant.applicant:type_name -> forsok.v1.Applicant
-	24, // 52: forsok.v1.WithdrawnParticipant.time:type_name -> google.protobuf.Timestamp
-	53, // [53:53] is the sub-list for method output_type
-	53, // [53:53] is the sub-list for method input_type
-	53, // [53:53] is the sub-list for extension type_name
-	53, // [53:53] is the sub-list for extension extendee
-	0,  // [0:53] is the sub-list for field type_name
+	12, // 1: forsok.v1.Application.applicants:type_name -> forsok.v1.Applicant
+	2,  // 2: forsok.v1.Application.category:type_name -> forsok.v1.Application.Category
+	3,  // 3: forsok.v1.Application.purposes:type_name -> forsok.v1.Application.Purpose
+	14, // 4: forsok.v1.Application.exemptions:type_name -> forsok.v1.Exemption
+	15, // 5: forsok.v1.Application.assigned_handler:type_name -> forsok.v1.Person
+	18, // 6: forsok.v1.Application.interim_replies:type_name -> forsok.v1.InterimReply
+	19, // 7: forsok.v1.Application.change_requests:type_name -> forsok.v1.ChangeRequest
+	16, // 8: forsok.v1.Application.decision:type_name -> forsok.v1.Decision
+	17, // 9: forsok.v1.Application.extensions:type_name -> forsok.v1.Extension
+	20, // 10: forsok.v1.Application.termination:type_name -> forsok.v1.Termination
+	21, // 11: forsok.v1.Application.evaluation_report:type_name -> forsok.v1.EvaluationReport
+	22, // 12: forsok.v1.Application.closure:type_name -> forsok.v1.Closure
+	5,  // 13: forsok.v1.Application.outcome:type_name -> forsok.v1.Application.Outcome
+	26, // 14: forsok.v1.Application.create_time:type_name -> google.protobuf.Timestamp
+	26, // 15: forsok.v1.Application.update_time:type_name -> google.protobuf.Timestamp
+	26, // 16: forsok.v1.Application.submit_time:type_name -> google.protobuf.Timestamp
+	4,  // 17: forsok.v1.Application.flags:type_name -> forsok.v1.Application.Flag
+	27, // 18: forsok.v1.Application.chain_head:type_name -> forsok.v1.ChainHead
+	21, // 19: forsok.v1.Application.evaluation_reports:type_name -> forsok.v1.EvaluationReport
+	23, // 20: forsok.v1.Application.law_owner_confirmations:type_name -> forsok.v1.LawOwnerConfirmation
+	24, // 21: forsok.v1.Application.legal_reviews:type_name -> forsok.v1.LegalReview
+	25, // 22: forsok.v1.Application.withdrawn_participants:type_name -> forsok.v1.WithdrawnParticipant
+	1,  // 23: forsok.v1.Application.stage:type_name -> forsok.v1.Application.Stage
+	11, // 24: forsok.v1.Application.selection:type_name -> forsok.v1.Selection
+	15, // 25: forsok.v1.Selection.decided_by:type_name -> forsok.v1.Person
+	26, // 26: forsok.v1.Selection.decide_time:type_name -> google.protobuf.Timestamp
+	6,  // 27: forsok.v1.Applicant.kind:type_name -> forsok.v1.Applicant.Kind
+	13, // 28: forsok.v1.Applicant.council_decision:type_name -> forsok.v1.CouncilDecision
+	13, // 29: forsok.v1.Applicant.extension_council_decision:type_name -> forsok.v1.CouncilDecision
+	7,  // 30: forsok.v1.Exemption.flags:type_name -> forsok.v1.Exemption.Flag
+	15, // 31: forsok.v1.Decision.decided_by:type_name -> forsok.v1.Person
+	26, // 32: forsok.v1.Decision.decide_time:type_name -> google.protobuf.Timestamp
+	13, // 33: forsok.v1.Extension.council_decision:type_name -> forsok.v1.CouncilDecision
+	26, // 34: forsok.v1.Extension.request_time:type_name -> google.protobuf.Timestamp
+	8,  // 35: forsok.v1.Extension.state:type_name -> forsok.v1.Extension.State
+	15, // 36: forsok.v1.Extension.decided_by:type_name -> forsok.v1.Person
+	26, // 37: forsok.v1.Extension.decide_time:type_name -> google.protobuf.Timestamp
+	15, // 38: forsok.v1.InterimReply.author:type_name -> forsok.v1.Person
+	26, // 39: forsok.v1.InterimReply.time:type_name -> google.protobuf.Timestamp
+	15, // 40: forsok.v1.ChangeRequest.requested_by:type_name -> forsok.v1.Person
+	26, // 41: forsok.v1.ChangeRequest.time:type_name -> google.protobuf.Timestamp
+	15, // 42: forsok.v1.Termination.decided_by:type_name -> forsok.v1.Person
+	26, // 43: forsok.v1.Termination.time:type_name -> google.protobuf.Timestamp
+	15, // 44: forsok.v1.EvaluationReport.submitted_by:type_name -> forsok.v1.Person
+	26, // 45: forsok.v1.EvaluationReport.time:type_name -> google.protobuf.Timestamp
+	5,  // 46: forsok.v1.Closure.outcome:type_name -> forsok.v1.Application.Outcome
+	15, // 47: forsok.v1.Closure.decided_by:type_name -> forsok.v1.Person
+	26, // 48: forsok.v1.Closure.time:type_name -> google.protobuf.Timestamp
+	15, // 49: forsok.v1.LawOwnerConfirmation.confirmed_by:type_name -> forsok.v1.Person
+	26, // 50: forsok.v1.LawOwnerConfirmation.time:type_name -> google.protobuf.Timestamp
+	14, // 51: forsok.v1.LegalReview.exemption:type_name -> forsok.v1.Exemption
+	9,  // 52: forsok.v1.LegalReview.conclusion:type_name -> forsok.v1.LegalReview.Conclusion
+	15, // 53: forsok.v1.LegalReview.reviewed_by:type_name -> forsok.v1.Person
+	26, // 54: forsok.v1.LegalReview.time:type_name -> google.protobuf.Timestamp
+	12, // 55: forsok.v1.WithdrawnParticipant.applicant:type_name -> forsok.v1.Applicant
+	26, // 56: forsok.v1.WithdrawnParticipant.time:type_name -> google.protobuf.Timestamp
+	57, // [57:57] is the sub-list for method output_type
+	57, // [57:57] is the sub-list for method input_type
+	57, // [57:57] is the sub-list for extension type_name
+	57, // [57:57] is the sub-list for extension extendee
+	0,  // [0:57] is the sub-list for field type_name
 }
 
 func init() { file_forsok_v1_application_proto_init() }
@@ -2644,8 +2900,8 @@ func file_forsok_v1_application_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_forsok_v1_application_proto_rawDesc), len(file_forsok_v1_application_proto_rawDesc)),
-			NumEnums:      9,
-			NumMessages:   15,
+			NumEnums:      10,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

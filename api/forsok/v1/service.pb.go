@@ -208,7 +208,8 @@ type ListApplicationsRequest struct {
 	// number), municipality, ministry (consulted), law (a Lovdata id) and flag with = and
 	// !=; create_time and update_time with = != < <= > >= and an RFC 3339 time or a date
 	// (the whole day in Europe/Oslo); ends_within_days and evaluation_due_within_days with
-	// = and a number of days. Example: "(state = SUBMITTED OR state = IN_REVIEW) AND
+	// = and a number of days; call (a call's id, 2027-01) and stage (PRELIMINARY, FINAL)
+	// with = and != (R20). Example: "(state = SUBMITTED OR state = IN_REVIEW) AND
 	// municipality = 3118 AND create_time >= 2026-01-01". Empty lists every application
 	// the caller may see.
 	Filter string `protobuf:"bytes,1,opt,name=filter,proto3" json:"filter,omitempty"`
@@ -2587,7 +2588,7 @@ var File_forsok_v1_service_proto protoreflect.FileDescriptor
 
 const file_forsok_v1_service_proto_rawDesc = "" +
 	"\n" +
-	"\x17forsok/v1/service.proto\x12\tforsok.v1\x1a\x1bforsok/v1/application.proto\x1a\x1cforsok/v1/consultation.proto\x1a\x18forsok/v1/document.proto\x1a\x15forsok/v1/event.proto\x1a\x14forsok/v1/feed.proto\x1a\x13forsok/v1/law.proto\x1a\x1aforsok/v1/statistics.proto\x1a\x18forsok/v1/workflow.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\"}\n" +
+	"\x17forsok/v1/service.proto\x12\tforsok.v1\x1a\x1bforsok/v1/application.proto\x1a\x14forsok/v1/call.proto\x1a\x1cforsok/v1/consultation.proto\x1a\x18forsok/v1/document.proto\x1a\x15forsok/v1/event.proto\x1a\x14forsok/v1/feed.proto\x1a\x13forsok/v1/law.proto\x1a\x1aforsok/v1/statistics.proto\x1a\x18forsok/v1/workflow.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\"}\n" +
 	"\x18CreateApplicationRequest\x12=\n" +
 	"\vapplication\x18\x01 \x01(\v2\x16.forsok.v1.ApplicationB\x03\xe0A\x02R\vapplication\x12\"\n" +
 	"\n" +
@@ -2811,7 +2812,7 @@ const file_forsok_v1_service_proto_rawDesc = "" +
 	"\x19forsok.kdd.no/ApplicationR\x04name\"P\n" +
 	"\x1aListAllowedActionsResponse\x122\n" +
 	"\aactions\x18\x01 \x03(\v2\x18.forsok.v1.AllowedActionR\aactions\"\x14\n" +
-	"\x12GetWorkflowRequest2\x9c*\n" +
+	"\x12GetWorkflowRequest2\xf83\n" +
 	"\x12ApplicationService\x12w\n" +
 	"\x11CreateApplication\x12#.forsok.v1.CreateApplicationRequest\x1a\x16.forsok.v1.Application\"%\x82\xd3\xe4\x93\x02\x1f:\vapplication\"\x10/v1/applications\x12m\n" +
 	"\x0eGetApplication\x12 .forsok.v1.GetApplicationRequest\x1a\x16.forsok.v1.Application\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/{name=applications/*}\x12u\n" +
@@ -2856,7 +2857,20 @@ const file_forsok_v1_service_proto_rawDesc = "" +
 	"\x10DownloadDocument\x12\".forsok.v1.DownloadDocumentRequest\x1a#.forsok.v1.DownloadDocumentResponse0\x01\x12}\n" +
 	"\x12ListJournalEntries\x12$.forsok.v1.ListJournalEntriesRequest\x1a%.forsok.v1.ListJournalEntriesResponse\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/journalEntries\x12\x82\x01\n" +
 	"\x12ScreenJournalEntry\x12$.forsok.v1.ScreenJournalEntryRequest\x1a\x17.forsok.v1.JournalEntry\"-\x82\xd3\xe4\x93\x02':\x01*\"\"/v1/{name=journalEntries/*}:screen\x12_\n" +
-	"\rGetStatistics\x12\x1f.forsok.v1.GetStatisticsRequest\x1a\x15.forsok.v1.Statistics\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/statisticsB1Z/github.com/forsok/forsok/api/forsok/v1;forsokv1b\x06proto3"
+	"\rGetStatistics\x12\x1f.forsok.v1.GetStatisticsRequest\x1a\x15.forsok.v1.Statistics\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/statistics\x12T\n" +
+	"\n" +
+	"CreateCall\x12\x1c.forsok.v1.CreateCallRequest\x1a\x0f.forsok.v1.Call\"\x17\x82\xd3\xe4\x93\x02\x11:\x04call\"\t/v1/calls\x12Q\n" +
+	"\aGetCall\x12\x19.forsok.v1.GetCallRequest\x1a\x0f.forsok.v1.Call\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/{name=calls/*}\x12Y\n" +
+	"\tListCalls\x12\x1b.forsok.v1.ListCallsRequest\x1a\x1c.forsok.v1.ListCallsResponse\"\x11\x82\xd3\xe4\x93\x02\v\x12\t/v1/calls\x12b\n" +
+	"\n" +
+	"UpdateCall\x12\x1c.forsok.v1.UpdateCallRequest\x1a\x0f.forsok.v1.Call\"%\x82\xd3\xe4\x93\x02\x1f:\x04call2\x17/v1/{call.name=calls/*}\x12d\n" +
+	"\vPublishCall\x12\x1d.forsok.v1.PublishCallRequest\x1a\x0f.forsok.v1.Call\"%\x82\xd3\xe4\x93\x02\x1f:\x01*\"\x1a/v1/{name=calls/*}:publish\x12^\n" +
+	"\tCloseCall\x12\x1b.forsok.v1.CloseCallRequest\x1a\x0f.forsok.v1.Call\"#\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/v1/{name=calls/*}:close\x12z\n" +
+	"\x11GetCallStatistics\x12#.forsok.v1.GetCallStatisticsRequest\x1a\x19.forsok.v1.CallStatistics\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/{name=calls/*/statistics}\x12}\n" +
+	"\x11SelectApplication\x12#.forsok.v1.SelectApplicationRequest\x1a\x16.forsok.v1.Application\"+\x82\xd3\xe4\x93\x02%:\x01*\" /v1/{name=applications/*}:select\x12\x80\x01\n" +
+	"\x12DeclineApplication\x12$.forsok.v1.DeclineApplicationRequest\x1a\x16.forsok.v1.Application\",\x82\xd3\xe4\x93\x02&:\x01*\"!/v1/{name=applications/*}:decline\x12\x93\x01\n" +
+	"\x12SelectApplications\x12$.forsok.v1.SelectApplicationsRequest\x1a%.forsok.v1.SelectApplicationsResponse\"0\x82\xd3\xe4\x93\x02*:\x01*\"%/v1/{call=calls/*}:selectApplications\x12\x97\x01\n" +
+	"\x13DeclineApplications\x12%.forsok.v1.DeclineApplicationsRequest\x1a&.forsok.v1.DeclineApplicationsResponse\"1\x82\xd3\xe4\x93\x02+:\x01*\"&/v1/{call=calls/*}:declineApplicationsB1Z/github.com/forsok/forsok/api/forsok/v1;forsokv1b\x06proto3"
 
 var (
 	file_forsok_v1_service_proto_rawDescOnce sync.Once
@@ -2929,16 +2943,32 @@ var file_forsok_v1_service_proto_goTypes = []any{
 	(*ListJournalEntriesRequest)(nil),        // 53: forsok.v1.ListJournalEntriesRequest
 	(*ScreenJournalEntryRequest)(nil),        // 54: forsok.v1.ScreenJournalEntryRequest
 	(*GetStatisticsRequest)(nil),             // 55: forsok.v1.GetStatisticsRequest
-	(*emptypb.Empty)(nil),                    // 56: google.protobuf.Empty
-	(*ApplicationHistory)(nil),               // 57: forsok.v1.ApplicationHistory
-	(*ListEventsResponse)(nil),               // 58: forsok.v1.ListEventsResponse
-	(*Workflow)(nil),                         // 59: forsok.v1.Workflow
-	(*Document)(nil),                         // 60: forsok.v1.Document
-	(*ListDocumentsResponse)(nil),            // 61: forsok.v1.ListDocumentsResponse
-	(*DownloadDocumentResponse)(nil),         // 62: forsok.v1.DownloadDocumentResponse
-	(*ListJournalEntriesResponse)(nil),       // 63: forsok.v1.ListJournalEntriesResponse
-	(*JournalEntry)(nil),                     // 64: forsok.v1.JournalEntry
-	(*Statistics)(nil),                       // 65: forsok.v1.Statistics
+	(*CreateCallRequest)(nil),                // 56: forsok.v1.CreateCallRequest
+	(*GetCallRequest)(nil),                   // 57: forsok.v1.GetCallRequest
+	(*ListCallsRequest)(nil),                 // 58: forsok.v1.ListCallsRequest
+	(*UpdateCallRequest)(nil),                // 59: forsok.v1.UpdateCallRequest
+	(*PublishCallRequest)(nil),               // 60: forsok.v1.PublishCallRequest
+	(*CloseCallRequest)(nil),                 // 61: forsok.v1.CloseCallRequest
+	(*GetCallStatisticsRequest)(nil),         // 62: forsok.v1.GetCallStatisticsRequest
+	(*SelectApplicationRequest)(nil),         // 63: forsok.v1.SelectApplicationRequest
+	(*DeclineApplicationRequest)(nil),        // 64: forsok.v1.DeclineApplicationRequest
+	(*SelectApplicationsRequest)(nil),        // 65: forsok.v1.SelectApplicationsRequest
+	(*DeclineApplicationsRequest)(nil),       // 66: forsok.v1.DeclineApplicationsRequest
+	(*emptypb.Empty)(nil),                    // 67: google.protobuf.Empty
+	(*ApplicationHistory)(nil),               // 68: forsok.v1.ApplicationHistory
+	(*ListEventsResponse)(nil),               // 69: forsok.v1.ListEventsResponse
+	(*Workflow)(nil),                         // 70: forsok.v1.Workflow
+	(*Document)(nil),                         // 71: forsok.v1.Document
+	(*ListDocumentsResponse)(nil),            // 72: forsok.v1.ListDocumentsResponse
+	(*DownloadDocumentResponse)(nil),         // 73: forsok.v1.DownloadDocumentResponse
+	(*ListJournalEntriesResponse)(nil),       // 74: forsok.v1.ListJournalEntriesResponse
+	(*JournalEntry)(nil),                     // 75: forsok.v1.JournalEntry
+	(*Statistics)(nil),                       // 76: forsok.v1.Statistics
+	(*Call)(nil),                             // 77: forsok.v1.Call
+	(*ListCallsResponse)(nil),                // 78: forsok.v1.ListCallsResponse
+	(*CallStatistics)(nil),                   // 79: forsok.v1.CallStatistics
+	(*SelectApplicationsResponse)(nil),       // 80: forsok.v1.SelectApplicationsResponse
+	(*DeclineApplicationsResponse)(nil),      // 81: forsok.v1.DeclineApplicationsResponse
 }
 var file_forsok_v1_service_proto_depIdxs = []int32{
 	35, // 0: forsok.v1.CreateApplicationRequest.application:type_name -> forsok.v1.Application
@@ -2997,50 +3027,72 @@ var file_forsok_v1_service_proto_depIdxs = []int32{
 	53, // 53: forsok.v1.ApplicationService.ListJournalEntries:input_type -> forsok.v1.ListJournalEntriesRequest
 	54, // 54: forsok.v1.ApplicationService.ScreenJournalEntry:input_type -> forsok.v1.ScreenJournalEntryRequest
 	55, // 55: forsok.v1.ApplicationService.GetStatistics:input_type -> forsok.v1.GetStatisticsRequest
-	35, // 56: forsok.v1.ApplicationService.CreateApplication:output_type -> forsok.v1.Application
-	35, // 57: forsok.v1.ApplicationService.GetApplication:output_type -> forsok.v1.Application
-	4,  // 58: forsok.v1.ApplicationService.ListApplications:output_type -> forsok.v1.ListApplicationsResponse
-	35, // 59: forsok.v1.ApplicationService.UpdateApplication:output_type -> forsok.v1.Application
-	56, // 60: forsok.v1.ApplicationService.DeleteApplication:output_type -> google.protobuf.Empty
-	35, // 61: forsok.v1.ApplicationService.ConfirmParticipation:output_type -> forsok.v1.Application
-	35, // 62: forsok.v1.ApplicationService.WithdrawParticipation:output_type -> forsok.v1.Application
-	35, // 63: forsok.v1.ApplicationService.ConfirmLawOwner:output_type -> forsok.v1.Application
-	35, // 64: forsok.v1.ApplicationService.RecordLegalReview:output_type -> forsok.v1.Application
-	35, // 65: forsok.v1.ApplicationService.SubmitApplication:output_type -> forsok.v1.Application
-	35, // 66: forsok.v1.ApplicationService.WithdrawApplication:output_type -> forsok.v1.Application
-	35, // 67: forsok.v1.ApplicationService.AssignApplication:output_type -> forsok.v1.Application
-	35, // 68: forsok.v1.ApplicationService.RecordInterimReply:output_type -> forsok.v1.Application
-	35, // 69: forsok.v1.ApplicationService.RequestChanges:output_type -> forsok.v1.Application
-	38, // 70: forsok.v1.ApplicationService.CreateConsultation:output_type -> forsok.v1.Consultation
-	15, // 71: forsok.v1.ApplicationService.ListConsultations:output_type -> forsok.v1.ListConsultationsResponse
-	38, // 72: forsok.v1.ApplicationService.RespondToConsultation:output_type -> forsok.v1.Consultation
-	38, // 73: forsok.v1.ApplicationService.CancelConsultation:output_type -> forsok.v1.Consultation
-	35, // 74: forsok.v1.ApplicationService.ApproveApplication:output_type -> forsok.v1.Application
-	35, // 75: forsok.v1.ApplicationService.RejectApplication:output_type -> forsok.v1.Application
-	35, // 76: forsok.v1.ApplicationService.RecordPublication:output_type -> forsok.v1.Application
-	35, // 77: forsok.v1.ApplicationService.ActivateTrial:output_type -> forsok.v1.Application
-	35, // 78: forsok.v1.ApplicationService.RequestExtension:output_type -> forsok.v1.Application
-	35, // 79: forsok.v1.ApplicationService.DecideExtension:output_type -> forsok.v1.Application
-	35, // 80: forsok.v1.ApplicationService.TerminateTrial:output_type -> forsok.v1.Application
-	26, // 81: forsok.v1.ApplicationService.BatchTerminateTrials:output_type -> forsok.v1.BatchTerminateTrialsResponse
-	35, // 82: forsok.v1.ApplicationService.EndTrialPeriod:output_type -> forsok.v1.Application
-	35, // 83: forsok.v1.ApplicationService.SubmitEvaluation:output_type -> forsok.v1.Application
-	35, // 84: forsok.v1.ApplicationService.CloseApplication:output_type -> forsok.v1.Application
-	31, // 85: forsok.v1.ApplicationService.ListApplicationEvents:output_type -> forsok.v1.ListApplicationEventsResponse
-	57, // 86: forsok.v1.ApplicationService.ExportApplicationEvents:output_type -> forsok.v1.ApplicationHistory
-	58, // 87: forsok.v1.ApplicationService.ListEvents:output_type -> forsok.v1.ListEventsResponse
-	41, // 88: forsok.v1.ApplicationService.WatchEvents:output_type -> forsok.v1.Event
-	33, // 89: forsok.v1.ApplicationService.ListAllowedActions:output_type -> forsok.v1.ListAllowedActionsResponse
-	59, // 90: forsok.v1.ApplicationService.GetWorkflow:output_type -> forsok.v1.Workflow
-	60, // 91: forsok.v1.ApplicationService.UploadDocument:output_type -> forsok.v1.Document
-	61, // 92: forsok.v1.ApplicationService.ListDocuments:output_type -> forsok.v1.ListDocumentsResponse
-	60, // 93: forsok.v1.ApplicationService.GetDocument:output_type -> forsok.v1.Document
-	62, // 94: forsok.v1.ApplicationService.DownloadDocument:output_type -> forsok.v1.DownloadDocumentResponse
-	63, // 95: forsok.v1.ApplicationService.ListJournalEntries:output_type -> forsok.v1.ListJournalEntriesResponse
-	64, // 96: forsok.v1.ApplicationService.ScreenJournalEntry:output_type -> forsok.v1.JournalEntry
-	65, // 97: forsok.v1.ApplicationService.GetStatistics:output_type -> forsok.v1.Statistics
-	56, // [56:98] is the sub-list for method output_type
-	14, // [14:56] is the sub-list for method input_type
+	56, // 56: forsok.v1.ApplicationService.CreateCall:input_type -> forsok.v1.CreateCallRequest
+	57, // 57: forsok.v1.ApplicationService.GetCall:input_type -> forsok.v1.GetCallRequest
+	58, // 58: forsok.v1.ApplicationService.ListCalls:input_type -> forsok.v1.ListCallsRequest
+	59, // 59: forsok.v1.ApplicationService.UpdateCall:input_type -> forsok.v1.UpdateCallRequest
+	60, // 60: forsok.v1.ApplicationService.PublishCall:input_type -> forsok.v1.PublishCallRequest
+	61, // 61: forsok.v1.ApplicationService.CloseCall:input_type -> forsok.v1.CloseCallRequest
+	62, // 62: forsok.v1.ApplicationService.GetCallStatistics:input_type -> forsok.v1.GetCallStatisticsRequest
+	63, // 63: forsok.v1.ApplicationService.SelectApplication:input_type -> forsok.v1.SelectApplicationRequest
+	64, // 64: forsok.v1.ApplicationService.DeclineApplication:input_type -> forsok.v1.DeclineApplicationRequest
+	65, // 65: forsok.v1.ApplicationService.SelectApplications:input_type -> forsok.v1.SelectApplicationsRequest
+	66, // 66: forsok.v1.ApplicationService.DeclineApplications:input_type -> forsok.v1.DeclineApplicationsRequest
+	35, // 67: forsok.v1.ApplicationService.CreateApplication:output_type -> forsok.v1.Application
+	35, // 68: forsok.v1.ApplicationService.GetApplication:output_type -> forsok.v1.Application
+	4,  // 69: forsok.v1.ApplicationService.ListApplications:output_type -> forsok.v1.ListApplicationsResponse
+	35, // 70: forsok.v1.ApplicationService.UpdateApplication:output_type -> forsok.v1.Application
+	67, // 71: forsok.v1.ApplicationService.DeleteApplication:output_type -> google.protobuf.Empty
+	35, // 72: forsok.v1.ApplicationService.ConfirmParticipation:output_type -> forsok.v1.Application
+	35, // 73: forsok.v1.ApplicationService.WithdrawParticipation:output_type -> forsok.v1.Application
+	35, // 74: forsok.v1.ApplicationService.ConfirmLawOwner:output_type -> forsok.v1.Application
+	35, // 75: forsok.v1.ApplicationService.RecordLegalReview:output_type -> forsok.v1.Application
+	35, // 76: forsok.v1.ApplicationService.SubmitApplication:output_type -> forsok.v1.Application
+	35, // 77: forsok.v1.ApplicationService.WithdrawApplication:output_type -> forsok.v1.Application
+	35, // 78: forsok.v1.ApplicationService.AssignApplication:output_type -> forsok.v1.Application
+	35, // 79: forsok.v1.ApplicationService.RecordInterimReply:output_type -> forsok.v1.Application
+	35, // 80: forsok.v1.ApplicationService.RequestChanges:output_type -> forsok.v1.Application
+	38, // 81: forsok.v1.ApplicationService.CreateConsultation:output_type -> forsok.v1.Consultation
+	15, // 82: forsok.v1.ApplicationService.ListConsultations:output_type -> forsok.v1.ListConsultationsResponse
+	38, // 83: forsok.v1.ApplicationService.RespondToConsultation:output_type -> forsok.v1.Consultation
+	38, // 84: forsok.v1.ApplicationService.CancelConsultation:output_type -> forsok.v1.Consultation
+	35, // 85: forsok.v1.ApplicationService.ApproveApplication:output_type -> forsok.v1.Application
+	35, // 86: forsok.v1.ApplicationService.RejectApplication:output_type -> forsok.v1.Application
+	35, // 87: forsok.v1.ApplicationService.RecordPublication:output_type -> forsok.v1.Application
+	35, // 88: forsok.v1.ApplicationService.ActivateTrial:output_type -> forsok.v1.Application
+	35, // 89: forsok.v1.ApplicationService.RequestExtension:output_type -> forsok.v1.Application
+	35, // 90: forsok.v1.ApplicationService.DecideExtension:output_type -> forsok.v1.Application
+	35, // 91: forsok.v1.ApplicationService.TerminateTrial:output_type -> forsok.v1.Application
+	26, // 92: forsok.v1.ApplicationService.BatchTerminateTrials:output_type -> forsok.v1.BatchTerminateTrialsResponse
+	35, // 93: forsok.v1.ApplicationService.EndTrialPeriod:output_type -> forsok.v1.Application
+	35, // 94: forsok.v1.ApplicationService.SubmitEvaluation:output_type -> forsok.v1.Application
+	35, // 95: forsok.v1.ApplicationService.CloseApplication:output_type -> forsok.v1.Application
+	31, // 96: forsok.v1.ApplicationService.ListApplicationEvents:output_type -> forsok.v1.ListApplicationEventsResponse
+	68, // 97: forsok.v1.ApplicationService.ExportApplicationEvents:output_type -> forsok.v1.ApplicationHistory
+	69, // 98: forsok.v1.ApplicationService.ListEvents:output_type -> forsok.v1.ListEventsResponse
+	41, // 99: forsok.v1.ApplicationService.WatchEvents:output_type -> forsok.v1.Event
+	33, // 100: forsok.v1.ApplicationService.ListAllowedActions:output_type -> forsok.v1.ListAllowedActionsResponse
+	70, // 101: forsok.v1.ApplicationService.GetWorkflow:output_type -> forsok.v1.Workflow
+	71, // 102: forsok.v1.ApplicationService.UploadDocument:output_type -> forsok.v1.Document
+	72, // 103: forsok.v1.ApplicationService.ListDocuments:output_type -> forsok.v1.ListDocumentsResponse
+	71, // 104: forsok.v1.ApplicationService.GetDocument:output_type -> forsok.v1.Document
+	73, // 105: forsok.v1.ApplicationService.DownloadDocument:output_type -> forsok.v1.DownloadDocumentResponse
+	74, // 106: forsok.v1.ApplicationService.ListJournalEntries:output_type -> forsok.v1.ListJournalEntriesResponse
+	75, // 107: forsok.v1.ApplicationService.ScreenJournalEntry:output_type -> forsok.v1.JournalEntry
+	76, // 108: forsok.v1.ApplicationService.GetStatistics:output_type -> forsok.v1.Statistics
+	77, // 109: forsok.v1.ApplicationService.CreateCall:output_type -> forsok.v1.Call
+	77, // 110: forsok.v1.ApplicationService.GetCall:output_type -> forsok.v1.Call
+	78, // 111: forsok.v1.ApplicationService.ListCalls:output_type -> forsok.v1.ListCallsResponse
+	77, // 112: forsok.v1.ApplicationService.UpdateCall:output_type -> forsok.v1.Call
+	77, // 113: forsok.v1.ApplicationService.PublishCall:output_type -> forsok.v1.Call
+	77, // 114: forsok.v1.ApplicationService.CloseCall:output_type -> forsok.v1.Call
+	79, // 115: forsok.v1.ApplicationService.GetCallStatistics:output_type -> forsok.v1.CallStatistics
+	35, // 116: forsok.v1.ApplicationService.SelectApplication:output_type -> forsok.v1.Application
+	35, // 117: forsok.v1.ApplicationService.DeclineApplication:output_type -> forsok.v1.Application
+	80, // 118: forsok.v1.ApplicationService.SelectApplications:output_type -> forsok.v1.SelectApplicationsResponse
+	81, // 119: forsok.v1.ApplicationService.DeclineApplications:output_type -> forsok.v1.DeclineApplicationsResponse
+	67, // [67:120] is the sub-list for method output_type
+	14, // [14:67] is the sub-list for method input_type
 	14, // [14:14] is the sub-list for extension type_name
 	14, // [14:14] is the sub-list for extension extendee
 	0,  // [0:14] is the sub-list for field type_name
@@ -3052,6 +3104,7 @@ func file_forsok_v1_service_proto_init() {
 		return
 	}
 	file_forsok_v1_application_proto_init()
+	file_forsok_v1_call_proto_init()
 	file_forsok_v1_consultation_proto_init()
 	file_forsok_v1_document_proto_init()
 	file_forsok_v1_event_proto_init()

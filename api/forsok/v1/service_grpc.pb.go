@@ -70,6 +70,17 @@ const (
 	ApplicationService_ListJournalEntries_FullMethodName      = "/forsok.v1.ApplicationService/ListJournalEntries"
 	ApplicationService_ScreenJournalEntry_FullMethodName      = "/forsok.v1.ApplicationService/ScreenJournalEntry"
 	ApplicationService_GetStatistics_FullMethodName           = "/forsok.v1.ApplicationService/GetStatistics"
+	ApplicationService_CreateCall_FullMethodName              = "/forsok.v1.ApplicationService/CreateCall"
+	ApplicationService_GetCall_FullMethodName                 = "/forsok.v1.ApplicationService/GetCall"
+	ApplicationService_ListCalls_FullMethodName               = "/forsok.v1.ApplicationService/ListCalls"
+	ApplicationService_UpdateCall_FullMethodName              = "/forsok.v1.ApplicationService/UpdateCall"
+	ApplicationService_PublishCall_FullMethodName             = "/forsok.v1.ApplicationService/PublishCall"
+	ApplicationService_CloseCall_FullMethodName               = "/forsok.v1.ApplicationService/CloseCall"
+	ApplicationService_GetCallStatistics_FullMethodName       = "/forsok.v1.ApplicationService/GetCallStatistics"
+	ApplicationService_SelectApplication_FullMethodName       = "/forsok.v1.ApplicationService/SelectApplication"
+	ApplicationService_DeclineApplication_FullMethodName      = "/forsok.v1.ApplicationService/DeclineApplication"
+	ApplicationService_SelectApplications_FullMethodName      = "/forsok.v1.ApplicationService/SelectApplications"
+	ApplicationService_DeclineApplications_FullMethodName     = "/forsok.v1.ApplicationService/DeclineApplications"
 )
 
 // ApplicationServiceClient is the client API for ApplicationService service.
@@ -211,6 +222,32 @@ type ApplicationServiceClient interface {
 	// Gets the public statistics: aggregates over every case (statistics.proto). Needs no
 	// credentials.
 	GetStatistics(ctx context.Context, in *GetStatisticsRequest, opts ...grpc.CallOption) (*Statistics, error)
+	// Calls for applications (R20; call.proto). KDD drafts a call (AIP-133).
+	CreateCall(ctx context.Context, in *CreateCallRequest, opts ...grpc.CallOption) (*Call, error)
+	// Gets a call (AIP-131); a published call is public, a draft KDD's.
+	GetCall(ctx context.Context, in *GetCallRequest, opts ...grpc.CallOption) (*Call, error)
+	// Lists the calls the caller sees, oldest first (AIP-132).
+	ListCalls(ctx context.Context, in *ListCallsRequest, opts ...grpc.CallOption) (*ListCallsResponse, error)
+	// Updates a draft call (AIP-134).
+	UpdateCall(ctx context.Context, in *UpdateCallRequest, opts ...grpc.CallOption) (*Call, error)
+	// Publishes a draft call: DRAFT → OPEN, public.
+	PublishCall(ctx context.Context, in *PublishCallRequest, opts ...grpc.CallOption) (*Call, error)
+	// Closes a call: OPEN or ASSESSMENT → CLOSED, once every preliminary application is
+	// answered.
+	CloseCall(ctx context.Context, in *CloseCallRequest, opts ...grpc.CallOption) (*Call, error)
+	// The call's figures: applications received, selected, declined, by county and
+	// theme. Public for a published call.
+	GetCallStatistics(ctx context.Context, in *GetCallStatisticsRequest, opts ...grpc.CallOption) (*CallStatistics, error)
+	// KDD selects a preliminary application: → SELECTED, stage FINAL (R20).
+	SelectApplication(ctx context.Context, in *SelectApplicationRequest, opts ...grpc.CallOption) (*Application, error)
+	// KDD declines a preliminary application, or a selected one that missed its final
+	// deadline: → NOT_SELECTED, terminal (R20).
+	DeclineApplication(ctx context.Context, in *DeclineApplicationRequest, opts ...grpc.CallOption) (*Application, error)
+	// Selects several preliminary applications of one call under one decision, all or
+	// none (AIP-235 on the call's collection).
+	SelectApplications(ctx context.Context, in *SelectApplicationsRequest, opts ...grpc.CallOption) (*SelectApplicationsResponse, error)
+	// Declines several applications of one call under one decision, all or none.
+	DeclineApplications(ctx context.Context, in *DeclineApplicationsRequest, opts ...grpc.CallOption) (*DeclineApplicationsResponse, error)
 }
 
 type applicationServiceClient struct {
@@ -662,6 +699,116 @@ func (c *applicationServiceClient) GetStatistics(ctx context.Context, in *GetSta
 	return out, nil
 }
 
+func (c *applicationServiceClient) CreateCall(ctx context.Context, in *CreateCallRequest, opts ...grpc.CallOption) (*Call, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Call)
+	err := c.cc.Invoke(ctx, ApplicationService_CreateCall_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *applicationServiceClient) GetCall(ctx context.Context, in *GetCallRequest, opts ...grpc.CallOption) (*Call, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Call)
+	err := c.cc.Invoke(ctx, ApplicationService_GetCall_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *applicationServiceClient) ListCalls(ctx context.Context, in *ListCallsRequest, opts ...grpc.CallOption) (*ListCallsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListCallsResponse)
+	err := c.cc.Invoke(ctx, ApplicationService_ListCalls_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *applicationServiceClient) UpdateCall(ctx context.Context, in *UpdateCallRequest, opts ...grpc.CallOption) (*Call, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Call)
+	err := c.cc.Invoke(ctx, ApplicationService_UpdateCall_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *applicationServiceClient) PublishCall(ctx context.Context, in *PublishCallRequest, opts ...grpc.CallOption) (*Call, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Call)
+	err := c.cc.Invoke(ctx, ApplicationService_PublishCall_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *applicationServiceClient) CloseCall(ctx context.Context, in *CloseCallRequest, opts ...grpc.CallOption) (*Call, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Call)
+	err := c.cc.Invoke(ctx, ApplicationService_CloseCall_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *applicationServiceClient) GetCallStatistics(ctx context.Context, in *GetCallStatisticsRequest, opts ...grpc.CallOption) (*CallStatistics, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CallStatistics)
+	err := c.cc.Invoke(ctx, ApplicationService_GetCallStatistics_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *applicationServiceClient) SelectApplication(ctx context.Context, in *SelectApplicationRequest, opts ...grpc.CallOption) (*Application, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Application)
+	err := c.cc.Invoke(ctx, ApplicationService_SelectApplication_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *applicationServiceClient) DeclineApplication(ctx context.Context, in *DeclineApplicationRequest, opts ...grpc.CallOption) (*Application, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Application)
+	err := c.cc.Invoke(ctx, ApplicationService_DeclineApplication_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *applicationServiceClient) SelectApplications(ctx context.Context, in *SelectApplicationsRequest, opts ...grpc.CallOption) (*SelectApplicationsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SelectApplicationsResponse)
+	err := c.cc.Invoke(ctx, ApplicationService_SelectApplications_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *applicationServiceClient) DeclineApplications(ctx context.Context, in *DeclineApplicationsRequest, opts ...grpc.CallOption) (*DeclineApplicationsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeclineApplicationsResponse)
+	err := c.cc.Invoke(ctx, ApplicationService_DeclineApplications_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ApplicationServiceServer is the server API for ApplicationService service.
 // All implementations must embed UnimplementedApplicationServiceServer
 // for forward compatibility.
@@ -801,6 +948,32 @@ type ApplicationServiceServer interface {
 	// Gets the public statistics: aggregates over every case (statistics.proto). Needs no
 	// credentials.
 	GetStatistics(context.Context, *GetStatisticsRequest) (*Statistics, error)
+	// Calls for applications (R20; call.proto). KDD drafts a call (AIP-133).
+	CreateCall(context.Context, *CreateCallRequest) (*Call, error)
+	// Gets a call (AIP-131); a published call is public, a draft KDD's.
+	GetCall(context.Context, *GetCallRequest) (*Call, error)
+	// Lists the calls the caller sees, oldest first (AIP-132).
+	ListCalls(context.Context, *ListCallsRequest) (*ListCallsResponse, error)
+	// Updates a draft call (AIP-134).
+	UpdateCall(context.Context, *UpdateCallRequest) (*Call, error)
+	// Publishes a draft call: DRAFT → OPEN, public.
+	PublishCall(context.Context, *PublishCallRequest) (*Call, error)
+	// Closes a call: OPEN or ASSESSMENT → CLOSED, once every preliminary application is
+	// answered.
+	CloseCall(context.Context, *CloseCallRequest) (*Call, error)
+	// The call's figures: applications received, selected, declined, by county and
+	// theme. Public for a published call.
+	GetCallStatistics(context.Context, *GetCallStatisticsRequest) (*CallStatistics, error)
+	// KDD selects a preliminary application: → SELECTED, stage FINAL (R20).
+	SelectApplication(context.Context, *SelectApplicationRequest) (*Application, error)
+	// KDD declines a preliminary application, or a selected one that missed its final
+	// deadline: → NOT_SELECTED, terminal (R20).
+	DeclineApplication(context.Context, *DeclineApplicationRequest) (*Application, error)
+	// Selects several preliminary applications of one call under one decision, all or
+	// none (AIP-235 on the call's collection).
+	SelectApplications(context.Context, *SelectApplicationsRequest) (*SelectApplicationsResponse, error)
+	// Declines several applications of one call under one decision, all or none.
+	DeclineApplications(context.Context, *DeclineApplicationsRequest) (*DeclineApplicationsResponse, error)
 	mustEmbedUnimplementedApplicationServiceServer()
 }
 
@@ -936,6 +1109,39 @@ func (UnimplementedApplicationServiceServer) ScreenJournalEntry(context.Context,
 }
 func (UnimplementedApplicationServiceServer) GetStatistics(context.Context, *GetStatisticsRequest) (*Statistics, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetStatistics not implemented")
+}
+func (UnimplementedApplicationServiceServer) CreateCall(context.Context, *CreateCallRequest) (*Call, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateCall not implemented")
+}
+func (UnimplementedApplicationServiceServer) GetCall(context.Context, *GetCallRequest) (*Call, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetCall not implemented")
+}
+func (UnimplementedApplicationServiceServer) ListCalls(context.Context, *ListCallsRequest) (*ListCallsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListCalls not implemented")
+}
+func (UnimplementedApplicationServiceServer) UpdateCall(context.Context, *UpdateCallRequest) (*Call, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateCall not implemented")
+}
+func (UnimplementedApplicationServiceServer) PublishCall(context.Context, *PublishCallRequest) (*Call, error) {
+	return nil, status.Error(codes.Unimplemented, "method PublishCall not implemented")
+}
+func (UnimplementedApplicationServiceServer) CloseCall(context.Context, *CloseCallRequest) (*Call, error) {
+	return nil, status.Error(codes.Unimplemented, "method CloseCall not implemented")
+}
+func (UnimplementedApplicationServiceServer) GetCallStatistics(context.Context, *GetCallStatisticsRequest) (*CallStatistics, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetCallStatistics not implemented")
+}
+func (UnimplementedApplicationServiceServer) SelectApplication(context.Context, *SelectApplicationRequest) (*Application, error) {
+	return nil, status.Error(codes.Unimplemented, "method SelectApplication not implemented")
+}
+func (UnimplementedApplicationServiceServer) DeclineApplication(context.Context, *DeclineApplicationRequest) (*Application, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeclineApplication not implemented")
+}
+func (UnimplementedApplicationServiceServer) SelectApplications(context.Context, *SelectApplicationsRequest) (*SelectApplicationsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SelectApplications not implemented")
+}
+func (UnimplementedApplicationServiceServer) DeclineApplications(context.Context, *DeclineApplicationsRequest) (*DeclineApplicationsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeclineApplications not implemented")
 }
 func (UnimplementedApplicationServiceServer) mustEmbedUnimplementedApplicationServiceServer() {}
 func (UnimplementedApplicationServiceServer) testEmbeddedByValue()                            {}
@@ -1689,6 +1895,204 @@ func _ApplicationService_GetStatistics_Handler(srv interface{}, ctx context.Cont
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ApplicationService_CreateCall_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateCallRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationServiceServer).CreateCall(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationService_CreateCall_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationServiceServer).CreateCall(ctx, req.(*CreateCallRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApplicationService_GetCall_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetCallRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationServiceServer).GetCall(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationService_GetCall_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationServiceServer).GetCall(ctx, req.(*GetCallRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApplicationService_ListCalls_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListCallsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationServiceServer).ListCalls(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationService_ListCalls_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationServiceServer).ListCalls(ctx, req.(*ListCallsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApplicationService_UpdateCall_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateCallRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationServiceServer).UpdateCall(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationService_UpdateCall_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationServiceServer).UpdateCall(ctx, req.(*UpdateCallRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApplicationService_PublishCall_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PublishCallRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationServiceServer).PublishCall(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationService_PublishCall_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationServiceServer).PublishCall(ctx, req.(*PublishCallRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApplicationService_CloseCall_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CloseCallRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationServiceServer).CloseCall(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationService_CloseCall_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationServiceServer).CloseCall(ctx, req.(*CloseCallRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApplicationService_GetCallStatistics_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetCallStatisticsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationServiceServer).GetCallStatistics(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationService_GetCallStatistics_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationServiceServer).GetCallStatistics(ctx, req.(*GetCallStatisticsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApplicationService_SelectApplication_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SelectApplicationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationServiceServer).SelectApplication(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationService_SelectApplication_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationServiceServer).SelectApplication(ctx, req.(*SelectApplicationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApplicationService_DeclineApplication_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeclineApplicationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationServiceServer).DeclineApplication(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationService_DeclineApplication_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationServiceServer).DeclineApplication(ctx, req.(*DeclineApplicationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApplicationService_SelectApplications_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SelectApplicationsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationServiceServer).SelectApplications(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationService_SelectApplications_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationServiceServer).SelectApplications(ctx, req.(*SelectApplicationsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApplicationService_DeclineApplications_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeclineApplicationsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationServiceServer).DeclineApplications(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationService_DeclineApplications_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationServiceServer).DeclineApplications(ctx, req.(*DeclineApplicationsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ApplicationService_ServiceDesc is the grpc.ServiceDesc for ApplicationService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1851,6 +2255,50 @@ var ApplicationService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetStatistics",
 			Handler:    _ApplicationService_GetStatistics_Handler,
+		},
+		{
+			MethodName: "CreateCall",
+			Handler:    _ApplicationService_CreateCall_Handler,
+		},
+		{
+			MethodName: "GetCall",
+			Handler:    _ApplicationService_GetCall_Handler,
+		},
+		{
+			MethodName: "ListCalls",
+			Handler:    _ApplicationService_ListCalls_Handler,
+		},
+		{
+			MethodName: "UpdateCall",
+			Handler:    _ApplicationService_UpdateCall_Handler,
+		},
+		{
+			MethodName: "PublishCall",
+			Handler:    _ApplicationService_PublishCall_Handler,
+		},
+		{
+			MethodName: "CloseCall",
+			Handler:    _ApplicationService_CloseCall_Handler,
+		},
+		{
+			MethodName: "GetCallStatistics",
+			Handler:    _ApplicationService_GetCallStatistics_Handler,
+		},
+		{
+			MethodName: "SelectApplication",
+			Handler:    _ApplicationService_SelectApplication_Handler,
+		},
+		{
+			MethodName: "DeclineApplication",
+			Handler:    _ApplicationService_DeclineApplication_Handler,
+		},
+		{
+			MethodName: "SelectApplications",
+			Handler:    _ApplicationService_SelectApplications_Handler,
+		},
+		{
+			MethodName: "DeclineApplications",
+			Handler:    _ApplicationService_DeclineApplications_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{
