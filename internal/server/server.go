@@ -222,6 +222,7 @@ func (s *Server) Run(ctx context.Context) error {
 		Registry: registry,
 		Ready:    func(context.Context) error { return s.store.Ping() },
 		Backup:   s.store.Backup,
+		Archive:  archiveExport(s.svc),
 	}
 	if s.RPC != nil {
 		s.RPC(&cfg)
