@@ -214,6 +214,26 @@ func TestExport_Cases(t *testing.T) {
 		}
 		validate(t, writeDir(t, pkg))
 	})
+	t.Run("OKFilter", func(t *testing.T) {
+		filter, err := trial.ParseFilter("state = WITHDRAWN", trialtest.Oslo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum, pkg := f.export(t, noark.Options{Filter: filter})
+		if sum.Cases != 1 || pkg["avleveringspakke/DOKUMENT/"+f.withdrew+"/1.txt"] == nil {
+			t.Errorf("filter state = WITHDRAWN: got %d cases, want the withdrawn one only", sum.Cases)
+		}
+	})
+	t.Run("ErrNoCases", func(t *testing.T) {
+		filter, err := trial.ParseFilter("state = CLOSED", trialtest.Oslo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = noark.Export(ctx, f.store, f.store, noark.Options{Filter: filter, Now: f.clock.Now()}, &memWriter{fs: fstest.MapFS{}})
+		if !errors.Is(err, noark.ErrNoCases) {
+			t.Errorf("no closed case: got %v, want ErrNoCases", err)
+		}
+	})
 	t.Run("ErrNotEnded", func(t *testing.T) {
 		_, err := noark.Export(ctx, f.store, f.store, noark.Options{Cases: []string{f.open}, Now: f.clock.Now()}, &memWriter{fs: fstest.MapFS{}})
 		trialtest.WantErr(t, err, trial.CodeFailedPrecondition, "CASE_NOT_ENDED")
