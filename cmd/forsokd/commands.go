@@ -26,6 +26,7 @@ var subcommands = []subcommand{
 		return runTool("restore", args, getenv, stdout, stderr)
 	}},
 	{"verify", "check a stopped server's database or an exported history: pages, indexes, hash chains", runVerify},
+	{"archive-export", "write a stopped server's ended cases as a Noark 5 arkivuttrekk (avleveringspakke/)", runArchiveExport},
 }
 
 // runDevTokenCommand adapts runDevToken to the table: a usage error and -h exit 2.
@@ -98,7 +99,7 @@ Usage:
 Commands:
 `)
 	for _, c := range subcommands {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-15s %s\n", c.name, c.summary)
 	}
 	fmt.Fprint(w, "\nFlags of the server, each also an environment variable:\n")
 	fs, _ := NewMain().flagSet(getenv) // an invalid variable is reported when serving
@@ -106,7 +107,7 @@ Commands:
 	fs.PrintDefaults()
 }
 
-// subcommandNames lists the commands for messages: "dev-token, backup, restore and verify".
+// subcommandNames lists the commands for messages: "dev-token, backup, restore, verify and archive-export".
 func subcommandNames() string {
 	names := make([]string, len(subcommands))
 	for i, c := range subcommands {

@@ -48,7 +48,7 @@ func TestDispatch(t *testing.T) {
 		{"Serve", nil, false, 0, "", ""},
 		{"ServeWithFlags", []string{"-data", "x"}, false, 0, "", ""},
 		{"HelpCommand", []string{"help", "backup"}, true, 0, "usage: forsokd backup", ""},
-		{"ErrHelpUnknown", []string{"help", "nope"}, true, 2, "", "the commands are dev-token, backup, restore and verify"},
+		{"ErrHelpUnknown", []string{"help", "nope"}, true, 2, "", "the commands are dev-token, backup, restore, verify and archive-export"},
 		{"ErrRestoreUsage", []string{"restore"}, true, 2, "", "-in FILE is required"},
 		{"ErrDevTokenUsage", []string{"dev-token"}, true, 2, "", "-role is required"},
 	} {

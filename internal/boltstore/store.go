@@ -106,7 +106,9 @@ func Open(path string, opts Options) (*Store, error) {
 // Update calls already queued, to finish; later ones fail. Calling Close again does
 // nothing.
 func (s *Store) Close() error {
-	s.w.close()
+	if s.w != nil { // nil when opened read-only
+		s.w.close()
+	}
 	return s.db.Close()
 }
 
@@ -135,6 +137,9 @@ func (s *Store) View(ctx context.Context, fn func(workflow.ReadTx) error) error 
 func (s *Store) Update(ctx context.Context, fn func(workflow.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if s.w == nil {
+		return ErrReadOnly
 	}
 	return s.w.do(func(tx *trackedTx) error {
 		if err := ctx.Err(); err != nil {

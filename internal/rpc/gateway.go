@@ -74,6 +74,7 @@ func NewGateway(ctx context.Context, s *Server) (*Gateway, error) {
 	root.HandleFunc("GET /readyz", s.serveReadyz)
 	root.Handle("GET /metrics", s.metricsHandler())
 	root.HandleFunc("GET "+BackupPath, s.serveBackup(mux))
+	root.HandleFunc("GET "+ArchivePath, s.serveArchive(mux))
 	// Document uploads and downloads stream past the message size limit (documents_http.go).
 	docs := &documentRoutes{mux: mux, client: forsokv1.NewApplicationServiceClient(conn),
 		maxBytes: s.svc.Documents.MaxDocumentBytes(), next: limitBody(root, int64(s.maxBytes)), toStatus: s.toStatus}

@@ -56,6 +56,10 @@ type Config struct {
 	// Backup writes a consistent copy of the database for GET /v1/admin/backup. Nil
 	// means the server offers no backups.
 	Backup func(io.Writer) (int64, error)
+	// Archive writes the Noark 5 archive deposit of the ended cases the filter matches,
+	// as a tar, for GET /v1/archive:export (archive.go). Nil means the server offers
+	// none.
+	Archive func(ctx context.Context, filter *trial.Filter, w io.Writer) (cases, documents int, err error)
 }
 
 // Server is the gRPC server with the ApplicationService, health and reflection.
@@ -75,11 +79,12 @@ type Server struct {
 	feedStreams // ends WatchEvents streams at shutdown (events.go)
 	streams     streamLimits
 	maxStreams  int
+	archive     func(ctx context.Context, filter *trial.Filter, w io.Writer) (cases, documents int, err error)
 }
 
 // NewServer returns a Server; register it on listeners with GRPCServer().Serve.
 func NewServer(cfg Config) *Server {
-	s := &Server{svc: cfg.Service, auth: cfg.Auth, log: cfg.Logger, maxBytes: cfg.MaxMessageBytes, registry: cfg.Registry}
+	s := &Server{svc: cfg.Service, auth: cfg.Auth, log: cfg.Logger, maxBytes: cfg.MaxMessageBytes, registry: cfg.Registry, archive: cfg.Archive}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -222,6 +222,7 @@ func (s *Server) Run(ctx context.Context) error {
 		Registry: registry,
 		Ready:    func(context.Context) error { return s.store.Ping() },
 		Backup:   s.store.Backup,
+		Archive:  archiveExport(s.svc),
 	}
 	if s.RPC != nil {
 		s.RPC(&cfg)
@@ -236,7 +237,7 @@ func (s *Server) Run(ctx context.Context) error {
 	if s.httpLis, err = net.Listen("tcp", s.Config.HTTPAddr); err != nil {
 		return fmt.Errorf("listen for HTTP: %w", err)
 	}
-	pages, err := web.New(s.svc, web.Options{Logger: s.Logger})
+	pages, err := web.New(s.svc, web.Options{Logger: s.Logger, Documents: PublicDocuments{Service: s.svc}})
 	if err != nil {
 		return err
 	}

@@ -169,4 +169,17 @@ func TestAccessibility_Keyboard(t *testing.T) {
 	if unreachable != 0 {
 		t.Errorf("got %d links in main that keyboard focus cannot reach, want 0", unreachable)
 	}
+	// Tab on from the top of the trial's page reaches its document's download link.
+	download := "/v1/applications/" + s.Public[0] + "/documents/" + s.PublicDoc + ":download"
+	found = false
+	for range 40 {
+		press(kb.Tab)
+		if focused() == download {
+			found = true
+			break
+		}
+	}
+	if !found {
+		t.Fatalf("Tab never reached the document's download link %s", download)
+	}
 }

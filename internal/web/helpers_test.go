@@ -12,6 +12,7 @@ import (
 
 	"github.com/forsok/forsok/internal/boltstore"
 	"github.com/forsok/forsok/internal/boltstore/bolttest"
+	"github.com/forsok/forsok/internal/server"
 	"github.com/forsok/forsok/internal/trial"
 	"github.com/forsok/forsok/internal/trial/trialtest"
 	"github.com/forsok/forsok/internal/web"
@@ -45,6 +46,8 @@ type site struct {
 	clock time.Time
 	// Public are the ids of the approved (public) cases, Hidden those that are not public.
 	Public, Hidden []string
+	// PublicDoc is the id of the public document of Public[0].
+	PublicDoc string
 }
 
 func newSite(t testing.TB) *site {
@@ -56,7 +59,8 @@ func newSite(t testing.TB) *site {
 	}
 	s := &site{svc: svc, clock: time.Date(2026, 3, 2, 10, 0, 0, 0, oslo)}
 	svc.Now = func() time.Time { return s.clock }
-	pages, err := web.New(svc, web.Options{PageSize: 5})
+	svc.Documents = workflow.DocumentConfig{Content: store, TempDir: t.TempDir(), Scanner: cleanScanner{}}
+	pages, err := web.New(svc, web.Options{PageSize: 5, Documents: server.PublicDocuments{Service: svc}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +103,40 @@ func (s *site) seed(t testing.TB, n int) {
 		must(s.svc.ApproveApplication(ctx, call(approver), app.ID, trial.ApproveInput{ApprovedStart: "2026-08-01", ApprovedEnd: "2029-07-31",
 			Reasons: "Forsøket kan gi bedre underveisvurdering.", RegulationID: "FOR-2026-06-20-1234", PublicationReference: "Norsk Lovtidend Avd. II 2026 nr. 1234"}))
 		s.Public = append(s.Public, app.ID)
+		if len(s.Public) == 1 {
+			s.documents(t, app.ID)
+		}
 	}
+}
+
+// The documents of the first public case: one public, one not offered as public, and
+// one offered as public whose journal entry KDD screened. Only the first may show.
+const (
+	publicDocTitle   = "Evalueringsplan for forsøket"
+	internalDocTitle = "Internt notat om økonomi"
+	screenedDocTitle = "Brev med personopplysninger"
+)
+
+// cleanScanner finds every file clean, as clamd would an ordinary text file.
+type cleanScanner struct{}
+
+func (cleanScanner) Scan(_ context.Context, r io.Reader) (bool, string, error) {
+	_, err := io.Copy(io.Discard, r)
+	return false, "", err
+}
+
+func (s *site) documents(t testing.TB, appID string) {
+	t.Helper()
+	ctx := context.Background()
+	up := func(title string, public bool) *trial.Document {
+		return must(s.svc.UploadDocument(ctx, call(lead), appID, trial.DocumentInput{Title: title, Kind: trial.DocOther,
+			Filename: "dokument.txt", Public: public}, strings.NewReader("Innhold: "+title+"\n")))
+	}
+	s.PublicDoc = up(publicDocTitle, true).ID
+	up(internalDocTitle, false)
+	screened := up(screenedDocTitle, true)
+	must(s.svc.ScreenJournalEntry(ctx, call(handler), screened.JournalEntryID, trial.ScreenInput{
+		LegalBasis: "offl. § 13 jf. fvl. § 13 første ledd nr. 1", Fields: []string{"title", "documents"}}))
 }
 
 // get fetches path and returns the answer and its body.
@@ -117,7 +154,7 @@ func (s *site) get(t testing.TB, path string, header ...string) (*http.Response,
 
 // private are texts of the fixture that the public view hides (R22): they must not
 // appear on any page.
-var private = []string{secretStatement, kd.Name, handler.Name, approver.Name, lead.Name, "Har KD merknader"}
+var private = []string{internalDocTitle, screenedDocTitle, secretStatement, kd.Name, handler.Name, approver.Name, lead.Name, "Har KD merknader"}
 
 func assertNoPrivate(t testing.TB, path, body string) {
 	t.Helper()
