@@ -81,6 +81,21 @@
 //	                   decline preliminary applications (or a selected one that missed its
 //	                   final deadline) → NOT_SELECTED; several ids: all or none
 //
+// Documents and the journal (R21, R22; a document is 2026-000042/1,
+// 2026-000042/documents/1 or applications/2026-000042/documents/1):
+//
+//	documents ID       the case's documents: name, kind, size, scan state, public, journal entry, title
+//	upload ID FILE -title TEXT -kind KIND [-filename NAME] [-public] [-public-title TEXT]
+//	       [-document-date DATE] [-consultation CONSULTATION]
+//	                   attach FILE (- for stdin, with -filename), streamed in 256 KiB chunks
+//	download DOCUMENT [-out FILE] [-force]
+//	                   the bytes to FILE (renamed into place when complete) or to stdout (raw;
+//	                   a terminal needs -force); size and SHA-256 are checked, a mismatch exits 1
+//	journal [-application ID] [-type TYPE] [-from DATE] [-to DATE] [-filter EXPR] [-page-size N] [-page-token T] [-all]
+//	                   the journal's entries; KDD reads it in full, anyone else the public journal
+//	screen ENTRY -legal-basis TEXT -fields title,correspondents,documents [-public-title TEXT]
+//	                   KDD screens a journal entry (2026-000017 or journalEntries/2026-000017)
+//
 // Enumerations are given by their names, in any case: -position SUPPORTS,
 // SUPPORTS_WITH_CONDITIONS, OBJECTS, NO_COMMENT; -reason-codes OUTSIDE_ACT,
 // RESTRICTS_RIGHTS, TOO_VAGUE, NOT_PRIORITISED, OTHER; -outcome MADE_PERMANENT,

@@ -113,7 +113,8 @@ var Rules = []RuleDef{
 		[]string{"create", "submit", "select", "decline", "approve", "reject", "publishCall", "closeCall", "timer"},
 		[]string{"StageGuards", "StageSubmitGuards", "SelectGuards", "CreateInCallGuards", "PublishCallGuards", "CloseCallGuards", "ValidateCall"}},
 	{RuleR21, "Every document received or sent in a case is journaled with a public title; content is screened only with a legal basis in offentleglova.", "[law] offentleglova §§ 3, 13; arkivlova",
-		[]string{"document upload", "journal"}, nil},
+		[]string{"uploadDocument", "screenJournalEntry", "ListJournalEntries"},
+		[]string{"DocumentInput.Validate", "NewJournalEntry", "MayScreen", "ScreenInput.Validate", "PublicJournalEntry"}},
 	{RuleR22, "Which ministries were consulted, their statements and the handlers are not part of the public register: no public filter or page reveals them.", "[product], offentleglova § 3",
 		[]string{"ListApplications", "GetApplication", "ListConsultations"}, []string{"PublicFilterViolations", "PublicView"}},
 }
