@@ -8,7 +8,9 @@
 // development-mode tokens, as forsokd wires them) and drives the workflow's actions
 // (create, update, submit, assign, consult, respond, approve) over gRPC and over REST at
 // each concurrency; measures a filtered page of 50, reading one case against a no-op
-// call, the public web pages (register, statistics), and the start-up time and memory of a server process on the seeded store. It
+// call, the public web pages (register, statistics), uploads and downloads of documents
+// (-doc-sizes, MiB/s over gRPC and REST), and the start-up time and memory of a server
+// process on the seeded store. It
 // prints each figure, the ratios and their targets, and with -out writes them as JSON.
 package main
 
