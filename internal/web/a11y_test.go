@@ -74,7 +74,10 @@ func TestAccessibility_Axe(t *testing.T) {
 	ctx := browser(t)
 	s := newSite(t)
 	s.seed(t, 7)
+	s.calls(t)
 	for _, path := range []string{
+		"/journal?lang=en", "/utlysninger", "/utlysninger?lang=en", "/utlysninger/" + s.OpenCall,
+		"/utlysninger/" + s.OpenCall + "?lang=en", "/utlysninger/" + s.DraftCall,
 		"/", "/?lang=en", "/?county=31&side=1", "/?municipality=9999", "/?q=ingenting",
 		"/forsok/" + s.Public[0], "/forsok/" + s.Public[0] + "?lang=en", "/forsok/" + s.Hidden[0],
 		"/journal", "/statistikk", "/statistikk?lang=en", "/tilgjengelighet",

@@ -15,7 +15,11 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/go
 func TestPages_Golden(t *testing.T) {
 	s := newSite(t)
 	s.seed(t, 3)
+	s.calls(t)
 	for name, path := range map[string]string{
+		"journal.html":       "/journal",
+		"calls.html":         "/utlysninger",
+		"call-en.html":       "/utlysninger/" + s.OpenCall + "?lang=en",
 		"register.html":      "/",
 		"register-en.html":   "/?lang=en&county=31",
 		"trial.html":         "/forsok/" + s.Public[0],

@@ -48,6 +48,37 @@ type site struct {
 	Public, Hidden []string
 	// PublicDoc is the id of the public document of Public[0].
 	PublicDoc string
+	// OpenCall is a published call with one preliminary application; DraftCall is not
+	// published.
+	OpenCall, DraftCall string
+}
+
+// Texts of the fixture's calls; the draft's title must not appear on any page.
+const (
+	openCallTitle  = "Forsøk i tillitsreformen"
+	draftCallTitle = "Utkast til utlysning om eldreomsorg"
+)
+
+// calls creates a published call with one preliminary application and a draft call.
+func (s *site) calls(t testing.TB) {
+	t.Helper()
+	ctx := context.Background()
+	in := &trial.Call{Title: openCallTitle, Description: "KDD inviterer kommuner til å søke om forsøk.\nSøknadene vurderes sammen med fagdepartementene.",
+		Themes: []string{"Skole", "Helse"}, EligibleKinds: []trial.ApplicantKind{trial.KindKommune},
+		PreliminaryDeadline: "2026-04-15", FinalDeadline: "2026-06-30"}
+	c := must(s.svc.CreateCall(ctx, call(approver), in))
+	must(s.svc.PublishCall(ctx, call(handler), c.ID, "publisert"))
+	s.OpenCall = c.ID
+	app := trialtest.Application()
+	app.Call, app.DraftRegulation, app.Themes = trial.CallName(c.ID), "", []string{"Skole"}
+	for i := range app.Applicants {
+		app.Applicants[i].CouncilDecision = nil
+	}
+	a := must(s.svc.CreateApplication(ctx, call(lead), app))
+	must(s.svc.SubmitApplication(ctx, call(lead), a.ID, "foreløpig søknad"))
+	draft := *in
+	draft.Title = draftCallTitle
+	s.DraftCall = must(s.svc.CreateCall(ctx, call(approver), &draft)).ID
 }
 
 func newSite(t testing.TB) *site {
@@ -110,7 +141,9 @@ func (s *site) seed(t testing.TB, n int) {
 }
 
 // The documents of the first public case: one public, one not offered as public, and
-// one offered as public whose journal entry KDD screened. Only the first may show.
+// one offered as public whose journal entry KDD screened. Only the first is listed on
+// the trial page; the public journal has the second's entry (a journal entry is public
+// though its document is not) and the third's with its title as "*****".
 const (
 	publicDocTitle   = "Evalueringsplan for forsøket"
 	internalDocTitle = "Internt notat om økonomi"
@@ -154,7 +187,7 @@ func (s *site) get(t testing.TB, path string, header ...string) (*http.Response,
 
 // private are texts of the fixture that the public view hides (R22): they must not
 // appear on any page.
-var private = []string{internalDocTitle, screenedDocTitle, secretStatement, kd.Name, handler.Name, approver.Name, lead.Name, "Har KD merknader"}
+var private = []string{draftCallTitle, screenedDocTitle, secretStatement, kd.Name, handler.Name, approver.Name, lead.Name, "Har KD merknader"}
 
 func assertNoPrivate(t testing.TB, path, body string) {
 	t.Helper()

@@ -47,6 +47,10 @@ type Reads interface {
 	ListApplications(ctx context.Context, actor trial.Actor, filter, orderBy string, pageSize int, pageToken string) ([]*trial.Application, string, error)
 	GetApplication(ctx context.Context, actor trial.Actor, id string) (*trial.Application, error)
 	GetStatistics(ctx context.Context) (*trial.Statistics, error)
+	ListJournalEntries(ctx context.Context, actor trial.Actor, filter string, pageSize int, pageToken string) ([]*trial.JournalEntry, string, error)
+	ListCalls(ctx context.Context, actor trial.Actor, pageSize int, pageToken string) ([]*trial.Call, string, error)
+	GetCall(ctx context.Context, actor trial.Actor, id string) (*trial.Call, error)
+	GetCallStatistics(ctx context.Context, actor trial.Actor, id string) (*trial.CallStatistics, error)
 }
 
 var _ Reads = (*workflow.Service)(nil)
@@ -87,6 +91,7 @@ type staticFile struct {
 var Patterns = []string{
 	"GET /{$}", "GET /forsok/{id}", "GET /forsok.atom", "GET /journal", "GET /statistikk",
 	"GET /statistikk.csv", "GET /tilgjengelighet", "GET /static/{file}",
+	"GET /utlysninger", "GET /utlysninger/{id}",
 }
 
 // New returns the public pages over reads.
@@ -98,7 +103,7 @@ func New(reads Reads, opts Options) (*Handler, error) {
 		opts.PageSize = 25
 	}
 	h := &Handler{reads: reads, opts: opts, pages: map[string]*template.Template{}, static: map[string]staticFile{}}
-	for _, page := range []string{"register", "trial", "statistics", "accessibility", "journal", "error"} {
+	for _, page := range []string{"register", "trial", "statistics", "accessibility", "journal", "error", "calls", "call"} {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+page+".html")
 		if err != nil {
 			return nil, fmt.Errorf("web: parse template %s: %w", page, err)
@@ -133,6 +138,8 @@ func New(reads Reads, opts Options) (*Handler, error) {
 	mux.HandleFunc("GET /statistikk.csv", h.statisticsCSV)
 	mux.HandleFunc("GET /tilgjengelighet", h.accessibility)
 	mux.HandleFunc("GET /static/{file}", h.staticFile)
+	mux.HandleFunc("GET /utlysninger", h.calls)
+	mux.HandleFunc("GET /utlysninger/{id}", h.call)
 	h.mux = mux
 	return h, nil
 }
@@ -247,10 +254,6 @@ func (h *Handler) staticFile(w http.ResponseWriter, r *http.Request) {
 	}
 	// The files change only with the binary: a day, then revalidation by ETag.
 	write(w, r, http.StatusOK, f.contentType, "public, max-age=86400", f.body)
-}
-
-func (h *Handler) journal(w http.ResponseWriter, r *http.Request) {
-	h.render(w, r, http.StatusOK, "journal", "journal.title", nil)
 }
 
 func (h *Handler) accessibility(w http.ResponseWriter, r *http.Request) {

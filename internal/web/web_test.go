@@ -10,6 +10,7 @@ import (
 func TestPages(t *testing.T) {
 	s := newSite(t)
 	s.seed(t, 6)
+	s.calls(t)
 	hidden, public := s.Hidden[0], s.Public[0]
 	for _, tc := range []struct {
 		name, path string
@@ -25,11 +26,20 @@ func TestPages(t *testing.T) {
 		{"OK municipality and law", "/?municipality=3118&law=lov-2023-06-09-30&year=2026&state=APPROVED&category=ORGANISATION", 200, []string{"forsøk nummer0"}, nil},
 		{"ErrMunicipality", "/?municipality=9999", 400, []string{"ds-error-summary", `href="#municipality"`}, nil},
 		{"OK trial", "/forsok/" + public, 200, []string{"Forsøket kan gi bedre underveisvurdering.", "FOR-2026-06-20-1234", "Norsk Lovtidend Avd. II 2026 nr. 1234", "LOV-2023-06-09-30", "1. august 2026", "Forsøket godkjent",
-			publicDocTitle, `href="/v1/applications/` + public + `/documents/` + s.PublicDoc + `:download"`}, nil},
+			publicDocTitle, `href="/v1/applications/` + public + `/documents/` + s.PublicDoc + `:download"`}, []string{internalDocTitle}},
 		{"ErrTrialNotPublic", "/forsok/" + hidden, 404, []string{"Fant ikke siden"}, []string{"forsøk nummer2"}},
 		{"ErrTrialMissing", "/forsok/2026-999999", 404, nil, nil},
 		{"OK statistics", "/statistikk", 200, []string{"<svg", "<caption>", "Søknader etter status", "KD"}, nil},
-		{"OK journal", "/journal", 200, []string{"Postjournal"}, nil},
+		{"OK journal", "/journal", 200, []string{"Postjournal", "Journaldato", publicDocTitle, "*****", "Inngående"}, []string{"ikke ennå"}},
+		{"OK journal next page", "/journal?side=2&token=2026-000005", 200, []string{"Første side"}, nil},
+		{"OK journal stale token", "/journal?token=x", 200, []string{"utløpt"}, nil},
+		{"OK calls", "/utlysninger", 200, []string{"Utlysninger", openCallTitle, "Åpen for søknader", `href="/utlysninger/` + s.OpenCall + `"`, `aria-current="page"`}, nil},
+		{"OK calls in English", "/utlysninger?lang=en", 200, []string{"Calls for applications", "Open for applications", `href="/utlysninger/` + s.OpenCall + `?lang=en"`}, nil},
+		{"OK call", "/utlysninger/" + s.OpenCall, 200, []string{"<h1 class=\"ds-heading\" data-size=\"lg\">" + openCallTitle, "Søknadene vurderes sammen med fagdepartementene.", "Skole", "Helse", "kommuner", "15. april 2026", "30. juni 2026", "Foreløpige søknader mottatt</th><td>1</td>", "Østfold</th><td>1</td>"}, nil},
+		{"OK call in English", "/utlysninger/" + s.OpenCall + "?lang=en", 200, []string{"Who may apply", "municipalities", "15 April 2026", "Preliminary applications received</th><td>1</td>", "Skole</th><td>1</td>"}, nil},
+		{"ErrCallDraft", "/utlysninger/" + s.DraftCall, 404, []string{"Fant ikke siden"}, nil},
+		{"ErrCallMissing", "/utlysninger/2026-99", 404, nil, nil},
+		{"ErrCallBadID", "/utlysninger/x", 404, nil, nil},
 		{"OK accessibility", "/tilgjengelighet?lang=en", 200, []string{"WCAG", "2.1"}, nil},
 		{"OK feed", "/forsok.atom", 200, []string{"<feed", "Forsøket godkjent"}, []string{"forsøk nummer2"}},
 		{"OK csv", "/statistikk.csv", 200, []string{"applications.by_state,APPROVED,4", "consultations:answered;on_time;percent,KD,4,4,100"}, nil},
