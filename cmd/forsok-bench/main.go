@@ -8,7 +8,9 @@
 // development-mode tokens, as forsokd wires them) and drives the workflow's actions
 // (create, update, submit, assign, consult, respond, approve) over gRPC and over REST at
 // each concurrency; measures a filtered page of 50, reading one case against a no-op
-// call, the public web pages (register, statistics), and the start-up time and memory of a server process on the seeded store. It
+// call, the public web pages (register, statistics), uploads and downloads of documents
+// (-doc-sizes, MiB/s over gRPC and REST), and the start-up time and memory of a server
+// process on the seeded store. It
 // prints each figure, the ratios and their targets, and with -out writes them as JSON.
 package main
 
@@ -45,7 +47,7 @@ import (
 )
 
 // allPhases are the measured phases, in the order they run.
-var allPhases = []string{"startup", "disk", "raw", "grpc", "rest", "page", "read", "web"}
+var allPhases = []string{"startup", "disk", "raw", "grpc", "rest", "page", "read", "web", "documents"}
 
 // municipalities is the number of applicants, about Norway's number of municipalities.
 const municipalities = 357
@@ -86,6 +88,9 @@ type Report struct {
 
 	Startup Probe `json:"startup"`
 
+	// Documents are the documents phase's transfers: each transport, direction and size.
+	Documents []DocFigure `json:"documents,omitempty"`
+
 	Ratios []Ratio `json:"ratios"`
 }
 
@@ -124,6 +129,8 @@ func benchMain(args []string, stdout, stderr io.Writer) error {
 	keep := fs.Bool("keep", false, "keep the data directory")
 	maxBatch := fs.Int("max-batch", 0, "the store's MaxBatchSize while serving (0: the default; 1: one commit per action, no group commit)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measured phases to this `file`")
+	docSizes := fs.String("doc-sizes", "10,50", "comma-separated file sizes in MiB for the documents phase")
+	docTransfers := fs.Int("doc-transfers", 3, "uploads and downloads of each size over each transport in the documents phase")
 	phaseList := fs.String("phases", strings.Join(allPhases, ","), "comma-separated phases to run")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -286,6 +293,18 @@ func benchMain(args []string, stdout, stderr io.Writer) error {
 		}{{"register, first page (/)", r.Web.Register}, {"register, " + r.WebFilter, r.Web.RegisterFiltered},
 			{"statistics page (/statistikk)", r.Web.Statistics}, {"statistics JSON (/v1/statistics)", r.Web.StatisticsJSON}} {
 			p("public page: %-45s %6.0f /s   p50 %6.2f ms  p99 %6.2f ms%s", x.name, x.f.PerSec, x.f.P50ms, x.f.P99ms, errNote(x.f))
+		}
+	}
+
+	if phases["documents"] {
+		sizes, err := parseSizes(*docSizes)
+		if err != nil {
+			return err
+		}
+		r.Documents = documentsPhase(ctx, api, httpClient, st.httpBase(), tokens.Handler, visible, sizes, max(*docTransfers, 1))
+		for _, f := range r.Documents {
+			p("documents: %-4s %-8s %3d MiB   %7.1f MiB/s   p50 %7.1f ms  p99 %7.1f ms  (%d transfers)%s",
+				f.Transport, f.Direction, f.SizeMiB, f.MiBPerSec, f.P50ms, f.P99ms, f.Ops, errNote(f.Figure))
 		}
 	}
 
