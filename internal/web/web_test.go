@@ -2,9 +2,14 @@ package web_test
 
 import (
 	"encoding/xml"
+	"fmt"
+	"html"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/forsok/forsok/internal/trial"
 )
 
 func TestPages(t *testing.T) {
@@ -107,5 +112,28 @@ func TestFeed_IsAtom(t *testing.T) {
 	}
 	if !strings.Contains(feed.Entries[0].Link.Href, "/forsok/") || !strings.HasPrefix(feed.Entries[0].Title, "Trial approved: ") {
 		t.Errorf("got entry %+v, want a link to the trial and an English title", feed.Entries[0])
+	}
+}
+
+// TestPages_JournalPaging follows the journal's next-page link: with pages of 5, the
+// sixth entry is on the second page only.
+func TestPages_JournalPaging(t *testing.T) {
+	s := newSite(t)
+	s.seed(t, 1)
+	for i := range 3 {
+		must(s.svc.UploadDocument(t.Context(), call(lead), s.Public[0], trial.DocumentInput{Title: fmt.Sprintf("Vedlegg nummer%d", i),
+			Kind: trial.DocOther, Filename: "vedlegg.txt", Public: true}, strings.NewReader("vedlegg")))
+	}
+	_, first := s.get(t, "/journal")
+	next := regexp.MustCompile(`rel="next" href="([^"]+)"`).FindStringSubmatch(first)
+	if next == nil {
+		t.Fatal("the first page of 6 entries has no next-page link")
+	}
+	if !strings.Contains(first, "Vedlegg nummer1") || strings.Contains(first, "Vedlegg nummer2") {
+		t.Errorf("the first page: got entries other than the first five")
+	}
+	_, second := s.get(t, html.UnescapeString(next[1]))
+	if !strings.Contains(second, "Vedlegg nummer2") || strings.Contains(second, "Vedlegg nummer1") || !strings.Contains(second, "Første side") || strings.Contains(second, `rel="next"`) {
+		t.Errorf("the second page: got %q, want the sixth entry only, a link to the first page and none onward", second)
 	}
 }
