@@ -4,6 +4,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
@@ -27,32 +28,13 @@ const backupStall = time.Minute
 func (s *Server) serveBackup(mux *runtime.ServeMux) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		fail := func(err error) {
-			_, out := runtime.MarshalerForRequest(mux, r)
-			runtime.HTTPError(ctx, mux, out, w, r, s.toStatus(ctx, err))
-		}
-		actor, err := s.auth.Authenticate(ctx, r.Header.Get("Authorization"))
-		switch {
-		case err != nil:
+		fail := s.httpFailer(mux, w, r)
+		actor, release, err := s.startBulkRead(r, "a backup", s.backup != nil)
+		if err != nil {
 			fail(err)
 			return
-		case actor.Role == trial.RolePublic:
-			fail(trial.Errorf(trial.CodeUnauthenticated, "a backup needs a bearer token of the admin role"))
-			return
-		case actor.Role != trial.RoleAdmin:
-			fail(trial.Errorf(trial.CodePermissionDenied, "a backup needs the admin role"))
-			return
-		case s.backup == nil:
-			fail(trial.Errorf(trial.CodeUnimplemented, "this server offers no backups"))
-			return
 		}
-		select {
-		case s.backupSlot <- struct{}{}:
-			defer func() { <-s.backupSlot }()
-		default:
-			fail(trial.Errorf(trial.CodeResourceExhausted, "a backup is already running; try again when it has finished"))
-			return
-		}
+		defer release()
 
 		start := time.Now()
 		w.Header().Set("Content-Type", "application/octet-stream")
@@ -101,4 +83,37 @@ func errAttr(err error) slog.Attr {
 		return slog.Attr{}
 	}
 	return slog.String("err", err.Error())
+}
+
+// httpFailer answers an error on a hand-written HTTP route in the gateway's JSON shape
+// and status, through the one error table.
+func (s *Server) httpFailer(mux *runtime.ServeMux, w http.ResponseWriter, r *http.Request) func(error) {
+	return func(err error) {
+		_, out := runtime.MarshalerForRequest(mux, r)
+		runtime.HTTPError(r.Context(), mux, out, w, r, s.toStatus(r.Context(), err))
+	}
+}
+
+// startBulkRead admits an admin's bulk read of the whole store (a backup, an archive
+// export): the bearer token must be an admin's, the server must offer it (offered), and
+// only one runs at a time, as each holds a read transaction open for long. release frees the
+// slot; actor is the caller, for the audit line.
+func (s *Server) startBulkRead(r *http.Request, what string, offered bool) (actor trial.Actor, release func(), err error) {
+	actor, err = s.auth.Authenticate(r.Context(), r.Header.Get("Authorization"))
+	switch {
+	case err != nil:
+		return actor, nil, err
+	case actor.Role == trial.RolePublic:
+		return actor, nil, trial.Errorf(trial.CodeUnauthenticated, "%s needs a bearer token of the admin role", what)
+	case actor.Role != trial.RoleAdmin:
+		return actor, nil, trial.Errorf(trial.CodePermissionDenied, "%s needs the admin role", what)
+	case !offered:
+		return actor, nil, trial.Errorf(trial.CodeUnimplemented, "this server offers no %s", strings.TrimPrefix(strings.TrimPrefix(what, "a "), "the "))
+	}
+	select {
+	case s.backupSlot <- struct{}{}:
+		return actor, func() { <-s.backupSlot }, nil
+	default:
+		return actor, nil, trial.Errorf(trial.CodeResourceExhausted, "a backup or archive export is already running; try again when it has finished")
+	}
 }

@@ -23,35 +23,16 @@ const ArchivePath = "/v1/archive:export"
 func (s *Server) serveArchive(mux *runtime.ServeMux) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		fail := func(err error) {
-			_, out := runtime.MarshalerForRequest(mux, r)
-			runtime.HTTPError(ctx, mux, out, w, r, s.toStatus(ctx, err))
-		}
-		actor, err := s.auth.Authenticate(ctx, r.Header.Get("Authorization"))
-		switch {
-		case err != nil:
-			fail(err)
-			return
-		case actor.Role == trial.RolePublic:
-			fail(trial.Errorf(trial.CodeUnauthenticated, "the archive export needs a bearer token of the admin role"))
-			return
-		case actor.Role != trial.RoleAdmin:
-			fail(trial.Errorf(trial.CodePermissionDenied, "the archive export needs the admin role"))
-			return
-		case s.archive == nil:
-			fail(trial.Errorf(trial.CodeUnimplemented, "this server offers no archive export"))
-			return
-		}
-		filter, err := trial.ParseFilter(r.URL.Query().Get("filter"), s.svc.Location)
+		fail := s.httpFailer(mux, w, r)
+		actor, release, err := s.startBulkRead(r, "the archive export", s.archive != nil)
 		if err != nil {
 			fail(err)
 			return
 		}
-		select {
-		case s.backupSlot <- struct{}{}: // one bulk read at a time, backup or archive
-			defer func() { <-s.backupSlot }()
-		default:
-			fail(trial.Errorf(trial.CodeResourceExhausted, "a backup or archive export is already running; try again when it has finished"))
+		defer release()
+		filter, err := trial.ParseFilter(r.URL.Query().Get("filter"), s.svc.Location)
+		if err != nil {
+			fail(err)
 			return
 		}
 		start := s.svc.Now()
